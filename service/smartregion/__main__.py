@@ -1,0 +1,5 @@
+"""``python -m smartregion``: the same as the ``smartregion`` command."""
+
+from .cli import main
+
+raise SystemExit(main())

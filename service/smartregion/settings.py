@@ -1,0 +1,106 @@
+"""Settings: where the project and the store are, which backend, and the limits of the service.
+
+Every setting has a default and an environment variable (``SMARTREGION_*``); the command line
+overrides both (``dataclasses.replace``). Read once per process with :meth:`Settings.from_env`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BACKENDS = ("embedded", "remote")
+_PROJECT_FOLDERS = ("ontology", "shapes", "graph", "queries")
+
+
+class SettingsError(ValueError):
+    """A setting that cannot work; the message names the variable or option and how to fix it."""
+
+
+def _is_project(folder: Path) -> bool:
+    return all((folder / name).is_dir() for name in _PROJECT_FOLDERS)
+
+
+def project_root(env: Mapping[str, str] | None = None) -> Path:
+    """The folder holding ``ontology/ shapes/ graph/ queries/``.
+
+    ``SMARTREGION_HOME`` (from ``env``, default the process environment) if set; else the first such folder above this file (an editable install or
+    a checkout); else above the working directory (a regular install run inside a clone).
+    """
+    home = (os.environ if env is None else env).get("SMARTREGION_HOME")
+    if home:
+        path = Path(home).expanduser().resolve()
+        if not _is_project(path):
+            raise SettingsError(f"SMARTREGION_HOME={home} has no ontology/ shapes/ graph/ queries/; point it at a smartregion clone")
+        return path
+    for start in (Path(__file__).resolve(), Path.cwd().resolve()):
+        for folder in (start, *start.parents):
+            if _is_project(folder):
+                return folder
+    raise SettingsError("cannot find the smartregion project (ontology/ shapes/ graph/ queries/); run inside a clone or set SMARTREGION_HOME")
+
+
+def _number(env: Mapping[str, str], name: str, default: float, kind: type) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return kind(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings; ``None`` for an endpoint means "not configured"."""
+
+    home: Path = field(default_factory=project_root)
+    # Default <home>/.smartregion/store (git-ignored): revision folders rev-<n>/ and CURRENT.
+    store_path: Path = None  # type: ignore[assignment]  # filled in by __post_init__
+    backend: str = "embedded"
+    endpoint: str | None = None  # remote SPARQL query URL, e.g. http://host:7878/query
+    update_endpoint: str | None = None  # remote SPARQL update URL, e.g. http://host:7878/update
+    gsp_endpoint: str | None = None  # remote Graph Store Protocol URL, e.g. http://host:7878/store
+    query_timeout: float = 30.0  # seconds per query
+    row_limit: int = 10000  # rows (or triples) per answer of the HTTP endpoint; 0 = no limit
+    query_workers: int = 2  # worker processes that answer queries of the HTTP endpoint (embedded backend)
+    max_request_bytes: int = 1_000_000  # largest HTTP request body accepted
+    base_url: str = "https://w3id.org/smartregion/"  # where the service is deployed
+    write_token: str | None = None  # None: the HTTP service accepts no writes
+
+    def __post_init__(self) -> None:
+        # Absolute paths: query worker processes open the store by path.
+        object.__setattr__(self, "home", Path(self.home).resolve())
+        store_path = self.home / ".smartregion" / "store" if self.store_path is None else Path(self.store_path)
+        object.__setattr__(self, "store_path", store_path.expanduser().resolve())
+        if self.backend not in BACKENDS:
+            raise SettingsError(f"backend {self.backend!r} is unknown; use one of {', '.join(BACKENDS)}")
+        if self.query_timeout <= 0:
+            raise SettingsError(f"query timeout must be positive, not {self.query_timeout}")
+        if self.row_limit < 0:
+            raise SettingsError(f"row limit must be 0 (no limit) or positive, not {self.row_limit}")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Settings from ``SMARTREGION_*`` variables; keyword arguments that are not None win."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {
+            "backend": env.get("SMARTREGION_BACKEND") or "embedded",
+            "endpoint": env.get("SMARTREGION_ENDPOINT") or None,
+            "update_endpoint": env.get("SMARTREGION_UPDATE_ENDPOINT") or None,
+            "gsp_endpoint": env.get("SMARTREGION_GSP_ENDPOINT") or None,
+            "query_timeout": _number(env, "SMARTREGION_QUERY_TIMEOUT", 30.0, float),
+            "row_limit": _number(env, "SMARTREGION_ROW_LIMIT", 10000, int),
+            "query_workers": _number(env, "SMARTREGION_QUERY_WORKERS", 2, int),
+            "max_request_bytes": _number(env, "SMARTREGION_MAX_REQUEST_BYTES", 1_000_000, int),
+            "base_url": env.get("SMARTREGION_BASE_URL") or "https://w3id.org/smartregion/",
+            "write_token": env.get("SMARTREGION_WRITE_TOKEN") or None,
+        }
+        if env.get("SMARTREGION_STORE"):
+            values["store_path"] = Path(env["SMARTREGION_STORE"])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "home" not in values:
+            values["home"] = project_root(env)
+        return cls(**values)  # type: ignore[arg-type]

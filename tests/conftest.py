@@ -1,0 +1,128 @@
+"""Shared fixtures: the project, the project built into an embedded store, and a real Oxigraph
+server (the ``oxigraph`` binary from PyPI, installed with the ``test`` extra) for the remote backend."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from smartregion.build import build
+from smartregion.settings import Settings
+from smartregion.settings import project_root as find_project_root
+from smartregion.store import EmbeddedStore, RemoteStore
+
+
+@dataclass(frozen=True)
+class OxigraphServer:
+    """URLs of a running Oxigraph server."""
+
+    base: str
+
+    @property
+    def query(self) -> str:
+        return self.base + "/query"
+
+    @property
+    def update(self) -> str:
+        return self.base + "/update"
+
+    @property
+    def gsp(self) -> str:
+        return self.base + "/store"
+
+    def remote_store(self, *, with_update_endpoint: bool = True) -> RemoteStore:
+        return RemoteStore(self.query, self.gsp, update_endpoint=self.update if with_update_endpoint else None)
+
+
+def _oxigraph_binary() -> str:
+    # The PyPI package puts the binary next to the interpreter of the virtualenv.
+    binary = shutil.which("oxigraph") or shutil.which("oxigraph", path=str(Path(sys.executable).parent))
+    if binary is None:
+        pytest.fail("the oxigraph server binary is missing: pip install -e '.[test]'")
+    return binary
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def running_oxigraph(location: Path) -> Iterator[OxigraphServer]:
+    """An Oxigraph server on 127.0.0.1 answering queries over the union of its graphs."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [_oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    server = OxigraphServer(f"http://127.0.0.1:{port}")
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"oxigraph server exited: {process.stderr.read().decode(errors='replace')}")
+            try:
+                if httpx.get(server.query, params={"query": "ASK {}"}, timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("oxigraph server did not answer within 30 s")
+            time.sleep(0.05)
+        yield server
+    finally:
+        process.kill()
+        process.wait()
+        process.stderr.close()
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return find_project_root()
+
+
+@pytest.fixture(scope="session")
+def built_store(tmp_path_factory: pytest.TempPathFactory, project_root: Path) -> EmbeddedStore:
+    """The project's graph built into an embedded store of its own."""
+    settings = Settings(home=project_root, store_path=tmp_path_factory.mktemp("built") / "store")
+    build(settings, progress=False)
+    return EmbeddedStore(settings.store_path)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
+    with running_oxigraph(tmp_path_factory.mktemp("oxigraph")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def remote_store(oxigraph_server: OxigraphServer, project_root: Path) -> RemoteStore:
+    """The project's graph built into the Oxigraph server through the Graph Store Protocol."""
+    settings = Settings(
+        home=project_root,
+        backend="remote",
+        endpoint=oxigraph_server.query,
+        update_endpoint=oxigraph_server.update,
+        gsp_endpoint=oxigraph_server.gsp,
+    )
+    build(settings, progress=False)
+    return oxigraph_server.remote_store()
+
+
+@pytest.fixture
+def fresh_server(tmp_path: Path) -> Iterator[OxigraphServer]:
+    """An empty Oxigraph server of the test's own, for tests that write."""
+    with running_oxigraph(tmp_path / "oxigraph") as server:
+        yield server
