@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from smartregion import catalogue, catalogue_api
+from smartregion import catalogue
 from smartregion.catalogue import Catalogue, CatalogueError, ParameterError
-from smartregion.executor import Executor
+from smartregion.app import create_app
+from smartregion.settings import Settings
 
 ID = "https://w3id.org/smartregion/id/"
 
@@ -247,15 +247,11 @@ def test_project_questions_parse_with_their_examples(question: catalogue.Query) 
 # --- the REST API ---------------------------------------------------------------------------------
 
 
-def api_client(store, row_limit: int | None = 1000) -> Iterator[TestClient]:
-    app = FastAPI()
-    app.include_router(catalogue_api.router)
-    app.state.executor = Executor(store, timeout=30, row_limit=row_limit, workers=1)
-    try:
-        with TestClient(app) as client:
-            yield client
-    finally:
-        app.state.executor.close()
+def api_client(store, row_limit: int = 1000) -> Iterator[TestClient]:
+    """The service's own app over the built store, with one query worker."""
+    settings = Settings(store_path=store.path, row_limit=row_limit, query_workers=1)
+    with TestClient(create_app(settings)) as client:
+        yield client
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from smartregion import network_api
@@ -26,17 +25,9 @@ BMWSB = ID + "organisation/bmwsb"
 MPSC = ID + "programme/modellprojekte-smart-cities"
 
 
-def network_app(settings: Settings) -> FastAPI:
-    """The service's app, with the network routes mounted if ``create_app`` does not mount them yet."""
-    app = create_app(settings)
-    if not any(getattr(route, "path", None) == "/api/cooperations" for route in app.routes):
-        app.include_router(network_api.router)
-    return app
-
-
 @pytest.fixture(scope="module")
 def client(built_store, project_root: Path) -> Iterator[TestClient]:
-    with TestClient(network_app(Settings(home=project_root, store_path=built_store.path))) as test_client:
+    with TestClient(create_app(Settings(home=project_root, store_path=built_store.path))) as test_client:
         yield test_client
 
 

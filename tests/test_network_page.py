@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
-from test_network_api import network_app
+from smartregion.app import create_app
 
 from smartregion.settings import Settings
 
@@ -39,7 +39,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def base_url(built_store, project_root: Path) -> Iterator[str]:
     """The real app over the built seed graph, served by uvicorn on a free local port."""
-    app = network_app(Settings(home=project_root, store_path=built_store.path))
+    app = create_app(Settings(home=project_root, store_path=built_store.path))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -1,0 +1,57 @@
+"""Serving the app: ``smartregion serve`` and :func:`run`.
+
+A fresh clone has an empty store, so serving builds the graph first: the one-command quick start
+then answers queries right away instead of serving nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import uvicorn
+
+from .app import create_app
+from .settings import Settings
+from .store import open_store
+
+
+def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Build the graph if the store is empty, then serve until interrupted."""
+    if open_store(settings).triple_count() == 0:
+        from .build import build
+
+        print("the store is empty: building the graph first", file=sys.stderr)
+        build(settings, progress=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def add_serve_command(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``smartregion serve`` (for ``cli.COMMANDS``)."""
+    # Imported here: cli imports this module to register the command.
+    from .cli import _epilog, _Formatter, _store_options, settings_from
+
+    parser = subparsers.add_parser(
+        "serve",
+        parents=[_store_options()],
+        formatter_class=_Formatter,
+        help="serve the SPARQL endpoint and the web service",
+        description="Serve the HTTP service: the read-only SPARQL 1.1 endpoint at /sparql and the other routes. "
+        "Builds the graph first if the store is empty. Limits come from SMARTREGION_QUERY_TIMEOUT, "
+        "SMARTREGION_ROW_LIMIT, SMARTREGION_QUERY_WORKERS and SMARTREGION_MAX_REQUEST_BYTES.",
+        epilog=_epilog(
+            "smartregion serve",
+            "smartregion serve --host 0.0.0.0 --port 8080 --store /srv/smartregion/store",
+            "smartregion serve --backend remote --endpoint http://localhost:7878/query",
+            "curl -G http://127.0.0.1:8000/sparql -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE { ?s ?p ?o } LIMIT 5'",
+        ),
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    parser.add_argument("--base-url", metavar="URL", help="where the service is deployed (SMARTREGION_BASE_URL)")
+    parser.set_defaults(run=lambda args: _serve(settings_from(args, base_url=args.base_url), args.host, args.port))
+
+
+def _serve(settings: Settings, host: str, port: int) -> int:
+    run(settings, host, port)
+    return 0
