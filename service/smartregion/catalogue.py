@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 import re
 import textwrap
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +26,7 @@ import pyoxigraph as ox
 import yaml
 
 from .settings import project_root
+from .sparql_text import tokens
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 HEADER_KEYS = {"summary", "description", "tags", "defaults", "enumerate", "examples", "method"}
@@ -146,26 +147,6 @@ def _valid_date(value: str) -> bool:
 
 
 # --- reading the text ---------------------------------------------------------------------------
-
-# Enough of the SPARQL lexer to tell variables from strings, IRIs and comments, which are never touched.
-_TOKEN = re.compile(
-    r"""
-    (?P<comment>\#[^\n\r]*)
-  | (?P<string>'''(?:(?:'|'')?(?:[^'\\]|\\.))*'''|\"\"\"(?:(?:"|"")?(?:[^"\\]|\\.))*\"\"\"
-              |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
-  | (?P<other>[^#'"<?$]+|.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-
-
-def tokens(text: str) -> Iterator[tuple[str, str]]:
-    """(kind, text) for each token; concatenating the texts gives back the query."""
-    for match in _TOKEN.finditer(text):
-        yield match.lastgroup or "other", match.group()
-
 
 def parse_variable(variable: str) -> tuple[str, str, str | None, bool] | None:
     """(name, type, lang, required) for a BASIL parameter variable like ``_org_iri``; None otherwise."""

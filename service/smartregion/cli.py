@@ -21,7 +21,8 @@ from .ids import ID
 from .network_cli import add_export_command, add_network_commands
 from .server import add_serve_command
 from .settings import BACKENDS, Settings, SettingsError
-from .store import PREFIXES, QuerySyntaxError, StoreError, open_store, query_form
+from .sparql_text import query_form
+from .store import PREFIXES, QuerySyntaxError, StoreError, open_store
 
 if TYPE_CHECKING:
     from .build import BuildResult

@@ -24,22 +24,19 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from itertools import islice
 from multiprocessing.connection import Connection
-from urllib.parse import urljoin
 
 import pyoxigraph as ox
 
 from . import results
+from .sparql_text import dataset_clauses, decode_codepoints, query_form
 from .store import (
-    _TOKEN,
     QUERY_FORMS,
     EmbeddedStore,
     ForbiddenQuery,
     QuerySyntaxError,
     Store,
     StoreError,
-    _decode_codepoints,
     check_query,
-    query_form,
 )
 
 UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
@@ -83,7 +80,7 @@ class QueryShape:
 
 
 def inspect_query(text: str) -> QueryShape:
-    """Read the query's form, dataset clauses and prefixes with the store's lexer, without parsing.
+    """Read the query's form, dataset clauses and prefixes with the shared lexer, without parsing.
 
     SPARQL allows \\u escapes anywhere and some engines decode them outside strings too, so the
     dataset clauses are read from the decoded text as well.
@@ -91,40 +88,12 @@ def inspect_query(text: str) -> QueryShape:
     from_graphs: list[str] = []
     from_named: list[str] = []
     prefixes: dict[str, str] = {}
-    for variant in dict.fromkeys((text, _decode_codepoints(text))):
-        graphs, named, declared = _dataset_clauses(variant)
+    for variant in dict.fromkeys((text, decode_codepoints(text))):
+        graphs, named, declared = dataset_clauses(variant)
         from_graphs += [g for g in graphs if g not in from_graphs]
         from_named += [g for g in named if g not in from_named]
         prefixes = prefixes or declared
     return QueryShape(query_form(text), tuple(from_graphs), tuple(from_named), prefixes)
-
-
-def _dataset_clauses(text: str) -> tuple[list[str], list[str], dict[str, str]]:
-    tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text) if m.lastgroup != "skip"]
-    base, prefixes = "", {}
-    from_graphs: list[str] = []
-    from_named: list[str] = []
-
-    def resolve(kind: str, value: str) -> str:
-        # An IRI or prefixed name as the engine would read it; anything else stays as written, so it
-        # matches no graph and is refused.
-        if kind == "iri":
-            return urljoin(base, value[1:-1]) if base else value[1:-1]
-        prefix, _, local = value.partition(":")
-        return prefixes[prefix] + local if kind == "pname" and prefix in prefixes else value
-
-    for i, (kind, value) in enumerate(tokens):
-        word = value.upper() if kind == "word" else None
-        following = tokens[i + 1 : i + 3]
-        if word == "BASE" and following:
-            base = resolve(*following[0])
-        elif word == "PREFIX" and len(following) == 2:
-            prefixes[following[0][1].rstrip(":")] = resolve(*following[1])
-        elif word == "FROM" and following:
-            named = following[0][0] == "word" and following[0][1].upper() == "NAMED"
-            target = following[-1] if named else following[0]
-            (from_named if named else from_graphs).append(resolve(*target))
-    return from_graphs, from_named, prefixes
 
 
 # --- preparing and running ----------------------------------------------------------------------

@@ -28,7 +28,6 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
-from urllib.parse import urljoin
 
 import httpx
 import pyoxigraph as ox
@@ -38,6 +37,7 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperExceptio
 
 from .ids import BASE, SR
 from .settings import Settings
+from .sparql_text import dataset_clauses, decode_codepoints, keywords, query_form
 
 META_GRAPH = BASE + "graph/meta"  # the remote store's revision marker; not part of the knowledge
 REVISION = SR + "revision"
@@ -107,94 +107,12 @@ def _media_type(media_type: str, form: str | None) -> str:
     return bare
 
 
-# --- reading a query without parsing it -------------------------------------------------------------
-
-# Keywords count only outside strings, IRIs, comments, variables and prefixed names, so that
-# ``?service`` or ``"SERVICE"`` pass while ``service <...>`` is caught however it is written.
-_TOKEN = re.compile(
-    r"""
-    (?P<skip>\s+|\#[^\n\r]*)
-  | (?P<string>'''(?:'{0,2}(?:[^'\\]|\\.))*'''|\"\"\"(?:"{0,2}(?:[^"\\]|\\.))*\"\"\"
-              |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$]\w+)
-  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<pname>(?:[^\W\d_][\w.-]*)?:(?:[\w:%.-]|\\.)*)
-  | (?P<word>[^\W\d]\w*)
-  | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _OUTGOING = {"SERVICE", "LOAD"}
-
-
-def _tokens(text: str) -> list[tuple[str | None, str]]:
-    return [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text) if m.lastgroup != "skip"]
-
-
-def _words(text: str) -> set[str]:
-    return {value.upper() for kind, value in _tokens(text) if kind == "word"}
-
-
-def _decode_codepoints(text: str) -> str:
-    # SPARQL 1.1 (§19.2) allows \u escapes anywhere in a query; pyoxigraph 0.5 decodes them only in
-    # strings and IRIs, but a check must hold for either reading.
-    def char(match: re.Match[str]) -> str:
-        code = int(match.group(1) or match.group(2), 16)
-        return chr(code) if code <= 0x10FFFF else match.group()
-
-    return _CODEPOINT.sub(char, text)
-
-
-def query_form(query: str) -> str | None:
-    """SELECT, ASK, CONSTRUCT, DESCRIBE (or the first keyword of an update), None if there is none."""
-    tokens = _tokens(query)
-    i = 0
-    while i < len(tokens):
-        kind, value = tokens[i]
-        word = value.upper() if kind == "word" else None
-        if word == "BASE":
-            i += 2
-        elif word == "PREFIX":
-            i += 3
-        else:
-            return word
-    return None
-
-
-def dataset_clauses(query: str) -> tuple[list[str], list[str]]:
-    """The IRIs of the query's FROM and FROM NAMED clauses, prefixed names and BASE resolved."""
-    tokens = _tokens(query)
-    base, prefixes = "", {}
-    default: list[str] = []
-    named: list[str] = []
-
-    def resolve(kind: str | None, text: str) -> str | None:
-        if kind == "iri":
-            return urljoin(base, text[1:-1]) if base else text[1:-1]
-        prefix, _, local = text.partition(":")
-        return prefixes[prefix] + local if kind == "pname" and prefix in prefixes else None
-
-    for i, (kind, text) in enumerate(tokens):
-        word = text.upper() if kind == "word" else None
-        following = tokens[i + 1 : i + 3]
-        if word == "BASE" and following:
-            base = resolve(*following[0]) or base
-        elif word == "PREFIX" and len(following) == 2:
-            prefixes[following[0][1].rstrip(":")] = resolve(*following[1]) or ""
-        elif word == "FROM" and following:
-            is_named = following[0][0] == "word" and following[0][1].upper() == "NAMED"
-            target = following[1] if is_named and len(following) > 1 else following[0]
-            iri = resolve(*target)
-            if iri:
-                (named if is_named else default).append(iri)
-    return default, named
 
 
 def check_query(query: str) -> None:
     """Raise ForbiddenQuery if the query names SERVICE or LOAD outside strings, IRIs and comments."""
-    found = sorted(_OUTGOING & (_words(query) | _words(_decode_codepoints(query))))
+    found = sorted(_OUTGOING & (keywords(query) | keywords(decode_codepoints(query))))
     if found:
         raise ForbiddenQuery(
             f"{' and '.join(found)} is not allowed: a query may not make the store contact other servers; "
@@ -336,7 +254,7 @@ class EmbeddedStore:
             }
         else:
             # pyoxigraph's union flag would override a FROM clause of the query.
-            dataset = {"use_default_graph_as_union": "FROM" not in _words(query)}
+            dataset = {"use_default_graph_as_union": "FROM" not in keywords(query)}
         try:
             return self._store().query(query, **dataset)
         except SyntaxError as exc:
@@ -510,7 +428,7 @@ class RemoteStore:
         client.addCustomHttpHeader("Accept", "application/n-triples" if converted else bare)
         if not (default_graph_uris or named_graph_uris):
             # As the protocol's dataset: servers in union mode (Oxigraph) ignore FROM in the query.
-            default_graph_uris, named_graph_uris = dataset_clauses(query)
+            default_graph_uris, named_graph_uris, _ = dataset_clauses(query)
         for iri in default_graph_uris:
             client.addDefaultGraph(iri)
         for iri in named_graph_uris:
