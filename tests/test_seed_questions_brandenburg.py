@@ -111,6 +111,14 @@ def test_founders_of_smart_country_brandenburg(built_store):
         ("organisation/fraunhofer-iese", "2018"),
         ("organisation/wfbb", "2018"),
     ]
+    stated_in = built_store.select(PREFIXES + """
+        SELECT DISTINCT ?g ?file WHERE {
+          GRAPH ?g { organisation:smart-country-brandenburg schema:founder ?founder ; schema:foundingDate ?year }
+          ?g sr:fileName ?file .
+        }""")
+    assert [(r["g"], r["file"]) for r in stated_in] == [
+        ("https://w3id.org/smartregion/source/sccon21-smart-country-brandenburg", "000_67b3f829ffa817e5.txt")
+    ]
 
 
 def test_netzwerk_smart_city_berlin_size_as_worded(built_store):
