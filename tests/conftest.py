@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pyoxigraph as ox
 import pytest
 
 from smartregion.build import build
@@ -99,6 +100,17 @@ def built_store(tmp_path_factory: pytest.TempPathFactory, project_root: Path) ->
     settings = Settings(home=project_root, store_path=tmp_path_factory.mktemp("built") / "store")
     build(settings, progress=False)
     return EmbeddedStore(settings.store_path)
+
+
+@pytest.fixture
+def fresh_store(built_store: EmbeddedStore, tmp_path: Path) -> EmbeddedStore:
+    """A writable copy of the built store for one test: a RocksDB checkpoint (hard links), so it is fast
+    and nothing a test writes reaches ``built_store``. Its dumps go to ``tmp_path / "dumps"``."""
+    path = tmp_path / "store"
+    path.mkdir()
+    ox.Store.read_only(str(built_store.live_path())).backup(str(path / "rev-1"))
+    (path / "CURRENT").write_text("rev-1\n", encoding="utf-8")
+    return EmbeddedStore(path)
 
 
 @pytest.fixture(scope="session")
