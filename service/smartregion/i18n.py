@@ -1,0 +1,188 @@
+"""The two languages of the web pages: which one a request gets, and the interface strings in both.
+
+Data carries its own languages (``@de``/``@en`` labels); this module only covers the words around
+it. German is the default: the graph is about Germany and most of its labels are German.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+LANGUAGES = ("de", "en")
+DEFAULT = "de"
+COOKIE = "lang"
+
+# key → (German, English). Placeholders in braces are filled by ``translator``.
+STRINGS: dict[str, tuple[str, str]] = {
+    "site.tagline": ("Wissensgraph des Smart-City- und Smart-Region-Ökosystems in Deutschland",
+                     "Knowledge graph of Germany's smart-city and smart-region ecosystem"),
+    "nav.home": ("Start", "Home"),
+    "nav.network": ("Netzwerkkarte", "Network map"),
+    "nav.sparql": ("SPARQL-Endpunkt", "SPARQL endpoint"),
+    "nav.queries": ("Fragenkatalog", "Question catalogue"),
+    "nav.docs": ("API-Dokumentation", "API documentation"),
+    "nav.catalog": ("Datenkatalog (DCAT-AP.de)", "Data catalogue (DCAT-AP.de)"),
+    "nav.ontology": ("Ontologie", "Ontology"),
+    "nav.main": ("Hauptnavigation", "Main navigation"),
+    "lang.switch": ("English", "Deutsch"),
+    "lang.switch.title": ("Diese Seite auf Englisch", "Diese Seite auf Deutsch"),
+    "search.label": ("Suche nach Akteuren, Projekten, Veranstaltungen, Orten", "Search actors, projects, events, places"),
+    "search.placeholder": ("z. B. WFBB, Neuland21, Bad Belzig", "e.g. WFBB, Neuland21, Bad Belzig"),
+    "search.button": ("Suchen", "Search"),
+    "search.results": ("Treffer für „{q}“", "Results for “{q}”"),
+    "search.none": ("Keine Treffer für „{q}“.", "Nothing found for “{q}”."),
+    "search.json": ("als JSON", "as JSON"),
+    "home.intro": (
+        ("Wer arbeitet im Smart-City- und Smart-Region-Ökosystem mit wem zusammen? Personen, Behörden, Kommunen, "
+         "Förderprogramme, Projekte und Veranstaltungen – jede Aussage mit ihrer Quelle, offen als Linked Data."),
+        ("Who works with whom in Germany's smart-city and smart-region ecosystem? People, agencies, municipalities, "
+         "funding programmes, projects and events – every statement with its source, open as linked data.")),
+    "home.explore": ("Erkunden", "Explore"),
+    "home.network": ("Wer kooperiert mit wem – die Karte des Netzwerks", "Who cooperates with whom – the network map"),
+    "home.sparql": ("Eigene Fragen in SPARQL 1.1 stellen", "Ask your own questions in SPARQL 1.1"),
+    "home.queries": ("Fertige Fragen mit Parametern", "Ready-made questions with parameters"),
+    "home.docs": ("REST-API (OpenAPI)", "REST API (OpenAPI)"),
+    "home.catalog": ("Metadaten für Open-Data-Portale und Downloads", "Metadata for open-data portals, and downloads"),
+    "home.ontology": ("Das Vokabular: Klassen und Eigenschaften", "The vocabulary: classes and properties"),
+    "home.sources": ("Quellen", "Sources"),
+    "home.triples": ("{n} Aussagen (Tripel) in {g} benannten Graphen", "{n} statements (triples) in {g} named graphs"),
+    "entity.types": ("Typ", "Type"),
+    "entity.iri": ("IRI", "IRI"),
+    "entity.statements": ("Aussagen", "Statements"),
+    "entity.property": ("Eigenschaft", "Property"),
+    "entity.value": ("Wert", "Value"),
+    "entity.source": ("Quelle", "Source"),
+    "entity.sources": ("Quellen", "Sources"),
+    "entity.incoming": ("Verweise auf diese Ressource", "Links to this resource"),
+    "entity.incoming.none": ("Keine.", "None."),
+    "entity.truncated": ("Die ersten {n} werden gezeigt; alle liefert der SPARQL-Endpunkt.",
+                         "The first {n} are shown; the SPARQL endpoint has all of them."),
+    "entity.roles": ("Rollen und Mitgliedschaften", "Roles and memberships"),
+    "entity.role": ("Rolle", "Role"),
+    "entity.jobtitle": ("Funktionsbezeichnung", "Job title"),
+    "entity.period": ("Zeitraum", "Period"),
+    "entity.member": ("Mitglied", "Member"),
+    "entity.organisation": ("Organisation", "Organisation"),
+    "entity.partners": ("Kooperationspartner", "Partners"),
+    "entity.partners.intro": (
+        ("Aus dem Netzwerk abgeleitet: gemeinsame Kooperationen, Veranstaltungen, Projekte, Rollen und "
+         "organisatorische Verbindungen. Gewicht = Summe der Belege."),
+        ("Derived by the network layer from shared cooperations, events, projects, roles and organisational "
+         "links. Weight = sum over the evidence.")),
+    "entity.partners.map": ("Auf der Netzwerkkarte ansehen", "View on the network map"),
+    "entity.partners.json": ("Partner als JSON", "Partners as JSON"),
+    "entity.weight": ("Gewicht", "weight"),
+    "entity.evidence": ("{n} Belege", "{n} pieces of evidence"),
+    "entity.evidence.one": ("1 Beleg", "1 piece of evidence"),
+    "entity.undated": ("ohne Datum", "undated"),
+    "entity.formats": ("Diese Ressource als", "This resource as"),
+    "source.about": ("Über die Quelle", "About the source"),
+    "source.states": ("Was die Quelle aussagt", "What the source states"),
+    "source.count": ("{n} Aussagen über {e} Ressourcen", "{n} statements about {e} resources"),
+    "source.title": ("Titel", "Title"),
+    "source.publisher": ("Herausgeber", "Publisher"),
+    "source.issued": ("Datum", "Date"),
+    "source.language": ("Sprache", "Language"),
+    "source.kind": ("Art", "Kind"),
+    "source.license": ("Lizenz", "Licence"),
+    "source.unknown": ("nicht angegeben", "not stated"),
+    "ontology.classes": ("Klassen", "Classes"),
+    "ontology.object": ("Objekteigenschaften", "Object properties"),
+    "ontology.datatype": ("Datentypeigenschaften", "Datatype properties"),
+    "ontology.reused": ("Wiederverwendete Begriffe", "Reused terms"),
+    "ontology.reused.intro": (
+        "Begriffe anderer Vokabulare, die smartregion verwendet; definiert werden sie dort.",
+        "Terms of other vocabularies that smartregion uses; they are defined there."),
+    "ontology.reused.classes": ("Klassen", "Classes"),
+    "ontology.reused.properties": ("Eigenschaften", "Properties"),
+    "ontology.reused.individuals": ("Individuen", "Individuals"),
+    "ontology.schemes": ("Begriffsschemata", "Concept schemes"),
+    "ontology.version": ("Version", "Version"),
+    "ontology.namespace": ("Namensraum", "Namespace"),
+    "ontology.prefix": ("Präfix", "Prefix"),
+    "ontology.license": ("Lizenz", "Licence"),
+    "ontology.modified": ("Geändert", "Modified"),
+    "ontology.subclassof": ("Unterklasse von", "Subclass of"),
+    "ontology.subpropertyof": ("Untereigenschaft von", "Subproperty of"),
+    "ontology.domain": ("Definitionsbereich", "Domain"),
+    "ontology.range": ("Wertebereich", "Range"),
+    "ontology.inverse": ("Invers zu", "Inverse of"),
+    "ontology.symmetric": ("symmetrisch", "symmetric"),
+    "ontology.definedby": ("Definiert in", "Defined by"),
+    "ontology.kind.class": ("Klasse", "class"),
+    "ontology.kind.object": ("Objekteigenschaft", "object property"),
+    "ontology.kind.datatype": ("Datentypeigenschaft", "datatype property"),
+    "ontology.kind.annotation": ("Annotationseigenschaft", "annotation property"),
+    "ontology.kind.individual": ("Individuum", "individual"),
+    "ontology.contents": ("Inhalt", "Contents"),
+    "notfound.title": ("Nicht gefunden", "Not found"),
+    "notfound.text": ("Diese IRI kennt der Graph nicht:", "The graph does not know this IRI:"),
+    "notfound.path": ("Hier gibt es keine Seite:", "There is no page here:"),
+    "notfound.suggestions": ("Meinten Sie …", "Did you mean …"),
+    "notfound.formats": ("Endungen, die es gibt: {suffixes}", "Suffixes there are: {suffixes}"),
+    "footer.licence": ("Daten und Ontologie: siehe Lizenz der jeweiligen Quelle.",
+                       "Data and ontology: see the licence of each source."),
+    "kind.cooperation": ("Kooperation", "cooperation"),
+    "kind.co-organisation": ("gemeinsame Veranstaltung", "co-organised event"),
+    "kind.project": ("Projekt", "project"),
+    "kind.role": ("Rolle", "role"),
+    "kind.organisational": ("organisatorisch", "organisational"),
+    "kind.session": ("gemeinsame Session", "shared session"),
+}
+
+# Names of a few IRIs the graph uses but does not label itself (RDF's own terms, reference values).
+TERMS: dict[str, tuple[str, str]] = {
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#type": ("Typ", "type"),
+    "http://www.w3.org/2000/01/rdf-schema#label": ("Bezeichnung", "label"),
+    "http://www.w3.org/2000/01/rdf-schema#comment": ("Anmerkung", "comment"),
+    "http://www.w3.org/2004/02/skos/core#prefLabel": ("Bezeichnung", "preferred label"),
+    "http://www.w3.org/2002/07/owl#sameAs": ("identisch mit", "same as"),
+    "http://publications.europa.eu/resource/authority/language/DEU": ("Deutsch", "German"),
+    "http://publications.europa.eu/resource/authority/language/ENG": ("Englisch", "English"),
+}
+
+
+def translator(lang: str) -> Callable[..., str]:
+    """``t(key, **values)`` for one language; an unknown key is returned as it is (visible, never a crash)."""
+    index = LANGUAGES.index(lang)
+
+    def t(key: str, **values: object) -> str:
+        pair = STRINGS.get(key)
+        text = pair[index] if pair else key
+        return text.format(**values) if values else text
+
+    return t
+
+
+def number(n: int, lang: str) -> str:
+    """A whole number with the thousands separator of the language (12.345 / 12,345)."""
+    return f"{n:,}".replace(",", "." if lang == "de" else ",")
+
+
+def _from_accept_language(header: str) -> str | None:
+    """The language of ours with the highest q in an Accept-Language header (RFC 9110 §12.5.4)."""
+    best: tuple[float, int, str] | None = None
+    for position, part in enumerate(header.split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        tag = fields[0].lower()
+        q = 1.0
+        for param in fields[1:]:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        primary = tag.split("-")[0]
+        lang = DEFAULT if primary == "*" else primary
+        if lang in LANGUAGES and q > 0 and (best is None or (q, -position) > (best[0], best[1])):
+            best = (q, -position, lang)
+    return best[2] if best else None
+
+
+def choose(query: str | None, cookies: Mapping[str, str], accept_language: str | None) -> str:
+    """The page language: ``?lang=`` wins, then the remembered choice (cookie), then Accept-Language."""
+    for candidate in (query, cookies.get(COOKIE)):
+        if candidate in LANGUAGES:
+            return candidate
+    return (accept_language and _from_accept_language(accept_language)) or DEFAULT

@@ -1,0 +1,121 @@
+"""The pages in a real browser on a phone-sized screen with JavaScript switched off: Debian's headless
+Chromium driven by Playwright against uvicorn (as in test_network_page.py; skipped without Chromium).
+
+What only a browser can tell: the CSP lets the stylesheet in and blocks nothing the page needs (a
+violation is a console error), the layout fits a narrow screen, and search and details work without
+script."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from smartregion.app import create_app
+from smartregion.settings import Settings
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+PHONE = {"width": 375, "height": 740}
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed: apt-get install -y chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def base_url(built_store, project_root: Path) -> Iterator[str]:
+    app = create_app(Settings(home=project_root, store_path=built_store.path))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{server.config.port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser: Browser, base_url: str) -> Iterator[Page]:
+    """A phone-sized page without JavaScript; any console error (a CSP violation) or outside request fails.
+
+    Chromium reports a 404 document as a console error too; the 404 test checks its page loads what it needs.
+    """
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="de-DE")
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text)
+            if message.type == "error" and "status of 404" not in message.text else None)
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base_url)
+               else (problems.append("outside: " + route.request.url), route.abort()))
+    yield page
+    assert problems == []
+    context.close()
+
+
+def fits_the_screen(page: Page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def styled(page: Page) -> bool:
+    """The stylesheet arrived despite the strict CSP."""
+    return page.evaluate("getComputedStyle(document.querySelector('header.site')).backgroundColor") == "rgb(244, 246, 248)"
+
+
+@pytest.mark.parametrize("path", ["/id/organisation/wfbb", "/ontology", "/source/sccon21-smart-country-brandenburg", "/"])
+def test_pages_fit_a_phone_and_are_styled(phone: Page, base_url: str, path: str) -> None:
+    response = phone.goto(base_url + path)
+    assert response is not None and response.status == 200
+    assert fits_the_screen(phone) and styled(phone)
+    assert phone.locator("h1").first.is_visible()
+
+
+def test_entity_page_reads_and_unfolds_without_javascript(phone: Page, base_url: str) -> None:
+    phone.goto(base_url + "/id/organisation/wfbb")
+    assert phone.inner_text("h1") == "Wirtschaftsförderung Brandenburg"
+    partner = phone.locator("#partners ol.partners > li", has_text="Neuland21")
+    details = partner.locator("details")
+    assert not details.evaluate("d => d.open")
+    partner.locator("summary").click()
+    assert details.evaluate("d => d.open")
+    assert "Kooperation zur Session" in details.inner_text()
+    partner.locator(":scope > a").click()
+    assert phone.url == base_url + "/id/organisation/neuland21"
+    assert phone.inner_text("h1") == "Neuland21"
+
+
+def test_search_from_a_404_page_without_javascript(phone: Page, base_url: str) -> None:
+    response = phone.goto(base_url + "/id/organisation/neuland-21")
+    assert response is not None and response.status == 404
+    assert styled(phone) and fits_the_screen(phone)
+    assert phone.locator("#suggestions a", has_text="Neuland21").count() == 1
+    phone.fill("#q", "Bad Belzig")
+    phone.press("#q", "Enter")
+    phone.wait_for_url("**/?q=Bad+Belzig")
+    phone.click("#results a:text-is('Bad Belzig')")
+    assert phone.url == base_url + "/id/municipality/bad-belzig"
+    assert phone.inner_text("h1") == "Bad Belzig"
+    assert fits_the_screen(phone)
