@@ -178,7 +178,7 @@ def test_bad_belzig_inhabitants_as_the_announcement_words_them(built_store):
 
 def test_model_project_bad_belzig_wiesenburg_members_and_programme(built_store):
     rows = built_store.select(PREFIXES + """
-        SELECT ?member ?programme WHERE {
+        SELECT DISTINCT ?member ?programme WHERE {
           ?p sr:memberMunicipality ?member ; sr:fundedBy ?programme ;
              rdfs:label "Modellprojekt Smart Cities Bad Belzig und Wiesenburg/Mark"@de .
         } ORDER BY ?member""")
