@@ -108,8 +108,9 @@ def test_an_erased_person_stays_out_of_imports_and_rebuilds(fresh_store: Embedde
     table = spreadsheet.read_table(b"name\nMadeleine Lee\n", "p.csv")
     with pytest.raises(ContributionError, match="erased on request"):
         spreadsheet.import_table(fresh_store, table, spreadsheet.get_kind("persons"), Provenance("t", "p.csv", "spreadsheet"))
-    # graph/000-... still names her; the rebuild (validated, with the contribution and erasure graphs) leaves her out.
-    outcome = build(Settings(home=project_root, store_path=fresh_store.path), progress=False)
+    # graph/000-... still names her; the rebuild (with the contribution and erasure graphs) leaves her out.
+    # Validation is left out: the same files pass the shapes in built_store, this test is about erasure.
+    outcome = build(Settings(home=project_root, store_path=fresh_store.path), progress=False, check=False)
     assert outcome.erased == 1 and ERASURES_GRAPH in outcome.kept
     assert mentions(fresh_store, LEE) == 0
     assert "madeleine-lee" not in dumped_text(fresh_store.path.parent / "dumps")
