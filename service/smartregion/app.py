@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from . import catalogue_api, endpoint, network_api
+from . import catalogue_api, contributions_api, endpoint, linkeddata, network_api, publish_api
 from .executor import Executor
 from .settings import Settings
 from .store import open_store
@@ -47,4 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(endpoint.router)
     app.include_router(catalogue_api.router)
     app.include_router(network_api.router)
+    app.include_router(publish_api.router)
+    app.include_router(linkeddata.router)
+    app.include_router(contributions_api.router)
     return app

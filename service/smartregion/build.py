@@ -3,6 +3,10 @@
 Every way of failing (a syntax error, a SHACL violation, a triple outside a named graph) raises
 BuildError before the store is touched, and the embedded store's copy-on-write makes a load
 that fails halfway leave the previous revision live; so the previous store always survives.
+
+A build replaces what comes from ``ontology/`` and ``graph/`` and keeps what only the store has:
+contribution graphs (``https://w3id.org/smartregion/contribution/...``) and the erasure records,
+whose erased persons it leaves out of the parsed files too (contributions.py, erasure.py).
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from tqdm import tqdm
 
+from .contributions import erased_hashes, kept_graphs
+from .dumps import dumps_folder, write_dumps
+from .erasure import erase_in_dataset
 from .ids import ONTOLOGY
 from .settings import Settings
 from .store import META_GRAPH, Store, open_store
@@ -61,6 +68,8 @@ class BuildResult:
     revision: str
     seconds: float
     summary: Summary
+    kept: list[str] = field(default_factory=list)  # contribution and erasure graphs carried over from the store
+    erased: int = 0  # persons of graph/ left out because they were erased
 
 
 @dataclass
@@ -135,6 +144,14 @@ def build(settings: Settings, *, progress: bool = True, check: bool = True, lang
     """Parse, validate, load; the store changes only if all of it succeeds."""
     started = time.monotonic()
     project = parse_project(settings.home, progress=progress)
+    store = open_store(settings)
+    # Contributions and erasure records live only in the store: a rebuild keeps them (validated with
+    # the rest), and persons erased there stay erased even where a file in graph/ still names them.
+    kept = kept_graphs(store)
+    for iri, graph in kept.items():
+        named = project.data.graph(rdflib.URIRef(iri))
+        named += graph
+    erased = erase_in_dataset(project.data, erased_hashes(store))
     if check:
         report = validate_project(project, lang=lang)
         if not report.conforms:
@@ -144,9 +161,19 @@ def build(settings: Settings, *, progress: bool = True, check: bool = True, lang
                 "Fix the data (see the report above), check with `smartregion validate`, then build again",
                 report,
             )
-    store = open_store(settings)
     store.replace_all(project.graphs())
-    return BuildResult(files=len(project.files), revision=store.revision(), seconds=time.monotonic() - started, summary=summarise(store))
+    if settings.backend == "embedded":
+        # Dumps of the new revision now, so that the first harvester does not wait. A remote store may
+        # be written by others at any time: its dumps are made when first asked for (dumps.current_dumps).
+        write_dumps(store, dumps_folder(settings))
+    return BuildResult(
+        files=len(project.files),
+        revision=store.revision(),
+        seconds=time.monotonic() - started,
+        summary=summarise(store),
+        kept=sorted(kept),
+        erased=len(erased),
+    )
 
 
 def summarise(store: Store) -> Summary:

@@ -17,7 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
+from .contributions_cli import add_contribution_commands
+from .dumps import add_dumps_command
+from .generate import add_generate_command
+from .harvest import add_harvest_command
 from .ids import ID
+from .mentions import add_mentions_command
 from .network_cli import add_export_command, add_network_commands
 from .server import add_serve_command
 from .settings import BACKENDS, Settings, SettingsError
@@ -353,6 +358,11 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_serve_command,
     add_network_commands,
     add_export_command,
+    add_dumps_command,
+    add_mentions_command,
+    add_harvest_command,
+    add_generate_command,
+    add_contribution_commands,
 ]
 
 

@@ -69,6 +69,10 @@ class Settings:
     max_request_bytes: int = 1_000_000  # largest HTTP request body accepted
     base_url: str = "https://w3id.org/smartregion/"  # where the service is deployed
     write_token: str | None = None  # None: the HTTP service accepts no writes
+    # The DCAT catalogue's publisher, contact point and home page (``/catalog``).
+    publisher_name: str = "smartregion"
+    contact_email: str | None = None  # None: the contact point names the home page instead of a made-up address
+    homepage: str | None = None  # None: base_url, the service's own home page
 
     def __post_init__(self) -> None:
         # Absolute paths: query worker processes open the store by path.
@@ -97,6 +101,9 @@ class Settings:
             "max_request_bytes": _number(env, "SMARTREGION_MAX_REQUEST_BYTES", 1_000_000, int),
             "base_url": env.get("SMARTREGION_BASE_URL") or "https://w3id.org/smartregion/",
             "write_token": env.get("SMARTREGION_WRITE_TOKEN") or None,
+            "publisher_name": env.get("SMARTREGION_PUBLISHER_NAME") or "smartregion",
+            "contact_email": env.get("SMARTREGION_CONTACT_EMAIL") or None,
+            "homepage": env.get("SMARTREGION_HOMEPAGE") or None,
         }
         if env.get("SMARTREGION_STORE"):
             values["store_path"] = Path(env["SMARTREGION_STORE"])
