@@ -4,7 +4,6 @@ server (the ``oxigraph`` binary from PyPI, installed with the ``test`` extra) fo
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
+from live import free_port
 
 from smartregion.build import build
 from smartregion.settings import Settings
@@ -53,16 +53,10 @@ def _oxigraph_binary() -> str:
     return binary
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def running_oxigraph(location: Path) -> Iterator[OxigraphServer]:
     """An Oxigraph server on 127.0.0.1 answering queries over the union of its graphs."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [_oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
         stdout=subprocess.DEVNULL,
@@ -138,3 +132,18 @@ def fresh_server(tmp_path: Path) -> Iterator[OxigraphServer]:
     """An empty Oxigraph server of the test's own, for tests that write."""
     with running_oxigraph(tmp_path / "oxigraph") as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's headless Chromium driven by Playwright (never a browser Playwright downloads)."""
+    from playwright.sync_api import sync_playwright
+
+    from live import CHROMIUM, CHROMIUM_ARGS
+
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed: apt-get install -y chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -19,13 +19,12 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
+from live import serving
 import rdflib
-import uvicorn
 from rdflib.compare import isomorphic
 from SPARQLWrapper import CSV, GET, JSON, JSONLD, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, URLENCODED, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from smartregion.app import create_app
 from smartregion.settings import Settings
 from smartregion.store import EmbeddedStore, Store
 
@@ -47,31 +46,6 @@ class Endpoint:
     store: Store  # the store behind it, asked directly for the expected answers
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def serving(settings: Settings) -> Iterator[str]:
-    """uvicorn with the app in a background thread; yields the /sparql URL."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the endpoint did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}/sparql"
-    finally:
-        server.should_exit = True
-        thread.join(15)
-
-
 @pytest.fixture(scope="module")
 def embedded_settings(built_store: EmbeddedStore, project_root: Path) -> Settings:
     return Settings(
@@ -87,13 +61,15 @@ def endpoint(request: pytest.FixtureRequest, embedded_settings: Settings) -> Ite
         store = request.getfixturevalue("remote_store")
         server = request.getfixturevalue("oxigraph_server")
         settings = replace(embedded_settings, backend="remote", endpoint=server.query, gsp_endpoint=server.gsp, query_timeout=20.0)
-    with serving(settings) as url:
+    with serving(settings) as base:
+        url = base + "/sparql"
         yield Endpoint(url, store)
 
 
 @pytest.fixture(scope="module")
 def embedded(embedded_settings: Settings, built_store: EmbeddedStore) -> Iterator[Endpoint]:
-    with serving(embedded_settings) as url:
+    with serving(embedded_settings) as base:
+        url = base + "/sparql"
         yield Endpoint(url, built_store)
 
 
@@ -361,7 +337,8 @@ def test_time_limit_on_the_remote_backend(fresh_server, embedded_settings: Setti
     settings = replace(embedded_settings, backend="remote", endpoint=fresh_server.query, gsp_endpoint=fresh_server.gsp)
     values = " ".join(str(i) for i in range(400))
     slow_anywhere = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"VALUES ?v{i} {{ {values} }}" for i in range(4)) + " }"
-    with serving(settings) as url:
+    with serving(settings) as base:
+        url = base + "/sparql"
         started = time.monotonic()
         response = httpx.post(url, data={"query": slow_anywhere}, timeout=60)
         assert response.status_code == 503 and time.monotonic() - started < 5

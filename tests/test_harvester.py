@@ -9,20 +9,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
 import pytest
+from live import free_port, serving
 import rdflib
-import uvicorn
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
-from smartregion.app import create_app
 from smartregion.settings import Settings
 from smartregion.store import META_GRAPH, Store
 
@@ -38,33 +33,9 @@ class Server:
     store: Store  # behind the server, asked directly for the expected answers
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def serving(settings: Settings, port: int) -> Iterator[None]:
-    """uvicorn with the app on 127.0.0.1 in a background thread."""
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the server did not start")
-        time.sleep(0.02)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        thread.join(15)
-
-
 @pytest.fixture(scope="module", params=["embedded", "remote"])
 def server(request: pytest.FixtureRequest, project_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}/"
     if request.param == "embedded":
         store: Store = request.getfixturevalue("built_store")
