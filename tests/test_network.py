@@ -357,3 +357,15 @@ def test_cli_help_has_examples(command: list[str], capsys: pytest.CaptureFixture
     assert done.value.code == 0
     out = capsys.readouterr().out
     assert "examples:" in out and "smartregion " + " ".join(command) in out.split("examples:")[1]
+
+
+@pytest.mark.parametrize("k", [None, 2, 40])
+def test_betweenness_gives_networkx_numbers(k: int | None) -> None:
+    # The service's own Brandes (faster) must agree with networkx, sampled sources and scaling included.
+    graph = nx.relabel_nodes(nx.gnm_random_graph(120, 300, seed=5), str)
+    expected = nx.betweenness_centrality(graph, k=k, seed=network.SEED)
+    found = network.betweenness_centrality(graph, k=k, seed=network.SEED)
+    assert found.keys() == expected.keys()
+    assert all(abs(found[node] - expected[node]) < 1e-12 for node in graph)
+    assert network.betweenness_sample(8_000, 14_000) == network.BETWEENNESS_SAMPLE
+    assert network.betweenness_sample(80_000, 140_000) < network.BETWEENNESS_SAMPLE

@@ -48,10 +48,12 @@ drops undated evidence.
 from __future__ import annotations
 
 import datetime
+import math
+import random
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import combinations, islice
 from typing import Protocol
@@ -73,7 +75,12 @@ TYPE_PRIORITY = (
 ACTOR_TYPES = tuple(t.lower() for t in TYPE_PRIORITY) + ("organisation", "territorial-authority", "person")
 
 BETWEENNESS_EXACT_UP_TO = 500  # nodes; above this betweenness is estimated from a sample of k sources
-BETWEENNESS_SAMPLE = 200
+BETWEENNESS_SAMPLE = 1000  # at 100k triples: 17 of the exact top 20 (bench/RESULTS.md)
+# A sampled source costs one search over the whole network: on very large networks fewer sources are
+# sampled (down to BETWEENNESS_MIN_SAMPLE), so that k × (actors + links) stays within this many steps
+# (about 15 s on a 2-core machine; bench/RESULTS.md has the effect on the top 20).
+BETWEENNESS_WORK = 30_000_000
+BETWEENNESS_MIN_SAMPLE = 50
 SEED = 42
 MAX_PATHS_COMPARED = 50  # equally short chains compared to pick the strongest
 
@@ -115,22 +122,29 @@ SELECT DISTINCT ?hub ?actor ?g WHERE {
   GRAPH ?g { ?hub sr:speaker|sr:keynoteSpeaker|sr:moderator|sr:panelist ?actor }
 }"""
 
-PROJECT_QUERY = PREFIXES + f"""
-SELECT DISTINCT ?hub ?actor ?g ?role ?via ?base WHERE {{
-  {{
-    GRAPH ?g {{ ?hub ?role ?actor }}
-    VALUES ?role {{ sr:partner sr:memberMunicipality sr:coordinator sr:client sr:contractor
-                   schema:maintainer sr:funder sr:implementingAgency }}
-  }} UNION {{
-    GRAPH ?g {{ ?membership org:organization ?hub }}
+# Who takes part in what, and which of those things are projects or programmes: two queries joined
+# in Python (``_project_rows``). As one query, engines join the class test first and, at a million
+# triples, Oxigraph took minutes instead of seconds.
+PARTICIPATION_QUERY = PREFIXES + """
+SELECT DISTINCT ?hub ?actor ?g ?role ?via WHERE {
+  {
+    GRAPH ?g { ?hub ?role ?actor }
+    VALUES ?role { sr:partner sr:memberMunicipality sr:coordinator sr:client sr:contractor
+                   schema:maintainer sr:funder sr:implementingAgency }
+  } UNION {
+    GRAPH ?g { ?membership org:organization ?hub }
     ?membership org:member ?actor .
     BIND(org:member AS ?role)
-  }} UNION {{
-    GRAPH ?g {{ ?hub sr:fundedBy|^sr:fundedProject|sr:cohort ?funding }}
+  } UNION {
+    GRAPH ?g { ?hub sr:fundedBy|^sr:fundedProject|sr:cohort ?funding }
     ?funding sr:programme? ?via .
     ?via ?role ?actor .
-    VALUES ?role {{ sr:funder sr:implementingAgency sr:coordinator }}
-  }}
+    VALUES ?role { sr:funder sr:implementingAgency sr:coordinator }
+  }
+}"""
+
+HUB_QUERY = PREFIXES + f"""
+SELECT DISTINCT ?hub ?base WHERE {{
   ?hub a ?cls . ?cls rdfs:subClassOf* ?base .
   VALUES ?base {{ {PROJECT_BASES} }}
   FILTER NOT EXISTS {{ ?hub a sr:Cooperation }}
@@ -225,6 +239,16 @@ class Snapshot:
     graph: nx.Graph
     actors: dict[str, Actor]  # every actor, linked or not
     index: SearchIndex
+    # Costly answers (centrality) computed once per revision: the snapshot is dropped on the next write.
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
+    memo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def remember(self, key: tuple, compute: Callable[[], object]) -> object:
+        """``compute()`` the first time ``key`` is asked for, its stored value after that."""
+        with self.memo_lock:  # one computation per key, even when requests for it arrive together
+            if key not in self.memo:
+                self.memo[key] = compute()
+            return self.memo[key]
 
 
 # -- building -----------------------------------------------------------------------------------
@@ -344,6 +368,14 @@ def _link_hub(links: _Links, kind: str, hub: str, members: Mapping[str, set[str]
             links.add(a, b, item)
 
 
+def _project_rows(store: Store) -> list[dict[str, str]]:
+    """Participations in projects and programmes, one row per base class of the hub (``?base``)."""
+    bases: dict[str, list[str]] = defaultdict(list)
+    for row in _rows(store, HUB_QUERY):
+        bases[row["hub"]].append(row["base"])
+    return [{**row, "base": base} for row in _rows(store, PARTICIPATION_QUERY) for base in bases.get(row["hub"], ())]
+
+
 def build_snapshot(store: Store, revision: str) -> Snapshot:
     """Query the store and project the actor network (see the module doc for the rules)."""
     index = SearchIndex(_rows(store, LABEL_QUERY), _rows(store, TYPE_QUERY))
@@ -356,7 +388,7 @@ def build_snapshot(store: Store, revision: str) -> Snapshot:
         for hub, members in _incidences(_rows(store, query)).items():
             _link_hub(links, kind, hub, members, combinations(sorted(members), 2), index.label(hub), dates.of(hub))
 
-    project_rows = _rows(store, PROJECT_QUERY)
+    project_rows = _project_rows(store)
     programmes = {r["hub"] for r in project_rows if r["base"] in PROGRAMME_BASES}
     leads: dict[str, set[str]] = defaultdict(set)
     direct: dict[str, set[str]] = defaultdict(set)
@@ -598,21 +630,15 @@ def ego(snap: Snapshot, iri: str, depth: int, flt: Filter = Filter()) -> nx.Grap
 
 
 def centrality(snap: Snapshot, measure: str, top: int, flt: Filter = Filter()) -> dict:
-    """Actors ranked by degree, betweenness (hop distance) or eigenvector (link weight) centrality."""
-    g = view(snap.graph, flt)
-    n = g.number_of_nodes()
-    sample = min(BETWEENNESS_SAMPLE, n) if measure == "betweenness" and n > BETWEENNESS_EXACT_UP_TO else None
-    if n == 0:
-        scores: dict[str, float] = {}
-    elif measure == "degree":
-        scores = nx.degree_centrality(g)
-    elif measure == "betweenness":
-        scores = nx.betweenness_centrality(g, k=sample, seed=SEED)
-    elif measure == "eigenvector":
-        scores = nx.eigenvector_centrality(g, weight="weight", max_iter=1000)
-    else:
+    """Actors ranked by degree, betweenness (hop distance) or eigenvector (link weight) centrality.
+
+    The ranking is computed once per snapshot, measure and filter; ``top`` only cuts it.
+    """
+    if measure not in ("degree", "betweenness", "eigenvector"):
         raise BadParameter("measure", f"unknown measure '{measure}'; use degree, betweenness or eigenvector")
-    ranked = sorted(scores, key=lambda node: (-scores[node], g.nodes[node]["label"].casefold()))[:top]
+    g, scores, ranking, sample = snap.remember(("centrality", measure, flt), lambda: _rank(snap, measure, flt))
+    ranked = ranking[:top]
+    n = g.number_of_nodes()
     result = {
         "measure": measure, "nodes": n, "edges": g.number_of_edges(), "sampled": sample is not None,
         "ranking": [
@@ -626,6 +652,70 @@ def centrality(snap: Snapshot, measure: str, top: int, flt: Filter = Filter()) -
         result["note"] = (f"betweenness estimated from {sample} sampled source nodes (seed {SEED}) because "
                           f"the network has more than {BETWEENNESS_EXACT_UP_TO} nodes")
     return result
+
+
+def _rank(snap: Snapshot, measure: str, flt: Filter) -> tuple[nx.Graph, dict[str, float], list[str], int | None]:
+    """The filtered network, every actor's score, all actors best first, and the sample size (or None)."""
+    g = view(snap.graph, flt)
+    n = g.number_of_nodes()
+    sample = betweenness_sample(n, g.number_of_edges()) if measure == "betweenness" and n > BETWEENNESS_EXACT_UP_TO else None
+    if n == 0:
+        scores: dict[str, float] = {}
+    elif measure == "degree":
+        scores = nx.degree_centrality(g)
+    elif measure == "betweenness":
+        scores = betweenness_centrality(g, k=sample, seed=SEED)
+    else:
+        scores = nx.eigenvector_centrality(g, weight="weight", max_iter=1000)
+    return g, scores, sorted(scores, key=lambda node: (-scores[node], g.nodes[node]["label"].casefold())), sample
+
+
+def betweenness_sample(nodes: int, edges: int) -> int:
+    """How many sources to sample on a network of this size (see BETWEENNESS_WORK)."""
+    return min(nodes, BETWEENNESS_SAMPLE, max(BETWEENNESS_MIN_SAMPLE, BETWEENNESS_WORK // (nodes + edges)))
+
+
+def betweenness_centrality(g: nx.Graph, k: int | None = None, seed: int = SEED) -> dict[str, float]:
+    """Normalised betweenness (hop distance) of an undirected graph, exact or from ``k`` sampled sources.
+
+    The same numbers as networkx 3.6's ``betweenness_centrality(g, k=k, seed=seed)`` (same sample, same
+    scaling), about four times faster: Brandes' algorithm over integer adjacency lists, predecessors
+    found again from the distances instead of being stored.
+    """
+    nodes = list(g)
+    n = len(nodes)
+    index = {node: i for i, node in enumerate(nodes)}
+    neighbours = [[index[other] for other in g[node]] for node in nodes]
+    sources = range(n) if k is None else [index[node] for node in random.Random(seed).sample(nodes, k)]
+    totals = [0.0] * n
+    for source in sources:
+        distance, paths, order = [-1] * n, [0] * n, [source]
+        distance[source], paths[source] = 0, 1
+        for v in order:  # grows while it is read: a breadth-first search
+            next_distance, count = distance[v] + 1, paths[v]
+            for w in neighbours[v]:
+                if distance[w] < 0:
+                    distance[w], paths[w] = next_distance, count
+                    order.append(w)
+                elif distance[w] == next_distance:
+                    paths[w] += count
+        dependency = [0.0] * n
+        for w in reversed(order):
+            share, previous = (1.0 + dependency[w]) / paths[w], distance[w] - 1
+            for v in neighbours[w]:
+                if distance[v] == previous:
+                    dependency[v] += paths[v] * share
+            if w != source:
+                totals[w] += dependency[w]
+    if n < 3:
+        return dict.fromkeys(nodes, 0.0)
+    # networkx's scaling without endpoints: by the (s, t) pairs a node can lie between; a sampled source
+    # is the source of one pair fewer.
+    if k is None:
+        return {node: totals[i] / ((n - 1) * (n - 2)) for i, node in enumerate(nodes)}
+    sampled = set(sources)
+    return {node: totals[i] / ((k - 1 if i in sampled else k) * (n - 2)) if k > 1 or i not in sampled else math.nan
+            for i, node in enumerate(nodes)}
 
 
 def communities(snap: Snapshot, resolution: float = 1.0, flt: Filter = Filter()) -> dict:

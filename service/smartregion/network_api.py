@@ -185,7 +185,8 @@ def ego(
 
 @router.get("/api/centrality", tags=["network"], summary="The most central actors",
             description="degree: share of actors linked to; betweenness: share of shortest chains through the actor "
-                        f"(hop distance; estimated from {network.BETWEENNESS_SAMPLE} sampled sources, seeded, when "
+                        f"(hop distance; estimated from up to {network.BETWEENNESS_SAMPLE} sampled sources, seeded, fewer on very "
+                        f"large networks, when "
                         f"the network has more than {network.BETWEENNESS_EXACT_UP_TO} actors — the answer then says "
                         "`sampled: true` and `k`); eigenvector: on the link weights. " + WEIGHT_RULE)
 def centrality(

@@ -1,0 +1,114 @@
+"""The three servers compared, each started as a user would start it, on 127.0.0.1 and a free port.
+
+- smartregion: ``smartregion serve`` over the store ``smartregion build`` made (its defaults: two
+  query worker processes, 30 s time limit, 10 000 rows);
+- Oxigraph server: ``oxigraph serve-read-only --union-default-graph`` over the store pyoxigraph's
+  ``bulk_load`` made from the same files (the binary of the PyPI package ``oxigraph``);
+- rdflib-endpoint: ``rdflib-endpoint serve`` over the same files (a plain rdflib ``Dataset`` with a
+  union default graph, queried by rdflib's own SPARQL engine).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from common import (
+    Workspace,
+    descendants,
+    free_port,
+    peak_rss_mb,
+    stop,
+    wait_until_ready,
+)
+from loadgen import wait_idle
+
+BIN = Path(sys.executable).parent
+READY = "ASK { ?s ?p ?o }"
+
+
+@dataclass
+class Server:
+    name: str
+    base: str
+    sparql: str  # the SPARQL endpoint's URL
+    process: subprocess.Popen
+    log: Path
+    startup: float = 0.0  # seconds until it answered
+    command: list[str] = field(default_factory=list)
+    env: dict | None = None
+    timeout: float = 600.0
+
+    def peak_rss(self) -> tuple[float | None, float | None]:
+        """Peak RSS in MB of the server process, and of it with all its child processes."""
+        own = peak_rss_mb(self.process.pid)
+        if own is None:
+            return None, None
+        children = [peak_rss_mb(pid) or 0.0 for pid in descendants(self.process.pid)]
+        return own, own + sum(children)
+
+    def stop(self) -> None:
+        stop(self.process)
+
+    def recover(self, patience: float = 60.0) -> None:
+        """Make sure the server is free again: wait for it to finish a query its client gave up on, and
+        restart it (same port) if it is still busy after ``patience`` seconds."""
+        if wait_idle(self.sparql, patience):
+            return
+        print(f"  {self.name} is still busy after {patience:.0f} s: restarting it", file=sys.stderr, flush=True)
+        self.stop()
+        self.process = _launch(self.command, self.log, self.env, append=True)
+        wait_until_ready(self.sparql, self.process, self.log, self.timeout, params={"query": READY})
+
+
+def _binary(name: str) -> str:
+    found = shutil.which(name, path=str(BIN)) or shutil.which(name)
+    if not found:
+        raise RuntimeError(f"`{name}` is not installed: pip install -e '.[test]' (it brings oxigraph and rdflib-endpoint)")
+    return found
+
+
+def _launch(command: list[str], log_path: Path, env: dict | None, append: bool = False) -> subprocess.Popen:
+    with open(log_path, "a" if append else "w", encoding="utf-8") as log:  # the child keeps its own descriptor
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+
+
+def _start(name: str, command: list[str], log_path: Path, ready_url: str, timeout: float, env: dict | None = None,
+           base: str = "", sparql: str = "") -> Server:
+    process = _launch(command, log_path, env)
+    server = Server(name, base, sparql, process, log_path, command=command, env=env, timeout=timeout)
+    try:
+        server.startup = wait_until_ready(ready_url, process, log_path, timeout, params={"query": READY})
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def start_smartregion(ws: Workspace, timeout: float = 600) -> Server:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    return _start("smartregion", [_binary("smartregion"), "serve", "--port", str(port), "--store", str(ws.store)],
+                  ws.logs / f"smartregion-{ws.label}.log", base + "/sparql", timeout, env=ws.env(), base=base,
+                  sparql=base + "/sparql")
+
+
+def start_oxigraph(ws: Workspace, timeout: float = 120) -> Server:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [_binary("oxigraph"), "serve-read-only", "--location", str(ws.oxigraph_store), "--bind", f"127.0.0.1:{port}",
+               "--union-default-graph"]
+    return _start("oxigraph", command, ws.logs / f"oxigraph-{ws.label}.log", base + "/query", timeout, base=base,
+                  sparql=base + "/query")
+
+
+def start_rdflib(ws: Workspace, timeout: float = 1800) -> Server:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    files = [str(ws.data), *map(str, ws.ontology_files())]
+    command = [_binary("rdflib-endpoint"), "serve", "--host", "127.0.0.1", "--port", str(port), *files]
+    return _start("rdflib-endpoint", command, ws.logs / f"rdflib-endpoint-{ws.label}.log", base + "/", timeout,
+                  base=base, sparql=base + "/")
