@@ -86,6 +86,7 @@ def test_search_from_a_404_page_without_javascript(phone: Page, base_url: str) -
     phone.press("#q", "Enter")
     phone.wait_for_url("**/?q=Bad+Belzig")
     phone.click("#results a:text-is('Bad Belzig')")
+    phone.wait_for_load_state("load")  # the click returns once navigation commits, before the stylesheet applies
     assert phone.url == base_url + "/id/municipality/bad-belzig"
     assert phone.inner_text("h1") == "Bad Belzig"
     assert fits_the_screen(phone)
