@@ -72,6 +72,9 @@ def versions() -> dict[str, str]:
     try:
         found["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HOME, capture_output=True, text=True,
                                          check=True).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=HOME, capture_output=True,
+                                 text=True, check=True).stdout.strip()
+        found["commit"] += " with uncommitted changes" if changed else ""
     except (OSError, subprocess.CalledProcessError):
         found["commit"] = "unknown"
     return found
