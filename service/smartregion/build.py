@@ -1,4 +1,4 @@
-"""The build: parse ``ontology/`` and ``graph/`` with rdflib, validate, and only then load the store.
+"""The build: parse ``ontology/`` and ``graph/`` with pyoxigraph, validate, and only then load the store.
 
 Every way of failing (a syntax error, a SHACL violation, a triple outside a named graph) raises
 BuildError before the store is touched, and the embedded store's copy-on-write makes a load
@@ -11,15 +11,14 @@ whose erased persons it leaves out of the parsed files too (contributions.py, er
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
+import pyoxigraph as ox
 import rdflib
-from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
-from rdflib.plugins.parsers.notation3 import BadSyntax
 from tqdm import tqdm
 
 from .contributions import erased_hashes, kept_graphs
@@ -27,7 +26,7 @@ from .dumps import dumps_folder, write_dumps
 from .erasure import erase_in_dataset
 from .ids import ONTOLOGY
 from .settings import Settings
-from .store import META_GRAPH, Store, open_store
+from .store import META_GRAPH, Graphs, Store, as_quads, open_store
 from .validation import ValidationReport, validate
 
 ONTOLOGY_GRAPH = ONTOLOGY  # the ontology is a named graph of its own, IRI = the ontology's IRI
@@ -72,19 +71,41 @@ class BuildResult:
     erased: int = 0  # persons of graph/ left out because they were erased
 
 
+_ONTOLOGY_NODE = ox.NamedNode(ONTOLOGY_GRAPH)
+
+
 @dataclass
 class Project:
-    """The parsed project: the ontology graph and a Dataset of the knowledge graphs."""
+    """The parsed project: every statement as a quad in its named graph, the ontology's in its own.
 
-    ontology: rdflib.Graph
-    data: rdflib.Dataset
+    pyoxigraph parses the files (a million triples in seconds) and the quads go to the store as they
+    are; the rdflib view that SHACL and the erasure need is made only when they ask for it.
+    """
+
+    quads: list[ox.Quad]
     files: list[Path] = field(default_factory=list)
 
-    def graphs(self) -> dict[str, rdflib.Graph]:
-        """Every named graph to load, the ontology first."""
-        graphs = {ONTOLOGY_GRAPH: self.ontology}
-        graphs.update({str(g.identifier): g for g in self.data.graphs() if g.identifier != DATASET_DEFAULT_GRAPH_ID and len(g)})
-        return graphs
+    @cached_property
+    def ontology(self) -> rdflib.Graph:
+        triples = (q.triple for q in self.quads if q.graph_name == _ONTOLOGY_NODE)
+        return rdflib.Graph(identifier=rdflib.URIRef(ONTOLOGY_GRAPH)).parse(
+            data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"", format="nt"
+        )
+
+    @cached_property
+    def data(self) -> rdflib.Dataset:
+        """The knowledge graphs (all but the ontology) as an rdflib Dataset, blank nodes shared across graphs."""
+        quads = (q for q in self.quads if q.graph_name != _ONTOLOGY_NODE)
+        return rdflib.Dataset().parse(data=ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"", format="nquads")
+
+    def data_changed(self) -> None:
+        """Take the knowledge graphs from ``data`` again, after it was changed in place (an erasure)."""
+        self.quads = [q for q in self.quads if q.graph_name == _ONTOLOGY_NODE] + as_quads(self.data)
+
+    def add(self, graphs: Graphs) -> None:
+        """Add statements (the graphs a rebuild keeps from the store)."""
+        self.quads += as_quads(graphs)
+        self.__dict__.pop("data", None)
 
 
 def source_files(home: Path) -> tuple[list[Path], list[Path]]:
@@ -97,35 +118,34 @@ def parse_project(home: Path, *, progress: bool = True) -> Project:
     ontology_files, graph_files = source_files(home)
     if not ontology_files:
         raise BuildError(f"{home / 'ontology'} has no .ttl files; is {home} a smartregion project?")
-    data = rdflib.Dataset()
-    ontology = rdflib.Graph(identifier=rdflib.URIRef(ONTOLOGY_GRAPH))
-    files = ontology_files + graph_files
-    for path in tqdm(files, desc="parsing", unit="file", file=sys.stderr, disable=not progress):
+    project = Project([], ontology_files + graph_files)
+    for path in tqdm(project.files, desc="parsing", unit="file", file=sys.stderr, disable=not progress):
         if path in ontology_files:
-            _parse(ontology, path, home, "turtle")
+            project.quads += (ox.Quad(*q.triple, _ONTOLOGY_NODE) for q in _parse(path, home, ox.RdfFormat.TURTLE))
             continue
-        default_before = len(data.graph(DATASET_DEFAULT_GRAPH_ID))
-        _parse(data, path, home, "trig")
-        outside = len(data.graph(DATASET_DEFAULT_GRAPH_ID)) - default_before
+        quads = _parse(path, home, ox.RdfFormat.TRIG)
+        outside = sum(isinstance(q.graph_name, ox.DefaultGraph) for q in quads)
         if outside:
             raise BuildError(
                 f"{_relative(path, home)}: {outside} triples outside any GRAPH block; "
                 "put every statement into its source's graph: src:{slug} { ... }"
             )
-    return Project(ontology, data, files)
+        project.quads += quads
+    return project
 
 
-def _parse(target: rdflib.Graph, path: Path, home: Path, fmt: str) -> None:
+def _parse(path: Path, home: Path, fmt: ox.RdfFormat) -> list[ox.Quad]:
     try:
-        target.parse(path, format=fmt)
-    except BadSyntax as exc:
-        # rdflib counts lines from 0 in ``lines``; its message says "at line N" counting from 1.
-        reason = re.search(r"Bad syntax \((.*?)\) at \^", str(exc), re.DOTALL)
+        # Blank node labels are local to their file, as the syntax says: renamed, they cannot collide.
+        return list(ox.parse(path=path, format=fmt, rename_blank_nodes=True))
+    except SyntaxError as exc:
+        # "Parser error at line 3 between columns 18 and 27: Invalid IRI …": the place goes in front.
+        reason = exc.msg.split(": ", 1)[-1]
         raise BuildError(
-            f"{_relative(path, home)}:{exc.lines + 1}: syntax error: {reason.group(1) if reason else exc}; fix the file and build again"
+            f"{_relative(path, home)}:{exc.lineno}:{exc.offset}: syntax error: {reason}; fix the file and build again"
         ) from None
-    except Exception as exc:  # rdflib raises plain exceptions for some mistakes (bad IRIs, bad literals)
-        raise BuildError(f"{_relative(path, home)}: cannot parse: {exc}; fix the file and build again") from None
+    except OSError as exc:
+        raise BuildError(f"{_relative(path, home)}: cannot read: {exc.strerror or exc}") from None
 
 
 def _relative(path: Path, home: Path) -> str:
@@ -140,18 +160,16 @@ def validate_project(project: Project, *, lang: str = "en") -> ValidationReport:
     return validate(project.data, ontology=project.ontology, lang=lang)
 
 
-def build(settings: Settings, *, progress: bool = True, check: bool = True, lang: str = "en") -> BuildResult:
-    """Parse, validate, load; the store changes only if all of it succeeds."""
+def build(settings: Settings, *, progress: bool = True, check: bool = True, dumps: bool = True, lang: str = "en") -> BuildResult:
+    """Parse, validate, load; the store changes only if all of it succeeds. Then write the dumps (``dumps``)."""
     started = time.monotonic()
     project = parse_project(settings.home, progress=progress)
     store = open_store(settings)
     # Contributions and erasure records live only in the store: a rebuild keeps them (validated with
     # the rest), and persons erased there stay erased even where a file in graph/ still names them.
     kept = kept_graphs(store)
-    for iri, graph in kept.items():
-        named = project.data.graph(rdflib.URIRef(iri))
-        named += graph
-    erased = erase_in_dataset(project.data, erased_hashes(store))
+    project.add(kept)
+    erased = _erase(project, erased_hashes(store))
     if check:
         report = validate_project(project, lang=lang)
         if not report.conforms:
@@ -161,8 +179,8 @@ def build(settings: Settings, *, progress: bool = True, check: bool = True, lang
                 "Fix the data (see the report above), check with `smartregion validate`, then build again",
                 report,
             )
-    store.replace_all(project.graphs())
-    if settings.backend == "embedded":
+    store.replace_all(project.quads)
+    if dumps and settings.backend == "embedded":
         # Dumps of the new revision now, so that the first harvester does not wait. A remote store may
         # be written by others at any time: its dumps are made when first asked for (dumps.current_dumps).
         write_dumps(store, dumps_folder(settings))
@@ -174,6 +192,16 @@ def build(settings: Settings, *, progress: bool = True, check: bool = True, lang
         kept=sorted(kept),
         erased=len(erased),
     )
+
+
+def _erase(project: Project, hashes: set[str]) -> list[str]:
+    """Persons erased from the store stay erased from the files' data; the IRIs that were left out."""
+    if not hashes:
+        return []
+    erased = erase_in_dataset(project.data, hashes)
+    if erased:
+        project.data_changed()
+    return erased
 
 
 def summarise(store: Store) -> Summary:

@@ -114,7 +114,7 @@ def _print_classes(classes: dict[str, int]) -> None:
 def _run_build(args: argparse.Namespace, settings: Settings) -> int:
     from .build import build
 
-    _report_build(build(settings, progress=not args.quiet, check=not args.no_validate, lang=args.lang))
+    _report_build(build(settings, progress=not args.quiet, check=not args.no_validate, dumps=not args.no_dumps, lang=args.lang))
     return 0
 
 
@@ -139,6 +139,8 @@ def _register_build(commands: argparse._SubParsersAction) -> None:
         ),
     )
     _build_options(parser)
+    parser.add_argument("--no-dumps", action="store_true",
+                        help="leave the dumps to `smartregion dumps` or to the server's first request for them")
     parser.set_defaults(run=lambda args: _run_build(args, settings_from(args)))
 
 
@@ -159,6 +161,8 @@ def _register_push(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--gsp", metavar="URL", required=True, help="Graph Store Protocol URL of the remote store")
     parser.add_argument("--update-endpoint", metavar="URL", help="SPARQL update URL: drops stale graphs in one request")
     _build_options(parser)
+    # A remote store's dumps are made when first asked for (dumps.current_dumps), never by the push.
+    parser.set_defaults(no_dumps=True)
     parser.set_defaults(run=lambda args: _run_build(args, settings_from(args, backend="remote")))
 
 

@@ -9,15 +9,18 @@ from __future__ import annotations
 import argparse
 import sys
 
-import uvicorn
-
-from .app import create_app
 from .settings import Settings
 from .store import open_store
 
 
 def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Build the graph if the store is empty, then serve until interrupted."""
+    # Imported here, not at the top: every command registers through this module, and the web stack
+    # would add half a second to each of them.
+    import uvicorn
+
+    from .app import create_app
+
     if open_store(settings).triple_count() == 0:
         from .build import build
 

@@ -92,6 +92,8 @@ GRAPH_FORMATS = {
     "application/n-quads": ox.RdfFormat.N_QUADS,
     "application/ld+json": ox.RdfFormat.JSON_LD,
 }
+# What a write takes: named graph IRI → rdflib Graph, an rdflib Dataset, or pyoxigraph quads (the build's).
+Graphs = Mapping[str, rdflib.Graph] | rdflib.Dataset | list[ox.Quad]
 DUMP_FORMATS = {"trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS}
 
 
@@ -123,22 +125,31 @@ def check_query(query: str) -> None:
 # --- converting input -------------------------------------------------------------------------------
 
 
-def triples_by_graph(data: Mapping[str, rdflib.Graph] | rdflib.Dataset) -> dict[str, list[ox.Triple]]:
-    """Named graph IRI → pyoxigraph triples; a Dataset must keep everything in named graphs."""
-    if isinstance(data, rdflib.Dataset):
-        out: dict[str, list[ox.Triple]] = {
-            str(g.identifier): [] for g in data.graphs() if g.identifier != rdflib.graph.DATASET_DEFAULT_GRAPH_ID
+def triples_by_graph(data: Graphs) -> dict[str, list[ox.Triple]]:
+    """Named graph IRI → pyoxigraph triples; a Dataset or quads must keep everything in named graphs."""
+    if not isinstance(data, (rdflib.Dataset, list)):
+        return {
+            str(iri): [q.triple for q in ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)]
+            for iri, graph in data.items()
         }
+    out: dict[str, list[ox.Triple]] = {}
+    if isinstance(data, rdflib.Dataset):
+        out = {str(g.identifier): [] for g in data.graphs() if g.identifier != rdflib.graph.DATASET_DEFAULT_GRAPH_ID}
         # N-Quads through pyoxigraph's parser: exact terms, and blank nodes keep their dataset-wide labels.
-        for quad in ox.parse(data.serialize(format="nquads", encoding="utf-8"), format=ox.RdfFormat.N_QUADS):
-            if not isinstance(quad.graph_name, ox.NamedNode):
-                raise StoreError(f"a triple outside any named graph: {quad.triple}; every statement belongs to a source's graph")
-            out.setdefault(quad.graph_name.value, []).append(quad.triple)
-        return out
-    return {
-        str(iri): [q.triple for q in ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)]
-        for iri, graph in data.items()
-    }
+        data = list(ox.parse(data.serialize(format="nquads", encoding="utf-8"), format=ox.RdfFormat.N_QUADS))
+    for quad in as_quads(data):
+        out.setdefault(quad.graph_name.value, []).append(quad.triple)
+    return out
+
+
+def as_quads(data: Graphs) -> list[ox.Quad]:
+    """Every statement as a quad in its named graph; a list of quads is checked and taken as it is."""
+    if not isinstance(data, list):
+        return [ox.Quad(*t, ox.NamedNode(iri)) for iri, triples in triples_by_graph(data).items() for t in triples]
+    outside = next((q for q in data if not isinstance(q.graph_name, ox.NamedNode)), None)
+    if outside is not None:
+        raise StoreError(f"a triple outside any named graph: {outside.triple}; every statement belongs to a source's graph")
+    return data
 
 
 def _term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
@@ -176,11 +187,11 @@ class Store(Protocol):
 
     def named_graphs(self) -> list[str]: ...
 
-    def replace_graphs(self, quads_by_graph: Mapping[str, rdflib.Graph] | rdflib.Dataset) -> None:
+    def replace_graphs(self, quads_by_graph: Graphs) -> None:
         """Replace each given named graph by the given triples, all in one atomic step."""
         ...
 
-    def replace_all(self, dataset: Mapping[str, rdflib.Graph] | rdflib.Dataset) -> None:
+    def replace_all(self, dataset: Graphs) -> None:
         """Make the store hold exactly these graphs (a full build)."""
         ...
 
@@ -298,7 +309,7 @@ class EmbeddedStore:
 
     # writing
 
-    def replace_graphs(self, quads_by_graph: Mapping[str, rdflib.Graph] | rdflib.Dataset) -> None:
+    def replace_graphs(self, quads_by_graph: Graphs) -> None:
         triples = triples_by_graph(quads_by_graph)
 
         def apply(store: ox.Store) -> None:
@@ -309,14 +320,9 @@ class EmbeddedStore:
 
         self._commit(apply)
 
-    def replace_all(self, dataset: Mapping[str, rdflib.Graph] | rdflib.Dataset) -> None:
-        triples = triples_by_graph(dataset)
-        self._commit(
-            lambda store: store.bulk_extend(
-                ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(iri)) for iri, ts in triples.items() for t in ts
-            ),
-            empty=True,
-        )
+    def replace_all(self, dataset: Graphs) -> None:
+        quads = as_quads(dataset)
+        self._commit(lambda store: store.bulk_extend(quads), empty=True)
 
     def drop_graphs(self, graph_iris: Iterable[str]) -> None:
         graphs = [ox.NamedNode(iri) for iri in graph_iris]
@@ -383,9 +389,13 @@ class EmbeddedStore:
 
     def _remove_old(self, keep: set[str]) -> None:
         # The previous revision stays: a reader that opened it just before the switch keeps working.
+        # Other revisions, and CURRENT's replacements, are older ones or what a writer killed mid-write
+        # left: under the write lock no other writer is at work.
         for path in self.path.iterdir():
             if _REVISION_DIR.fullmatch(path.name) and path.name not in keep:
                 shutil.rmtree(path, ignore_errors=True)
+            elif path.name.startswith("CURRENT.") and path.name.endswith(".tmp"):
+                path.unlink(missing_ok=True)
 
 
 # --- remote -----------------------------------------------------------------------------------------
@@ -490,14 +500,14 @@ class RemoteStore:
 
     # writing: each PUT replaces one graph atomically; a call as a whole is not one transaction
 
-    def replace_graphs(self, quads_by_graph: Mapping[str, rdflib.Graph] | rdflib.Dataset) -> None:
+    def replace_graphs(self, quads_by_graph: Graphs) -> None:
         triples = triples_by_graph(quads_by_graph)
         with self._client() as client:
             for iri, graph_triples in triples.items():
                 self._put(client, iri, graph_triples)
             self._mark(client)
 
-    def replace_all(self, dataset: Mapping[str, rdflib.Graph] | rdflib.Dataset) -> None:
+    def replace_all(self, dataset: Graphs) -> None:
         """Put every graph, then drop the graphs of our namespace the build no longer has.
 
         Graphs outside ``https://w3id.org/smartregion/`` are left alone: the server may be shared.
