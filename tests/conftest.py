@@ -6,21 +6,32 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pyoxigraph as ox
 import pytest
-from live import free_port
+from hypothesis import HealthCheck, settings
+from live import free_port, wait_until_answering
 
 from smartregion.build import build
 from smartregion.settings import Settings
 from smartregion.settings import project_root as find_project_root
 from smartregion.store import EmbeddedStore, RemoteStore
+
+# Property-based tests: repeatable in CI (derandomized, no example database), no per-example deadline
+# (a store or an HTTP round trip is in every example), fixtures shared across examples on purpose.
+settings.register_profile(
+    "smartregion",
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much,
+                           HealthCheck.data_too_large],
+)
+settings.load_profile("smartregion")
 
 
 @dataclass(frozen=True)
@@ -64,18 +75,7 @@ def running_oxigraph(location: Path) -> Iterator[OxigraphServer]:
     )
     server = OxigraphServer(f"http://127.0.0.1:{port}")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"oxigraph server exited: {process.stderr.read().decode(errors='replace')}")
-            try:
-                if httpx.get(server.query, params={"query": "ASK {}"}, timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("oxigraph server did not answer within 30 s")
-            time.sleep(0.05)
+        wait_until_answering(server.query, process, 30, lambda: process.stderr.read().decode(errors="replace"))
         yield server
     finally:
         process.kill()
@@ -96,15 +96,26 @@ def built_store(tmp_path_factory: pytest.TempPathFactory, project_root: Path) ->
     return EmbeddedStore(settings.store_path)
 
 
+def _copy(store: EmbeddedStore, path: Path) -> EmbeddedStore:
+    # A RocksDB checkpoint: hard links, so it takes milliseconds.
+    path.mkdir()
+    ox.Store.read_only(str(store.live_path())).backup(str(path / "rev-1"))
+    (path / "CURRENT").write_text("rev-1\n", encoding="utf-8")
+    return EmbeddedStore(path)
+
+
 @pytest.fixture
 def fresh_store(built_store: EmbeddedStore, tmp_path: Path) -> EmbeddedStore:
     """A writable copy of the built store for one test: a RocksDB checkpoint (hard links), so it is fast
     and nothing a test writes reaches ``built_store``. Its dumps go to ``tmp_path / "dumps"``."""
-    path = tmp_path / "store"
-    path.mkdir()
-    ox.Store.read_only(str(built_store.live_path())).backup(str(path / "rev-1"))
-    (path / "CURRENT").write_text("rev-1\n", encoding="utf-8")
-    return EmbeddedStore(path)
+    return _copy(built_store, tmp_path / "store")
+
+
+@pytest.fixture(scope="module")
+def module_store(built_store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> EmbeddedStore:
+    """A writable copy of the built store shared by the tests of one module, e.g. behind a server that
+    lives as long as the module."""
+    return _copy(built_store, tmp_path_factory.mktemp("module") / "store")
 
 
 @pytest.fixture(scope="session")
@@ -137,9 +148,8 @@ def fresh_server(tmp_path: Path) -> Iterator[OxigraphServer]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     """Debian's headless Chromium driven by Playwright (never a browser Playwright downloads)."""
-    from playwright.sync_api import sync_playwright
-
     from live import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
 
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed: apt-get install -y chromium")

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
+import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
-
 from smartregion.app import create_app
 from smartregion.settings import Settings
 
@@ -45,3 +49,77 @@ def serving(settings: Settings, port: int | None = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(15)
+
+
+@contextmanager
+def server_process(command: Sequence[str], port: int, env: Mapping[str, str], output: Path) -> Iterator[subprocess.Popen]:
+    """The service in a process of its own, answering on 127.0.0.1:``port``, stdout and stderr into ``output``.
+
+    It runs in a process group of its own, so that killing the group also kills its query workers: on exit,
+    or earlier with :func:`kill_group`, as a crash would.
+    """
+    with open(output, "ab") as log:
+        process = subprocess.Popen(command, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_until_answering(f"http://127.0.0.1:{port}/sparql", process, 60, lambda: output.read_text(errors="replace")[-2000:])
+        yield process
+    finally:
+        kill_group(process)
+
+
+def wait_until_answering(query_url: str, process: subprocess.Popen, seconds: float, log: Callable[[], str]) -> None:
+    """Return once the SPARQL endpoint at ``query_url`` answers; fail the test with ``log()`` if the process exits first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited with {process.returncode}: {log()}")
+        try:
+            if httpx.get(query_url, params={"query": "ASK {}"}, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"the server did not answer within {seconds:.0f} s")
+        time.sleep(0.05)
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    """SIGKILL to the server and every process it started (they share its process group)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # gone already
+    process.wait()
+
+
+@contextmanager
+def listener() -> Iterator[tuple[int, list[bytes]]]:
+    """A TCP listener on 127.0.0.1 that records every connection it gets: the port, and what each sent.
+
+    Point a request the service must never make at it, then assert it saw nothing.
+    """
+    seen: list[bytes] = []
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.1)
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except (TimeoutError, OSError):
+                continue
+            with connection:
+                connection.settimeout(1)
+                seen.append(connection.recv(4096) or b"(connected)")
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1], seen
+    finally:
+        stop.set()
+        thread.join(5)
+        server.close()

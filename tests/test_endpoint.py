@@ -7,19 +7,17 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
 import time
 import urllib.error
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
 import pytest
-from live import serving
+from live import listener, serving
 import rdflib
 from rdflib.compare import isomorphic
 from SPARQLWrapper import CSV, GET, JSON, JSONLD, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, URLENCODED, XML, SPARQLWrapper
@@ -236,36 +234,6 @@ def test_updates_are_refused(endpoint: Endpoint) -> None:
     in_query = httpx.post(endpoint.url, data={"query": update})
     assert in_query.status_code == 400 and "read-only" in in_query.json()["detail"]
     assert endpoint.store.triple_count() == before
-
-
-@contextmanager
-def listener() -> Iterator[tuple[int, list[bytes]]]:
-    """A TCP listener on 127.0.0.1 that records every connection it gets."""
-    seen: list[bytes] = []
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    server.settimeout(0.1)
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = server.accept()
-            except (TimeoutError, OSError):
-                continue
-            with connection:
-                connection.settimeout(1)
-                seen.append(connection.recv(4096) or b"(connected)")
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield server.getsockname()[1], seen
-    finally:
-        stop.set()
-        thread.join(5)
-        server.close()
 
 
 def test_service_from_and_load_make_no_request(endpoint: Endpoint) -> None:

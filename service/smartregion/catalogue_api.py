@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 
 from . import catalogue, results
 from .endpoint import ProtocolError, error_response
+from .error_docs import errors
 from .executor import Answer, Executor, ExecutorBusy, QueryFailed, QueryRefused, QueryTimeout
 from .store import QuerySyntaxError
 
@@ -109,6 +110,7 @@ def list_questions(request: Request) -> dict:
     name="run_question",
     summary="Answer a question of the catalogue",
     response_model=None,
+    responses=errors(404, 406, 422, 503, text=("text/plain",)),
     openapi_extra={
         "parameters": _openapi_parameters(_QUESTIONS),
         "responses": {

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
+from .audit import add_audit_command
 from .contributions_cli import add_contribution_commands
 from .dumps import add_dumps_command
 from .generate import add_generate_command
@@ -367,6 +368,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_harvest_command,
     add_generate_command,
     add_contribution_commands,
+    add_audit_command,
 ]
 
 

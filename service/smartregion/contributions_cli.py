@@ -2,7 +2,8 @@
 
 ``cli.py`` registers these through its ``COMMANDS`` list; its helpers are imported when a command
 runs, because ``cli`` imports this module. A refused contribution prints every problem (row, column,
-fix) on stderr and exits 1, with the store unchanged.
+fix) on stderr and exits 1, with the store unchanged. Every write is recorded in the audit log
+(audit.py): its attempt, then done, refused or failed.
 """
 
 from __future__ import annotations
@@ -13,13 +14,25 @@ import sys
 from pathlib import Path
 
 from . import contributions, erasure, spreadsheet
+from .audit import AuditLog, Write
 from .contributions import ContributionError, ContributionResult, Provenance
 from .dumps import dumps_folder
-from .store import open_store
+from .settings import Settings
+from .store import Store, open_store
 
 
 def _agent(args: argparse.Namespace) -> str:
     return args.agent or getpass.getuser()
+
+
+def _begin(settings: Settings, store: Store, action: str, agent: str, **details: object) -> Write:
+    """Audit the attempt of a write from the command line; the login name says from where."""
+    log = AuditLog.for_settings(settings)
+    return log.begin(action, store, via="cli", agent=agent, client=f"cli:{getpass.getuser()}", **details)  # type: ignore[arg-type]
+
+
+def _problems(exc: ContributionError) -> str:
+    return "; ".join(p.message for p in exc.problems[:5]) + ("; …" if len(exc.problems) > 5 else "")
 
 
 def _refused(exc: ContributionError, what: str) -> Exception:
@@ -42,21 +55,27 @@ def _run_import(args: argparse.Namespace) -> int:
         raise CliError(f"no such file: {path}")
     settings = settings_from(args)
     store = open_store(settings)
+    dry_run = args.dry_run or args.output is not None
+    write: Write | None = None
     try:
         kind = spreadsheet.get_kind(args.kind)
-        table = spreadsheet.read_file(path)
         provenance = Provenance(_agent(args), path.name, "spreadsheet", {"kind": kind.name})
+        iri = args.graph or contributions.new_contribution_iri(provenance)
+        write = None if dry_run else _begin(settings, store, "add", provenance.agent, graphs=[iri])
+        table = spreadsheet.read_file(path)
         result = spreadsheet.import_table(
-            store,
-            table,
-            kind,
-            provenance,
-            dry_run=args.dry_run or args.output is not None,
-            graph_iri=args.graph,
-            dumps_folder=dumps_folder(settings),
+            store, table, kind, provenance, dry_run=dry_run, graph_iri=iri, dumps_folder=dumps_folder(settings)
         )
     except ContributionError as exc:
+        if write is not None:
+            write.refused(_problems(exc))
         raise _refused(exc, f"import of {path.name}") from None
+    except BaseException as exc:
+        if write is not None:
+            write.failed(f"{type(exc).__name__}: {exc}")
+        raise
+    if write is not None:
+        write.done([result.graph_iri])
     if args.output:
         Path(args.output).write_text(result.trig(), encoding="utf-8")
         print(f"wrote {result.triples} triples in graph <{result.graph_iri}> to {args.output}; the store was not changed")
@@ -174,10 +193,20 @@ def _run_contributions(args: argparse.Namespace) -> int:
     if args.action == "remove":
         if not args.id:
             raise CliError("contributions remove needs the contribution's ID; `smartregion contributions` lists them")
+        write = None
         try:
+            iri = contributions.contribution_iri(args.id)
+            write = _begin(settings, store, "remove", _agent(args), graphs=[iri])
             contributions.remove(store, args.id, dumps_folder=dumps_folder(settings))
         except ContributionError as exc:
+            if write is not None:
+                write.refused(_problems(exc))
             raise _refused(exc, f"removing {args.id}") from None
+        except BaseException as exc:
+            if write is not None:
+                write.failed(f"{type(exc).__name__}: {exc}")
+            raise
+        write.done()
         print(f"removed contribution {args.id}")
         return 0
     found = contributions.list_contributions(store)
@@ -213,6 +242,7 @@ def _register_contributions(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("action", nargs="?", choices=("list", "remove"), default="list", help="list (default) or remove")
     parser.add_argument("id", nargs="?", metavar="ID", help="the contribution to remove")
+    parser.add_argument("--agent", metavar="NAME", help="who removes it, for the audit log (default: the login name)")
     parser.set_defaults(run=_run_contributions)
 
 
@@ -224,10 +254,18 @@ def _run_forget(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     store = open_store(settings)
+    iri = args.iri.strip().strip("<>")
+    # The log names the person as the erasure record does: by the hash of the IRI only.
+    write = _begin(settings, store, "forget", _agent(args), erased=contributions.iri_hash(iri), private=[iri])
     try:
-        result = erasure.forget(store, args.iri, agent=_agent(args), reason=args.reason, dumps_folder=dumps_folder(settings))
+        result = erasure.forget(store, iri, agent=_agent(args), reason=args.reason, dumps_folder=dumps_folder(settings))
     except erasure.ErasureError as exc:
+        write.refused(str(exc))
         raise CliError(str(exc)) from None
+    except BaseException as exc:
+        write.failed(f"{type(exc).__name__}: {exc}")
+        raise
+    write.done(result.graphs)
     print(
         f"erased <{args.iri.strip('<>')}>: {result.triples} statements about it and {result.nodes - 1} node(s) that existed "
         f"only for it, from {len(result.graphs)} graph(s); recorded as <{result.record}> ({result.hash})"

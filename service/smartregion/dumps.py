@@ -153,6 +153,8 @@ def write_dumps(store: Store, folder: Path) -> Manifest:
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "LOCK", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        for stale in folder.glob(".tmp-*"):  # left by a writer killed mid-way; under the lock no writer is running
+            shutil.rmtree(stale, ignore_errors=True)
         revision, nquads, quads = _snapshot(store)
         target = _revision_folder(folder, revision)
         if (target / MANIFEST).is_file():

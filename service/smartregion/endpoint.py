@@ -18,7 +18,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from . import results
-from .executor import Executor, ExecutorBusy, QueryFailed, QueryRefused, QueryTimeout
+from .error_docs import errors
+from .executor import (
+    Executor,
+    ExecutorBusy,
+    QueryFailed,
+    QueryRefused,
+    QueryTimeout,
+    QueryTooComplex,
+)
 from .store import QuerySyntaxError, Store
 
 router = APIRouter(tags=["SPARQL"])
@@ -42,7 +50,9 @@ async def sparql(request: Request) -> Response:
 
     Results by content negotiation or ``format``: json, xml, csv, tsv for SELECT and ASK; turtle,
     ntriples, jsonld, rdfxml for CONSTRUCT and DESCRIBE. Read-only, with a time limit per query and
-    a row limit (headers ``X-Row-Limit``, ``X-Result-Truncated``).
+    a row limit (headers ``X-Row-Limit``, ``X-Result-Truncated``). Refused with 400: SERVICE, LOAD,
+    datasets outside the store, and queries nesting brackets more than 100 levels deep or chaining
+    more than 2000 operators (the engine would overflow its stack).
     """
     try:
         return await _answer(request)
@@ -80,6 +90,7 @@ for _method in ("GET", "POST"):
         operation_id=f"sparql_{_method.lower()}",
         summary="SPARQL 1.1 query endpoint (read-only)",
         openapi_extra={"parameters": _PARAMETERS},
+        responses=errors(400, 403, 406, 413, *([415] if _method == "POST" else []), 503, text=("text/plain",)),
     )
 
 
@@ -114,7 +125,7 @@ async def _run_query(request: Request, text: str, params: dict[str, list[str]], 
             executor.prepare, text, params.get("default-graph-uri", []), params.get("named-graph-uri", [])
         )
     except QueryRefused as exc:
-        raise ProtocolError(400, "query refused", str(exc), exc.hint) from None
+        raise _refused(exc) from None
     if prepared.form is None:
         fmt = results.JSON  # not a query form: the engine's parser will say what is wrong, whatever was accepted
     else:
@@ -133,6 +144,8 @@ async def _run_query(request: Request, text: str, params: dict[str, list[str]], 
         ) from None
     except ExecutorBusy as exc:
         raise ProtocolError(503, "busy", str(exc), "Try again in a moment.") from None
+    except QueryRefused as exc:  # the engine crashed on it
+        raise _refused(exc) from None
     except QueryFailed as exc:
         raise ProtocolError(500, "query failed", str(exc), "This is a server error; please report the query.") from None
     headers = {
@@ -159,6 +172,12 @@ def _syntax_error(message: str) -> ProtocolError:
         "Check the query at the given position; SPARQL 1.1 Query syntax is at https://www.w3.org/TR/sparql11-query/.",
         extra,
     )
+
+
+def _refused(exc: QueryRefused) -> ProtocolError:
+    if isinstance(exc, QueryTooComplex):
+        return ProtocolError(400, "query too complex", str(exc), exc.hint, {"limit": exc.limit} if exc.limit else {})
+    return ProtocolError(400, "query refused", str(exc), exc.hint)
 
 
 def _read_only() -> ProtocolError:
@@ -212,7 +231,11 @@ async def _body(request: Request, max_bytes: int) -> bytes:
 
 def _too_large(max_bytes: int) -> ProtocolError:
     return ProtocolError(
-        413, "request too large", f"the request is larger than the limit of {max_bytes} bytes", "Send a shorter query."
+        413,
+        "request too large",
+        f"the request is larger than the limit of {max_bytes} bytes (setting SMARTREGION_MAX_REQUEST_BYTES)",
+        "Send a shorter query; whoever runs the server can raise SMARTREGION_MAX_REQUEST_BYTES.",
+        {"limit_bytes": max_bytes},
     )
 
 

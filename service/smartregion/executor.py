@@ -8,7 +8,9 @@ client never gets half a document.
 
 Before anything runs, the query text is checked: updates, ``SERVICE`` and datasets outside the
 store are refused here, so every caller of the executor (the endpoint, the question catalogue)
-gets the same guarantee that no query makes the machine send a request anywhere.
+gets the same guarantee that no query makes the machine send a request anywhere. Queries that nest
+or chain deeper than the engine's recursive parser can take are refused too (it would overflow its
+stack); a worker that dies of such a crash all the same is replaced and the query refused.
 """
 
 from __future__ import annotations
@@ -28,7 +30,13 @@ from multiprocessing.connection import Connection
 import pyoxigraph as ox
 
 from . import results
-from .sparql_text import dataset_clauses, decode_codepoints, query_form
+from .sparql_text import (
+    TooComplex,
+    check_complexity,
+    dataset_clauses,
+    decode_codepoints,
+    query_form,
+)
 from .store import (
     QUERY_FORMS,
     EmbeddedStore,
@@ -48,6 +56,20 @@ class QueryRefused(Exception):
     def __init__(self, message: str, hint: str):
         super().__init__(message)
         self.hint = hint
+
+
+class QueryTooComplex(QueryRefused):
+    """A query that nests or chains too deeply for the engine, found by the lexer (``limit`` set) or by a crash."""
+
+    def __init__(self, message: str, hint: str, limit: int | None = None):
+        super().__init__(message, hint)
+        self.limit = limit
+
+
+_SIMPLER_HINT = (
+    "Simplify the query: fewer nested groups and brackets, shorter chains of UNION, FILTER or operators; "
+    "for long lists of alternatives use VALUES or IN."
+)
 
 
 class QueryTimeout(Exception):
@@ -127,6 +149,10 @@ def prepare(
     text: str, named_graphs: Callable[[], Iterable[str]], default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()
 ) -> PreparedQuery:
     """Check a query before it runs; raise QueryRefused for anything a public endpoint must not do."""
+    try:
+        check_complexity(text)  # first: every later pass, and the engine, would read all of it
+    except TooComplex as exc:
+        raise QueryTooComplex(str(exc), _SIMPLER_HINT, exc.limit) from None
     shape = inspect_query(text)
     if shape.form in UPDATE_KEYWORDS:
         raise QueryRefused("SPARQL updates are not accepted: this endpoint is read-only", _READ_ONLY_HINT)
@@ -305,7 +331,7 @@ class _WorkerPool:
             status, *payload = worker.connection.recv()
             finished = True
         except (EOFError, OSError) as exc:
-            raise QueryFailed(f"the query worker died ({exc or type(exc).__name__})") from exc
+            raise _died(worker) from exc
         finally:
             # A worker that did not finish may still be evaluating: it is killed, never reused.
             self._idle.put(worker if finished else self._replace(worker))
@@ -326,6 +352,25 @@ class _WorkerPool:
             workers, self._all = list(self._all), set()
         for worker in workers:
             worker.kill()
+
+
+# Signals of a crash inside the engine: a stack overflow ends in SIGSEGV (or SIGABRT from Rust's guard).
+_CRASHES = {signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT}
+
+
+def _died(worker: _Worker) -> Exception:
+    """What to tell about a worker that died while it evaluated a query."""
+    worker.process.join(1)
+    code = worker.process.exitcode
+    names = {s.value: s.name for s in signal.Signals}
+    cause = names.get(-code, f"signal {-code}") if code is not None and code < 0 else f"exit code {code}"
+    if code is not None and -code in _CRASHES:
+        return QueryTooComplex(
+            f"the query engine crashed on this query ({cause}), most likely its stack overflowed: the query nests "
+            "or chains too deeply; the worker was replaced",
+            _SIMPLER_HINT,
+        )
+    return QueryFailed(f"the query worker died ({cause})")
 
 
 def _serve(connection: Connection) -> None:

@@ -31,6 +31,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from . import i18n, network, network_api, pages, results
+from .error_docs import errors
 from .ids import ID, ONTOLOGY, SOURCE
 from .pages import INCOMING_LIMIT, PREFIXES, sparql_iri
 from .store import Store
@@ -296,12 +297,12 @@ def answer(request: Request, resource: Resource, suffix: str | None) -> Response
 # -- routes ---------------------------------------------------------------------------------------
 
 
-def _get_and_head(path: str, summary: str, description: str = "") -> Callable[[Handler], Handler]:
+def _get_and_head(path: str, summary: str, description: str = "", responses: dict | None = None) -> Callable[[Handler], Handler]:
     """Register a GET route with its HEAD twin (HEAD kept out of the OpenAPI document)."""
 
     def register(handler: Handler) -> Handler:
         router.add_api_route(path, handler, methods=["GET"], summary=summary, description=description,
-                             response_class=Response)
+                             response_class=Response, responses=responses)
         router.add_api_route(path, handler, methods=["HEAD"], include_in_schema=False)
         return handler
 
@@ -310,9 +311,10 @@ def _get_and_head(path: str, summary: str, description: str = "") -> Callable[[H
 
 FORMATS_DOC = ("HTML for browsers; Turtle, N-Triples, JSON-LD, RDF/XML by `Accept` or by suffix "
                "(`.html`, `.ttl`, `.nt`, `.jsonld`, `.rdf`). 406 lists what can be had; 404 suggests names.")
+ERRORS = errors(404, 406, text=("text/html",))
 
 
-@_get_and_head("/id/{path:path}", "An entity (its canonical IRI is https://w3id.org/smartregion/id/...)", FORMATS_DOC)
+@_get_and_head("/id/{path:path}", "An entity (its canonical IRI is https://w3id.org/smartregion/id/...)", FORMATS_DOC, ERRORS)
 def entity(path: str, request: Request) -> Response:
     name, suffix = _split(path)
     if not _valid(name):
@@ -320,7 +322,7 @@ def entity(path: str, request: Request) -> Response:
     return answer(request, Resource(ID + name, "/id/" + name, "entity"), suffix)
 
 
-@_get_and_head("/source/{path}", "A source document (a named graph)", FORMATS_DOC)
+@_get_and_head("/source/{path}", "A source document (a named graph)", FORMATS_DOC, ERRORS)
 def source(path: str, request: Request) -> Response:
     name, suffix = _split(path)
     if not _valid(name):
@@ -331,12 +333,12 @@ def source(path: str, request: Request) -> Response:
 ONTOLOGY_RESOURCE = Resource(ONTOLOGY, "/ontology", "ontology")
 
 
-@_get_and_head("/ontology", "The ontology (terms are fragments: /ontology#Person)", FORMATS_DOC)
+@_get_and_head("/ontology", "The ontology (terms are fragments: /ontology#Person)", FORMATS_DOC, ERRORS)
 def ontology(request: Request) -> Response:
     return answer(request, ONTOLOGY_RESOURCE, None)
 
 
-@_get_and_head("/ontology.{suffix}", "The ontology in one format")
+@_get_and_head("/ontology.{suffix}", "The ontology in one format", responses=ERRORS)
 def ontology_variant(suffix: str, request: Request) -> Response:
     return answer(request, ONTOLOGY_RESOURCE, suffix)
 

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from . import exports, network
+from .error_docs import errors
 from .ids import ID, SOURCE
 from .network import KINDS, WEIGHTS, BadParameter, Filter, NetworkCache, Snapshot, UnknownEntity
 
@@ -107,7 +108,7 @@ def _actor(snap: Snapshot, value: str, parameter: str) -> str:
         return network.resolve_actor(snap, value, parameter)
 
 
-@router.get("/api/search", tags=["network"], summary="Find entities by label or alias")
+@router.get("/api/search", tags=["network"], summary="Find entities by label or alias", responses=errors(422))
 def search(
     snap: SnapshotDep,
     q: Annotated[str, Query(min_length=1, description="Name, abbreviation or part of it; accents and case are "
@@ -141,7 +142,7 @@ COOPERATIONS_EXAMPLE = {
 
 @router.get("/api/cooperations", tags=["network"], summary="Partners of an actor, strongest first",
             description=WEIGHT_RULE,
-            responses={200: {"content": {"application/json": {"example": COOPERATIONS_EXAMPLE}}}})
+            responses={200: {"content": {"application/json": {"example": COOPERATIONS_EXAMPLE}}}, **errors(404, 422)})
 def cooperations(
     snap: SnapshotDep,
     flt: FilterDep,
@@ -152,7 +153,7 @@ def cooperations(
     return {"actor": snap.actors[actor].as_json(), "partners": network.cooperations(snap, actor, flt)}
 
 
-@router.get("/api/path", tags=["network"], summary="How two actors are connected",
+@router.get("/api/path", tags=["network"], summary="How two actors are connected", responses=errors(404, 422),
             description="The shortest chain of links (fewest steps; of equally short chains the one with the highest "
                         "total weight), each step with its evidence. If there is none within `max` steps the answer "
                         "is `{\"connected\": false, \"message\": ...}`. " + WEIGHT_RULE)
@@ -169,7 +170,7 @@ def path(
     return network.path(snap, a, b, max_steps, flt)
 
 
-@router.get("/api/ego", tags=["network"], summary="An actor's neighbourhood",
+@router.get("/api/ego", tags=["network"], summary="An actor's neighbourhood", responses=errors(404, 422),
             description="Actors up to `depth` links away and the links among them, in the JSON shape of "
                         "`/api/network?format=json`. " + WEIGHT_RULE)
 def ego(
@@ -183,7 +184,7 @@ def ego(
             **exports.network_json(network.ego(snap, actor, depth, flt))}
 
 
-@router.get("/api/centrality", tags=["network"], summary="The most central actors",
+@router.get("/api/centrality", tags=["network"], summary="The most central actors", responses=errors(404, 422),
             description="degree: share of actors linked to; betweenness: share of shortest chains through the actor "
                         f"(hop distance; estimated from up to {network.BETWEENNESS_SAMPLE} sampled sources, seeded, fewer on very "
                         f"large networks, when "
@@ -200,6 +201,7 @@ def centrality(
 
 
 @router.get("/api/communities", tags=["network"], summary="Groups of actors that work closely together",
+            responses=errors(404, 422),
             description="Louvain communities (networkx) on the link weights, seeded so that the answer repeats. "
                         + WEIGHT_RULE)
 def communities(
@@ -211,6 +213,7 @@ def communities(
 
 
 @router.get("/api/brokers", tags=["network"], summary="Actors with partners in each of several regions",
+            responses=errors(404, 422),
             description="Give `between` twice or more (a state or region, as IRI or label). Brokers with the most "
                         "even spread of partners come first. " + WEIGHT_RULE)
 def brokers(
@@ -232,7 +235,7 @@ def brokers(
                         "and yEd; `csv` is an edge list whose nodes are the IRIs in `source`/`target`, with label "
                         "and type alongside. " + WEIGHT_RULE,
             response_class=Response,
-            responses={200: {"content": {media: {} for media in exports.FORMATS.values()}}})
+            responses={200: {"content": {media: {} for media in exports.FORMATS.values()}}, **errors(404, 422)})
 def network_file(
     snap: SnapshotDep,
     flt: FilterDep,

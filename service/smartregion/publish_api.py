@@ -26,6 +26,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from . import results
 from .catalog import PREFIXES, catalog_graph, void_graph
 from .dumps import BY_NAME, FORMATS, Manifest, current_dumps, dumps_folder
+from .error_docs import errors
 from .settings import Settings
 from .store import Store, StoreError
 
@@ -154,7 +155,8 @@ async def _answer(request: Request, kind: str, suffix: str | None) -> Response:
     return Response(body, media_type=fmt.content_type, headers=headers)
 
 
-@router.api_route("/catalog", methods=["GET", "HEAD"], summary="DCAT-AP.de catalogue", response_class=Response)
+@router.get("/catalog", summary="DCAT-AP.de catalogue", response_class=Response, responses=errors(304, 406, 503))
+@router.head("/catalog", include_in_schema=False)
 async def catalog(request: Request) -> Response:
     """The DCAT-AP.de catalogue: the whole graph and each named graph as datasets, dumps, the SPARQL service.
 
@@ -163,19 +165,29 @@ async def catalog(request: Request) -> Response:
     return await _answer(request, "catalog", None)
 
 
-@router.api_route("/catalog.{suffix}", methods=["GET", "HEAD"], summary="DCAT-AP.de catalogue, format by suffix", response_class=Response)
+@router.get(
+    "/catalog.{suffix}",
+    summary="DCAT-AP.de catalogue, format by suffix",
+    response_class=Response,
+    responses=errors(304, 406, 503),
+)
+@router.head("/catalog.{suffix}", include_in_schema=False)
 async def catalog_by_suffix(request: Request, suffix: str) -> Response:
     """The catalogue as ``.ttl``, ``.jsonld``, ``.rdf`` or ``.nt``."""
     return await _answer(request, "catalog", suffix)
 
 
-@router.api_route("/.well-known/void", methods=["GET", "HEAD"], summary="VoID description", response_class=Response)
+@router.get("/.well-known/void", summary="VoID description", response_class=Response, responses=errors(304, 406, 503))
+@router.head("/.well-known/void", include_in_schema=False)
 async def void(request: Request) -> Response:
     """VoID: statements, entities, classes, subsets per named graph, links out, SPARQL endpoint, dumps."""
     return await _answer(request, "void", None)
 
 
-@router.api_route("/.well-known/void.{suffix}", methods=["GET", "HEAD"], summary="VoID, format by suffix", response_class=Response)
+@router.get(
+    "/.well-known/void.{suffix}", summary="VoID, format by suffix", response_class=Response, responses=errors(304, 406, 503)
+)
+@router.head("/.well-known/void.{suffix}", include_in_schema=False)
 async def void_by_suffix(request: Request, suffix: str) -> Response:
     """VoID as ``.ttl``, ``.jsonld``, ``.rdf`` or ``.nt``."""
     return await _answer(request, "void", suffix)
@@ -188,7 +200,7 @@ def _manifest(request: Request) -> Manifest:
     return current_dumps(request.app.state.store, dumps_folder(request.app.state.settings))
 
 
-@router.get("/dumps", summary="The dumps of the live revision", response_model=None)
+@router.get("/dumps", summary="The dumps of the live revision", response_model=None, responses=errors(503))
 async def dump_list(request: Request) -> dict | JSONResponse:
     """Names, URLs, sizes, SHA-256 and statement counts of the dumps; counts per named graph."""
     try:
@@ -209,7 +221,8 @@ async def dump_list(request: Request) -> dict | JSONResponse:
     }
 
 
-@router.api_route("/dumps/{name}", methods=["GET", "HEAD"], summary="Download a dump", response_class=FileResponse)
+@router.get("/dumps/{name}", summary="Download a dump", response_class=FileResponse, responses=errors(304, 404, 503))
+@router.head("/dumps/{name}", include_in_schema=False)
 async def dump(request: Request, name: str) -> Response:
     """A gzipped dump (``application/gzip``), streamed; ETag is its SHA-256, conditional GETs get 304."""
     if name not in BY_NAME:

@@ -18,6 +18,7 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
     # Imported here, not at the top: every command registers through this module, and the web stack
     # would add half a second to each of them.
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from .app import create_app
 
@@ -26,7 +27,9 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
 
         print("the store is empty: building the graph first", file=sys.stderr)
         build(settings, progress=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # The service's own loggers (smartregion.audit: every write) print beside uvicorn's.
+    log_config = {**LOGGING_CONFIG, "loggers": {**LOGGING_CONFIG["loggers"], "smartregion": {"handlers": ["default"], "level": "INFO"}}}
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", log_config=log_config)
 
 
 def add_serve_command(subparsers: argparse._SubParsersAction) -> None:

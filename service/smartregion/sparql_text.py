@@ -3,6 +3,9 @@
 The store refuses SERVICE/LOAD, the executor reads FROM clauses, the catalogue substitutes
 parameters: all of them must agree on what is a string, an IRI, a comment or a variable, so that
 ``?service`` or ``"SERVICE"`` pass while ``service <...>`` is caught however it is written.
+
+The same lexer measures how deeply a query nests and how long its chains of operators are, before
+any engine parses it (:func:`check_complexity`).
 """
 
 from __future__ import annotations
@@ -12,17 +15,21 @@ from collections.abc import Iterator
 from urllib.parse import urljoin
 
 # Lossless: every character belongs to exactly one token, so joining the token texts gives back the query.
+# Strings use possessive quantifiers (*+, ++): a 1 MB literal is matched without keeping a backtracking
+# state per character (hundreds of MB otherwise).
 _TOKEN = re.compile(
     r"""
     (?P<space>\s+)
   | (?P<comment>\#[^\n\r]*)
-  | (?P<string>'''(?:'{0,2}(?:[^'\\]|\\.))*'''|\"\"\"(?:"{0,2}(?:[^"\\]|\\.))*\"\"\"
-              |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+  | (?P<string>'''(?:'{0,2}(?:[^'\\]++|\\.))*+'''|\"\"\"(?:"{0,2}(?:[^"\\]++|\\.))*+\"\"\"
+              |'(?:[^'\\\n\r]++|\\.)*+'|"(?:[^"\\\n\r]++|\\.)*+")
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<var>[?$]\w+)
   | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
   | (?P<pname>(?:[^\W\d_][\w.-]*)?:(?:[\w:%.-]|\\.)*)
   | (?P<word>[^\W\d]\w*)
+  | (?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
+  | (?P<symbol>&&|\|\||!=|<=|>=|\^\^|[.,;|/^!=<>+*-])
   | (?P<other>.)
     """,
     re.VERBOSE | re.DOTALL,
@@ -105,3 +112,60 @@ def dataset_clauses(query: str) -> tuple[list[str], list[str], dict[str, str]]:
             target = following[-1] if is_named else following[0]
             (named if is_named else default).append(resolve(*target))
     return default, named, prefixes
+
+
+NESTING_LIMIT = 100  # brackets { ( [ open at once
+OPERATOR_LIMIT = 2000  # operators and pattern keywords in one query
+# Words that chain the patterns of a group: each one adds a level to the engine's algebra tree.
+_CHAINING_WORDS = {"UNION", "OPTIONAL", "MINUS", "FILTER", "BIND", "VALUES", "GRAPH", "SERVICE"}
+_OPENING, _CLOSING = "{([", "})]"
+
+
+class TooComplex(ValueError):
+    """A query that nests deeper or chains more operators than the limits allow."""
+
+    def __init__(self, message: str, limit: int):
+        super().__init__(message)
+        self.limit = limit
+
+
+def check_complexity(text: str) -> None:
+    """Raise TooComplex if brackets nest deeper than NESTING_LIMIT or operators chain beyond OPERATOR_LIMIT.
+
+    Oxigraph's parser and evaluator recurse once per level of the query, so a few kilobytes (ten
+    thousand ``{``, or ten thousand ``UNION`` or ``&&`` in a row) overflow the stack and end the
+    process: a query worker, or a remote Oxigraph server as a whole. Real queries stay far below
+    both limits. One pass, stopping at the first excess, so even a megabyte of brackets costs little.
+    """
+    stack: list[str] = []
+    operators = 0
+    for match in _TOKEN.finditer(text):
+        kind, value = match.lastgroup, match.group()
+        if kind == "other" and value in _OPENING:
+            stack.append(value)
+            if len(stack) > NESTING_LIMIT:
+                raise TooComplex(
+                    f"the query nests too deeply: more than {NESTING_LIMIT} levels of {{ ( [ at {_position(text, match.start())}; "
+                    f"the limit is {NESTING_LIMIT} levels",
+                    NESTING_LIMIT,
+                )
+        elif kind == "other" and value in _CLOSING:
+            if stack:
+                stack.pop()
+        elif (kind == "word" and value.upper() in _CHAINING_WORDS) or (
+            # "^^" marks a datatype and "," in ( ) separates arguments or IN values: neither chains anything.
+            kind == "symbol" and value != "^^" and not (value == "," and stack[-1:] == ["("])
+        ):
+            operators += 1
+            if operators > OPERATOR_LIMIT:
+                raise TooComplex(
+                    f"the query chains too many operators: more than {OPERATOR_LIMIT} of UNION, OPTIONAL, FILTER, BIND, "
+                    f". ; , && || = + and the like (the one past the limit at {_position(text, match.start())}); "
+                    f"the limit is {OPERATOR_LIMIT}",
+                    OPERATOR_LIMIT,
+                )
+
+
+def _position(text: str, offset: int) -> str:
+    line = text.count("\n", 0, offset) + 1
+    return f"line {line}, column {offset - text.rfind(chr(10), 0, offset)}"

@@ -101,8 +101,10 @@ def _read_csv(data: bytes, name: str) -> Table:
         try:
             text = data.decode(encoding)
             break
-        except UnicodeDecodeError:
-            continue
+        except UnicodeDecodeError as exc:
+            undecodable = exc.start + 1
+    else:  # a few bytes are no character even in cp1252
+        raise not_a_spreadsheet(name, f"it is neither UTF-8 nor Windows-1252 text (byte {undecodable})")
     if any(ord(c) < 32 and c not in "\t\r\n" for c in text):
         raise not_a_spreadsheet(name, "it contains control characters")
     lines = [line for line in text.splitlines() if line.strip()]
@@ -112,22 +114,44 @@ def _read_csv(data: bytes, name: str) -> Table:
     delimiter = max(",;\t", key=first.count)
     if first.count(delimiter) == 0 and len(lines) > 1 and len(first) > 60:
         raise not_a_spreadsheet(name, "its first line is no header row of column names")
-    cells = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    cells: list[list[str]] = []
+    try:
+        # newline="", as the csv module asks: a lone \r (old Mac files) ends a row instead of failing.
+        cells.extend(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:  # e.g. a cell over the csv module's limit of 131072 characters
+        row = len(cells) + 1
+        raise ContributionError(
+            [Problem(f"{name} cannot be read as CSV here: {exc}", row=row, fix="shorten the cell, or save the file again as CSV")]
+        ) from None
     return _table(name, [[c.strip() for c in row] for row in cells])
+
+
+MAX_UNPACKED_BYTES = 25_000_000  # XML in one workbook; a ZIP bomb of 600 KB unpacks to hundreds of MB
 
 
 def _read_xlsx(data: bytes, name: str) -> Table:
     import openpyxl  # only needed for workbooks
 
+    # SyntaxError: malformed XML, and what expat refuses (external entities, billion laughs).
+    unreadable = (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError)
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            # The sizes are the archive's own claims, but zipfile never unpacks more than they say.
+            unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise not_a_spreadsheet(
+                name,
+                f"it unpacks to {unpacked / 1e6:,.0f} MB, more than the limit of {MAX_UNPACKED_BYTES / 1e6:,.0f} MB; "
+                "split it into smaller workbooks",
+            )
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        try:
+            sheet = workbook.worksheets[0]
+            cells = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    except unreadable as exc:
         raise not_a_spreadsheet(name, f"it is a ZIP file but no Excel workbook ({exc})") from None
-    try:
-        sheet = workbook.worksheets[0]
-        cells = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
     return _table(name, cells)
 
 
