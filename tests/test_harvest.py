@@ -7,6 +7,7 @@ cooperation that only the failing query takes.
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import threading
@@ -95,6 +96,13 @@ def test_the_command_line_harvests_and_a_dry_run_writes_nothing(
     assert main([*args, "--agent", "Datenteam Havelland"]) == 0
     assert "added 33 triples" in capsys.readouterr().out
     assert store.ask(f"ASK {{ <{NEW_ORG}> a <https://w3id.org/smartregion/ontology#Association> }}")
+    # The dry run is not a write; the harvest is audited as one, with the graph it wrote.
+    records = [json.loads(line) for line in (store.path.parent / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
+    (graph,) = [g for g in store.named_graphs() if g.startswith("https://w3id.org/smartregion/contribution/")]
+    assert [(r["event"], r["action"], r["via"], r["agent"]) for r in records] == [
+        ("attempt", "harvest", "cli", "Datenteam Havelland"), ("done", "harvest", "cli", "Datenteam Havelland")
+    ]
+    assert records[1]["graphs"] == [graph] and records[0]["revision_before"] != records[1]["revision_after"]
 
 
 def test_invalid_harvested_data_are_refused_and_nothing_is_written(store: EmbeddedStore, partner: OxigraphServer) -> None:

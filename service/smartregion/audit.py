@@ -20,6 +20,7 @@ every request's URL, so the token and ``token=``-like query parameters are redac
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import os
@@ -140,6 +141,12 @@ class Write:
 
     def failed(self, reason: str, *, status: int | None = None) -> None:
         self._end("failed", graphs=None, status=status, reason=reason)
+
+
+def begin_cli(settings: Settings, store: Store, action: str, agent: str, **details: object) -> Write:
+    """Audit the attempt of a write from the command line; the login name says from where."""
+    log = AuditLog.for_settings(settings)
+    return log.begin(action, store, via="cli", agent=agent, client=f"cli:{getpass.getuser()}", **details)  # type: ignore[arg-type]
 
 
 def _redact(value: object, hidden: list[str]) -> object:

@@ -14,21 +14,14 @@ import sys
 from pathlib import Path
 
 from . import contributions, erasure, spreadsheet
-from .audit import AuditLog, Write
+from .audit import Write, begin_cli
 from .contributions import ContributionError, ContributionResult, Provenance
 from .dumps import dumps_folder
-from .settings import Settings
-from .store import Store, open_store
+from .store import open_store
 
 
 def _agent(args: argparse.Namespace) -> str:
     return args.agent or getpass.getuser()
-
-
-def _begin(settings: Settings, store: Store, action: str, agent: str, **details: object) -> Write:
-    """Audit the attempt of a write from the command line; the login name says from where."""
-    log = AuditLog.for_settings(settings)
-    return log.begin(action, store, via="cli", agent=agent, client=f"cli:{getpass.getuser()}", **details)  # type: ignore[arg-type]
 
 
 def _problems(exc: ContributionError) -> str:
@@ -61,7 +54,7 @@ def _run_import(args: argparse.Namespace) -> int:
         kind = spreadsheet.get_kind(args.kind)
         provenance = Provenance(_agent(args), path.name, "spreadsheet", {"kind": kind.name})
         iri = args.graph or contributions.new_contribution_iri(provenance)
-        write = None if dry_run else _begin(settings, store, "add", provenance.agent, graphs=[iri])
+        write = None if dry_run else begin_cli(settings, store, "add", provenance.agent, graphs=[iri])
         table = spreadsheet.read_file(path)
         result = spreadsheet.import_table(
             store, table, kind, provenance, dry_run=dry_run, graph_iri=iri, dumps_folder=dumps_folder(settings)
@@ -196,7 +189,7 @@ def _run_contributions(args: argparse.Namespace) -> int:
         write = None
         try:
             iri = contributions.contribution_iri(args.id)
-            write = _begin(settings, store, "remove", _agent(args), graphs=[iri])
+            write = begin_cli(settings, store, "remove", _agent(args), graphs=[iri])
             contributions.remove(store, args.id, dumps_folder=dumps_folder(settings))
         except ContributionError as exc:
             if write is not None:
@@ -256,7 +249,7 @@ def _run_forget(args: argparse.Namespace) -> int:
     store = open_store(settings)
     iri = args.iri.strip().strip("<>")
     # The log names the person as the erasure record does: by the hash of the IRI only.
-    write = _begin(settings, store, "forget", _agent(args), erased=contributions.iri_hash(iri), private=[iri])
+    write = begin_cli(settings, store, "forget", _agent(args), erased=contributions.iri_hash(iri), private=[iri])
     try:
         result = erasure.forget(store, iri, agent=_agent(args), reason=args.reason, dumps_folder=dumps_folder(settings))
     except erasure.ErasureError as exc:
