@@ -8,6 +8,8 @@ from pathlib import Path
 import networkx as nx
 import pytest
 import rdflib
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smartregion import network, network_cli
 from smartregion.cli import CliError
@@ -88,6 +90,23 @@ def test_path_from_bad_belzig_to_the_bmwsb_runs_through_the_model_projects_progr
     ]
     assert through_programme, answer
     assert ID + "project/mpsc-bad-belzig-wiesenburg-mark" in {e["iri"] for e in through_programme}
+
+
+@given(st.integers(2, 40).flatmap(lambda n: st.tuples(
+    st.just(n), st.sets(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n),
+    st.integers(0, n - 1), st.integers(0, n - 1))))
+@settings(max_examples=300)
+def test_shortest_chains_are_networkx_all_shortest_paths(case: tuple[int, set[tuple[int, int]], int, int]) -> None:
+    n, edges, a, b = case
+    g = nx.Graph()
+    g.add_nodes_from(f"n{i}" for i in range(n))
+    g.add_edges_from((f"n{x}", f"n{y}") for x, y in edges if x != y)
+    try:
+        expected = sorted(nx.all_shortest_paths(g, f"n{a}", f"n{b}"))
+    except nx.NetworkXNoPath:
+        expected = []
+    assert sorted(network.shortest_chains(g, f"n{a}", f"n{b}", limit=10**6)) == expected
+    assert len(network.shortest_chains(g, f"n{a}", f"n{b}", limit=2)) == min(2, len(expected))
 
 
 def test_path_longer_than_max_or_missing_says_so(snap: Snapshot) -> None:
