@@ -11,7 +11,7 @@ import rdflib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smartregion import network, network_cli
+from smartregion import network, network_cli, search
 from smartregion.cli import CliError
 from smartregion.network import Filter, NetworkCache, Snapshot
 from smartregion.store import EmbeddedStore
@@ -183,6 +183,21 @@ def test_bad_filters_name_their_parameter(snap: Snapshot, kwargs: dict, paramete
 )
 def test_search_finds_by_label_or_alias_ignoring_accents_and_case(snap: Snapshot, query: str, expected: str) -> None:
     assert snap.index.search(query)[0]["iri"] == expected
+
+
+@given(query=st.one_of(st.text(max_size=12), st.sampled_from(["Brandenburg", "Bad", "e.V.", "münster", "Kreis Soe", "a b"])),
+       person=st.booleans())
+@settings(max_examples=150)
+def test_search_finds_every_entry_a_full_scan_would(snap: Snapshot, query: str, person: bool) -> None:
+    # search() compares only the entries whose names contain the query's longest word: it must lose none.
+    index, types = snap.index, ["person"] if person else []
+    expected = {
+        entry.iri
+        for entry in index.entries.values()
+        if (not types or "person" in entry.types())
+        and any(search.match_level(q, form) for q in search.spellings(query) for _, forms in entry.names for form in forms)
+    }
+    assert {hit["iri"] for hit in index.search(query, types, limit=len(index.entries))} == expected
 
 
 def test_search_ranks_exact_before_prefix_before_word_before_substring(snap: Snapshot) -> None:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from .ids import ID, SR
 
@@ -159,6 +161,13 @@ class SearchIndex:
             names = self.entries[row["s"]].names
             if all(name != row["name"] for name, _ in names):
                 names.append((row["name"], spellings(row["name"])))
+        # Every folded name in one text, for str.find: a name can only match if it contains each word of
+        # the query, so a scan of this text in C leaves the Python loop just the entries that might.
+        self._ordered = list(self.entries.values())
+        forms = [(i, form) for i, entry in enumerate(self._ordered) for _, fs in entry.names for form in fs]
+        self._text = "\n".join(form for _, form in forms)
+        self._owners = [i for i, _ in forms]
+        self._starts = list(accumulate((len(form) + 1 for _, form in forms[:-1]), initial=0))
 
     def __contains__(self, iri: str) -> bool:
         return iri in self.entries
@@ -167,12 +176,27 @@ class SearchIndex:
         entry = self.entries.get(iri)
         return entry.label if entry else local_name(iri)
 
+    def _candidates(self, folded: set[str]) -> list[Entry]:
+        """The entries with a name that contains the longest word of one of the query's spellings, in index order."""
+        found: set[int] = set()
+        for query in folded:
+            needle = max(query.split(), key=len, default="")
+            if not needle or "\n" in needle:
+                return self._ordered
+            at = self._text.find(needle)
+            while at != -1:
+                form = bisect_right(self._starts, at) - 1
+                found.add(self._owners[form])
+                following = form + 1
+                at = self._text.find(needle, self._starts[following]) if following < len(self._starts) else -1
+        return [self._ordered[i] for i in sorted(found)]
+
     def search(self, query: str, types: Iterable[str] = (), limit: int = 20) -> list[dict]:
         """Entities whose label or alias matches, best match first; ties go to the shorter name."""
         wanted = {t.lower() for t in types}
         folded = spellings(query)
         hits: list[tuple[int, int, str, Entry, str]] = []
-        for entry in self.entries.values():
+        for entry in self._candidates(folded):
             if wanted and not (wanted & entry.types()):
                 continue
             best: tuple[int, str] | None = None
