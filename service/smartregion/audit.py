@@ -27,7 +27,8 @@ import os
 import re
 import sys
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -147,6 +148,26 @@ def begin_cli(settings: Settings, store: Store, action: str, agent: str, **detai
     """Audit the attempt of a write from the command line; the login name says from where."""
     log = AuditLog.for_settings(settings)
     return log.begin(action, store, via="cli", agent=agent, client=f"cli:{getpass.getuser()}", **details)  # type: ignore[arg-type]
+
+
+@contextmanager
+def outcome(write: Write | None, refusals: tuple[type[Exception], ...], reason: Callable[[Exception], str]) -> Iterator[list[str]]:
+    """Log how the write in the block ended: refused (one of ``refusals``), failed (anything else) or done,
+    with the graphs the block appends to the list it is given (none: those of the attempt). ``write`` None
+    (a dry run): nothing is logged."""
+    graphs: list[str] = []
+    try:
+        yield graphs
+    except refusals as exc:
+        if write is not None:
+            write.refused(reason(exc))
+        raise
+    except BaseException as exc:
+        if write is not None:
+            write.failed(f"{type(exc).__name__}: {exc}")
+        raise
+    if write is not None:
+        write.done(graphs or None)
 
 
 def _redact(value: object, hidden: list[str]) -> object:

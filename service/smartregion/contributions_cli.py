@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from . import contributions, erasure, spreadsheet
-from .audit import Write, begin_cli
+from .audit import begin_cli, outcome
 from .contributions import ContributionError, ContributionResult, Provenance
 from .dumps import dumps_folder
 from .store import open_store
@@ -49,26 +49,19 @@ def _run_import(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     store = open_store(settings)
     dry_run = args.dry_run or args.output is not None
-    write: Write | None = None
     try:
         kind = spreadsheet.get_kind(args.kind)
         provenance = Provenance(_agent(args), path.name, "spreadsheet", {"kind": kind.name})
         iri = args.graph or contributions.new_contribution_iri(provenance)
         write = None if dry_run else begin_cli(settings, store, "add", provenance.agent, graphs=[iri])
-        table = spreadsheet.read_file(path)
-        result = spreadsheet.import_table(
-            store, table, kind, provenance, dry_run=dry_run, graph_iri=iri, dumps_folder=dumps_folder(settings)
-        )
+        with outcome(write, (ContributionError,), _problems) as graphs:
+            table = spreadsheet.read_file(path)
+            result = spreadsheet.import_table(
+                store, table, kind, provenance, dry_run=dry_run, graph_iri=iri, dumps_folder=dumps_folder(settings)
+            )
+            graphs.append(result.graph_iri)
     except ContributionError as exc:
-        if write is not None:
-            write.refused(_problems(exc))
         raise _refused(exc, f"import of {path.name}") from None
-    except BaseException as exc:
-        if write is not None:
-            write.failed(f"{type(exc).__name__}: {exc}")
-        raise
-    if write is not None:
-        write.done([result.graph_iri])
     if args.output:
         Path(args.output).write_text(result.trig(), encoding="utf-8")
         print(f"wrote {result.triples} triples in graph <{result.graph_iri}> to {args.output}; the store was not changed")
@@ -186,20 +179,13 @@ def _run_contributions(args: argparse.Namespace) -> int:
     if args.action == "remove":
         if not args.id:
             raise CliError("contributions remove needs the contribution's ID; `smartregion contributions` lists them")
-        write = None
         try:
             iri = contributions.contribution_iri(args.id)
             write = begin_cli(settings, store, "remove", _agent(args), graphs=[iri])
-            contributions.remove(store, args.id, dumps_folder=dumps_folder(settings))
+            with outcome(write, (ContributionError,), _problems):
+                contributions.remove(store, args.id, dumps_folder=dumps_folder(settings))
         except ContributionError as exc:
-            if write is not None:
-                write.refused(_problems(exc))
             raise _refused(exc, f"removing {args.id}") from None
-        except BaseException as exc:
-            if write is not None:
-                write.failed(f"{type(exc).__name__}: {exc}")
-            raise
-        write.done()
         print(f"removed contribution {args.id}")
         return 0
     found = contributions.list_contributions(store)
@@ -251,14 +237,11 @@ def _run_forget(args: argparse.Namespace) -> int:
     # The log names the person as the erasure record does: by the hash of the IRI only.
     write = begin_cli(settings, store, "forget", _agent(args), erased=contributions.iri_hash(iri), private=[iri])
     try:
-        result = erasure.forget(store, iri, agent=_agent(args), reason=args.reason, dumps_folder=dumps_folder(settings))
+        with outcome(write, (erasure.ErasureError,), str) as graphs:
+            result = erasure.forget(store, iri, agent=_agent(args), reason=args.reason, dumps_folder=dumps_folder(settings))
+            graphs += result.graphs
     except erasure.ErasureError as exc:
-        write.refused(str(exc))
         raise CliError(str(exc)) from None
-    except BaseException as exc:
-        write.failed(f"{type(exc).__name__}: {exc}")
-        raise
-    write.done(result.graphs)
     print(
         f"erased <{args.iri.strip('<>')}>: {result.triples} statements about it and {result.nodes - 1} node(s) that existed "
         f"only for it, from {len(result.graphs)} graph(s); recorded as <{result.record}> ({result.hash})"

@@ -24,7 +24,7 @@ import rdflib
 from SPARQLWrapper import POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from .audit import begin_cli
+from .audit import begin_cli, outcome
 from .contributions import ContributionError, ContributionResult, Provenance, add_graph
 from .sparql_text import query_form
 from .store import Store
@@ -131,20 +131,14 @@ def _run(args: argparse.Namespace) -> int:
     store = open_store(settings)
     write = None if args.dry_run else begin_cli(settings, store, "harvest", args.agent)
     try:
-        result = harvest(store, args.source_endpoint, query, agent=args.agent, dry_run=args.dry_run, limits=limits)
-    except (HarvestError, ContributionError) as exc:
-        if write is not None:
-            write.refused(_reason(exc))
-        if isinstance(exc, HarvestError):
-            raise CliError(str(exc)) from None
+        with outcome(write, (HarvestError, ContributionError), _reason) as graphs:
+            result = harvest(store, args.source_endpoint, query, agent=args.agent, dry_run=args.dry_run, limits=limits)
+            graphs.append(result.graph_iri)
+    except HarvestError as exc:
+        raise CliError(str(exc)) from None
+    except ContributionError as exc:
         problems = "\n".join(f"  {p}" for p in exc.problems)
         raise CliError(f"the harvested data were refused, nothing was written:\n{problems}") from None
-    except BaseException as exc:
-        if write is not None:
-            write.failed(f"{type(exc).__name__}: {exc}")
-        raise
-    if write is not None:
-        write.done([result.graph_iri])
     if args.dry_run:
         sys.stdout.write(result.trig())
     added = ", ".join(f"{n} {cls}" for cls, n in result.added.items()) or "no new entities"
