@@ -14,7 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, settings
-from live import free_port, wait_until_answering
+from live import free_port, serving, wait_until_answering
 
 from smartregion.build import build
 from smartregion.settings import Settings
@@ -143,6 +143,13 @@ def fresh_server(tmp_path: Path) -> Iterator[OxigraphServer]:
     """An empty Oxigraph server of the test's own, for tests that write."""
     with running_oxigraph(tmp_path / "oxigraph") as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def base_url(built_store: EmbeddedStore, project_root: Path) -> Iterator[str]:
+    """The real app over the built graph, served by uvicorn on a free local port (for the browser)."""
+    with serving(Settings(home=project_root, store_path=built_store.path)) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

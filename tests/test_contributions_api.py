@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import io
 import json
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
+import live
 import pytest
 from fastapi.testclient import TestClient
 from smartregion.app import create_app
@@ -139,33 +138,9 @@ def test_json_ld_with_an_inline_context(client: TestClient) -> None:
 
 @pytest.fixture
 def listener() -> Iterator[tuple[str, list[bytes]]]:
-    """A TCP listener on 127.0.0.1 that records every connection made to it."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    server.settimeout(0.2)
-    seen: list[bytes] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = server.accept()
-            except OSError:
-                continue
-            with connection:
-                connection.settimeout(1)
-                try:
-                    seen.append(connection.recv(1024))
-                except OSError:
-                    seen.append(b"")
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}/context.jsonld", seen
-    stop.set()
-    thread.join()
-    server.close()
+    """A URL on a 127.0.0.1 listener, and what connected to it (see live.listener)."""
+    with live.listener() as (port, seen):
+        yield f"http://127.0.0.1:{port}/context.jsonld", seen
 
 
 def test_a_remote_json_ld_context_is_never_fetched(client: TestClient, fresh_store: EmbeddedStore, listener) -> None:

@@ -7,26 +7,17 @@ skips (saying why) where it is not installed.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from live import needs_chromium, serving
+from live import needs_chromium
 from playwright.sync_api import Browser, Page
 
 
-from smartregion.settings import Settings
 
 WFBB = "https://w3id.org/smartregion/id/organisation/wfbb"
 
 pytestmark = needs_chromium
-
-
-@pytest.fixture(scope="module")
-def base_url(built_store, project_root: Path) -> Iterator[str]:
-    """The real app over the built graph, served by uvicorn on a free local port."""
-    with serving(Settings(home=project_root, store_path=built_store.path)) as base:
-        yield base
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
+import live
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
@@ -70,33 +70,9 @@ def empty_store(request: pytest.FixtureRequest, tmp_path: Path):
 
 @pytest.fixture
 def listener() -> Iterator[tuple[str, list[bytes]]]:
-    """A TCP listener on 127.0.0.1 that records whatever connects to it."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(5)
-    server.settimeout(0.2)
-    seen: list[bytes] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = server.accept()
-            except OSError:
-                continue
-            with connection:
-                connection.settimeout(1)
-                try:
-                    seen.append(connection.recv(4096))
-                except OSError:
-                    seen.append(b"")
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}/sparql", seen
-    stop.set()
-    thread.join()
-    server.close()
+    """A URL on a 127.0.0.1 listener, and what connected to it (see live.listener)."""
+    with live.listener() as (port, seen):
+        yield f"http://127.0.0.1:{port}/sparql", seen
 
 
 # --- the same questions, the same answers -------------------------------------------------------------
