@@ -143,6 +143,11 @@ def assert_located(problems: list, kind: spreadsheet.Kind, table: spreadsheet.Ta
 @example(upload=("organisations", b"name\nalt\rmac\n", "mac.csv"))  # was a 500: a lone \r in an unquoted cell
 @example(upload=("organisations", b"\x9d", "junk.csv"))  # was a 500: a byte that is no character in cp1252 either
 @example(upload=("persons", b'Name;Titel\n=cmd();"=HYPERLINK(""x"")"\n', "formula.csv"))  # formulas are text
+# were 500s: the register of municipalities read the cells by the header as written, not by column
+@example(upload=("municipalities", b"ARS,AGS,NAME,NAME_KURZ,GEMEINDE_TYP_CODE,GEMEINDEFREI,LAND_KEY,LAND_NAME,LAND_KUERZEL\n"
+                                   b"010010000000,01001000,Flensburg,Flensburg,63,false,01,Schleswig-Holstein,SH\n", "upper.csv"))
+@example(upload=("municipalities", b"ars,ags,name,name_kurz,gemeinde_typ_code,gemeindefrei,land_key,land_name,land_kuerzel,kreis_key\n"
+                                   b"010010000000,01001000,Flensburg,Flensburg,63,false,01,Schleswig-Holstein,SH,01001\n", "kreis.csv"))
 def test_spreadsheets_import_or_are_refused_at_their_cell(fresh_store: EmbeddedStore, upload: tuple[str, bytes, str]) -> None:
     kind_name, data, name = upload
     kind = KINDS[kind_name]

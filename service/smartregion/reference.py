@@ -29,7 +29,7 @@ from rdflib.term import Literal, URIRef
 
 from .contributions import GERMAN
 from .ids import ID, SR, district_slugs, entity_iri, municipality_slugs, slugify, source_iri
-from .spreadsheet import Column, Kind, Row, RowContext, register_kind
+from .spreadsheet import Column, Kind, RowContext, register_kind
 
 SCHEMA = "https://schema.org/"
 GEOCODING = "http://dcat-ap.de/def/politicalGeocoding/"
@@ -81,18 +81,19 @@ class _Register:
     state_inhabitants: dict[str, int]
 
     @classmethod
-    def of(cls, rows: Sequence[Row]) -> _Register:
-        values = [r.values for r in rows]
+    def of(cls, ctx: RowContext) -> _Register:
+        """Over the rows that will be converted: those with every required column filled in."""
+        values = [ctx.values(row) for row in ctx.rows if ctx.complete(row)]
         landkreise = {
             v["kreis_key"]: {"kreis_key": v["kreis_key"], "name_kurz": _short(v["kreis_name"]), "land_kuerzel": v["land_kuerzel"]}
             for v in values
-            if v.get("kreis_key") and v.get("kreis_typ_code") not in URBAN_DISTRICTS
+            if v["kreis_key"] and v["kreis_typ_code"] not in URBAN_DISTRICTS
         }
         districts: dict[str, int] = defaultdict(int)
         states: dict[str, int] = defaultdict(int)
         for v in values:
-            districts[v.get("kreis_key", "")] += _int(v.get("einwohner"))
-            states[v["land_key"]] += _int(v.get("einwohner"))
+            districts[v["kreis_key"]] += _int(v["einwohner"])
+            states[v["land_key"]] += _int(v["einwohner"])
         return cls(municipality_slugs(values), district_slugs(landkreise.values()), dict(districts), dict(states))
 
 
@@ -115,8 +116,8 @@ def state_iri(land_name: str) -> URIRef:
 
 
 def _municipality(ctx: RowContext) -> None:
-    register: _Register = ctx.state.get("register") or ctx.state.setdefault("register", _Register.of(ctx.rows))
-    v = {column.name: ctx.text(column.name) or "" for column in ctx.kind.columns}
+    register: _Register = ctx.state.get("register") or ctx.state.setdefault("register", _Register.of(ctx))
+    v = ctx.values()
     if not ctx.once(("ags", v["ags"]), "ags", "the same AGS as row"):
         return
     if "source" not in ctx.state:
@@ -334,7 +335,7 @@ def _cohort(ctx: RowContext, year: str) -> URIRef:
 def _describe_mpsc(ctx: RowContext) -> None:
     """The source (citing every page the rows were taken from), the programme, its funders and KfW."""
     source = URIRef(ctx.contribution_iri)
-    pages = sorted({url for row in ctx.rows for url in (row.values.get("quelle_url"), row.values.get("quelle_url_2")) if url})
+    pages = sorted({v[c] for v in map(ctx.values, ctx.rows) for c in ("quelle_url", "quelle_url_2") if v[c]})
     for predicate, value in (
         (RDF.type, sr("SourceDocument")),
         (DCTERMS.title, Literal("Modellprojekte Smart Cities: die 73 geförderten Projekte der Staffeln 2019–2021", lang="de")),

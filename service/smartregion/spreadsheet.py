@@ -316,6 +316,23 @@ class RowContext:
         value = self.row.values.get(header, "") if header else ""
         return value.strip() or None
 
+    def values(self, row: Row | None = None) -> dict[str, str]:
+        """Every column of ``row`` (this row by default) by name, stripped, "" where empty or absent.
+
+        For kinds that read the whole table at once: the headers as written may differ in case or
+        language from the column names, and optional columns may be missing altogether.
+        """
+        row = row or self.row
+        return {
+            column.name: row.values.get(self._headers[column.name], "").strip() if column.name in self._headers else ""
+            for column in self.kind.columns
+        }
+
+    def complete(self, row: Row) -> bool:
+        """Every required column of ``row`` has a value (rows that don't are reported, not converted)."""
+        values = self.values(row)
+        return all(values[c.name] for c in self.kind.columns if c.required)
+
     def texts(self, column: str) -> list[str]:
         value = self.text(column)
         return [part for part in LIST_SEPARATOR.split(value) if part] if value else []
