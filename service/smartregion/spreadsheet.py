@@ -311,10 +311,12 @@ class RowContext:
 
     # cells
 
-    def text(self, column: str) -> str | None:
+    def _cell(self, row: Row, column: str) -> str:
         header = self._headers.get(column)
-        value = self.row.values.get(header, "") if header else ""
-        return value.strip() or None
+        return row.values.get(header, "").strip() if header else ""
+
+    def text(self, column: str) -> str | None:
+        return self._cell(self.row, column) or None
 
     def values(self, row: Row | None = None) -> dict[str, str]:
         """Every column of ``row`` (this row by default) by name, stripped, "" where empty or absent.
@@ -322,11 +324,7 @@ class RowContext:
         For kinds that read the whole table at once: the headers as written may differ in case or
         language from the column names, and optional columns may be missing altogether.
         """
-        row = row or self.row
-        return {
-            column.name: row.values.get(self._headers[column.name], "").strip() if column.name in self._headers else ""
-            for column in self.kind.columns
-        }
+        return {column.name: self._cell(row or self.row, column.name) for column in self.kind.columns}
 
     def complete(self, row: Row) -> bool:
         """Every required column of ``row`` has a value (rows that don't are reported, not converted)."""
