@@ -91,19 +91,22 @@ PREFIX org: <http://www.w3.org/ns/org#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 """
 
-PROJECT_BASES = (
-    "sr:Project sr:App sr:Platform sr:QualificationProgramme sr:ConsultingProject sr:Strategy "
-    "sr:FundingProgramme sr:Cohort schema:Project schema:FundingScheme"
-)
-PROGRAMME_BASES = {SR + "FundingProgramme", SR + "Cohort", "https://schema.org/FundingScheme"}
+ACTOR_BASES = frozenset(SR + c for c in ACTOR_CLASSES)
+PROGRAMME_BASES = frozenset({SR + "FundingProgramme", SR + "Cohort", "https://schema.org/FundingScheme"})
+PROJECT_BASES = PROGRAMME_BASES | {
+    SR + c for c in ("Project", "App", "Platform", "QualificationProgramme", "ConsultingProject", "Strategy")
+} | {"https://schema.org/Project"}
+COOPERATION = SR + "Cooperation"
 PROGRAMME_LEADS = {SR + "funder", SR + "implementingAgency", SR + "coordinator"}
 
-# rdfs:subClassOf* lets subclasses added to the ontology count too; without the ontology in the
-# store the zero-length path still matches the classes of the contract listed in VALUES.
-ACTOR_QUERY = PREFIXES + f"""
-SELECT DISTINCT ?actor ?cls ?base WHERE {{
-  ?actor a ?cls . ?cls rdfs:subClassOf* ?base .
-  VALUES ?base {{ {" ".join("sr:" + c for c in sorted(ACTOR_CLASSES))} }}
+# The classes under the actor and project classes (rdfs:subClassOf* lets subclasses added to the
+# ontology count too; without the ontology in the store the zero-length path still matches the
+# classes listed in VALUES). Who is of which class comes from search.TYPE_QUERY: joined here in
+# Python, since a class path per typed subject was the slowest query at a million triples.
+CLASS_QUERY = PREFIXES + f"""
+SELECT DISTINCT ?cls ?base WHERE {{
+  ?cls rdfs:subClassOf* ?base .
+  VALUES ?base {{ {" ".join(f"<{iri}>" for iri in sorted(ACTOR_BASES | PROJECT_BASES))} }}
 }}"""
 
 COOPERATION_QUERY = PREFIXES + """
@@ -142,13 +145,6 @@ SELECT DISTINCT ?hub ?actor ?g ?role ?via WHERE {
     VALUES ?role { sr:funder sr:implementingAgency sr:coordinator }
   }
 }"""
-
-HUB_QUERY = PREFIXES + f"""
-SELECT DISTINCT ?hub ?base WHERE {{
-  ?hub a ?cls . ?cls rdfs:subClassOf* ?base .
-  VALUES ?base {{ {PROJECT_BASES} }}
-  FILTER NOT EXISTS {{ ?hub a sr:Cooperation }}
-}}"""
 
 MEMBERSHIP_QUERY = PREFIXES + """
 SELECT DISTINCT ?m ?person ?org ?g ?title ?role ?start WHERE {
@@ -277,15 +273,45 @@ def _closure(parents: Mapping[str, set[str]], start: str) -> frozenset[str]:
     return frozenset(seen)
 
 
-def _load_actors(store: Store, labels: SearchIndex) -> dict[str, Actor]:
-    classes: dict[str, set[str]] = defaultdict(set)
-    for row in _rows(store, ACTOR_QUERY):
-        classes[row["actor"]].update({local_name(row["cls"]), local_name(row["base"])})
+class _Classes:
+    """Which subjects are actors and which are projects or programmes, with the classes that make them so."""
+
+    def __init__(self, type_rows: Iterable[Mapping[str, str]], class_rows: Iterable[Mapping[str, str]]):
+        bases: dict[str, set[str]] = defaultdict(set)
+        for row in class_rows:
+            bases[row["cls"]].add(row["base"])
+        # subject → (class, base) for each of its classes under a base of CLASS_QUERY
+        self.typed: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        self.cooperations: set[str] = set()
+        for row in type_rows:
+            subject, cls = row["s"], row["cls"]
+            self.typed[subject].update((cls, base) for base in bases.get(cls, ()))
+            if cls == COOPERATION:
+                self.cooperations.add(subject)
+
+    def actors(self) -> dict[str, set[str]]:
+        """actor → the local names of its classes and of the actor classes they fall under."""
+        return {
+            subject: {local_name(name) for pair in pairs if pair[1] in ACTOR_BASES for name in pair}
+            for subject, pairs in self.typed.items()
+            if any(base in ACTOR_BASES for _, base in pairs)
+        }
+
+    def hubs(self) -> dict[str, set[str]]:
+        """project or programme (never a cooperation: those are linked on their own) → its base classes."""
+        return {
+            subject: found
+            for subject, pairs in self.typed.items()
+            if subject not in self.cooperations and (found := {base for _, base in pairs if base in PROJECT_BASES})
+        }
+
+
+def _load_actors(store: Store, classes: _Classes, labels: SearchIndex) -> dict[str, Actor]:
     located: dict[str, set[str]] = defaultdict(set)
     for row in _rows(store, PLACE_QUERY):
         located[row["s"]].add(row["place"])
     actors = {}
-    for iri, names in classes.items():
+    for iri, names in classes.actors().items():
         group = _group(names)
         within = _closure(located, iri)
         if group != "territorial-authority":
@@ -368,18 +394,18 @@ def _link_hub(links: _Links, kind: str, hub: str, members: Mapping[str, set[str]
             links.add(a, b, item)
 
 
-def _project_rows(store: Store) -> list[dict[str, str]]:
+def _project_rows(store: Store, classes: _Classes) -> list[dict[str, str]]:
     """Participations in projects and programmes, one row per base class of the hub (``?base``)."""
-    bases: dict[str, list[str]] = defaultdict(list)
-    for row in _rows(store, HUB_QUERY):
-        bases[row["hub"]].append(row["base"])
-    return [{**row, "base": base} for row in _rows(store, PARTICIPATION_QUERY) for base in bases.get(row["hub"], ())]
+    bases = classes.hubs()
+    return [{**row, "base": base} for row in _rows(store, PARTICIPATION_QUERY) for base in sorted(bases.get(row["hub"], ()))]
 
 
 def build_snapshot(store: Store, revision: str) -> Snapshot:
     """Query the store and project the actor network (see the module doc for the rules)."""
-    index = SearchIndex(_rows(store, LABEL_QUERY), _rows(store, TYPE_QUERY))
-    actors = _load_actors(store, index)
+    type_rows = _rows(store, TYPE_QUERY)
+    index = SearchIndex(_rows(store, LABEL_QUERY), type_rows)
+    classes = _Classes(type_rows, _rows(store, CLASS_QUERY))
+    actors = _load_actors(store, classes, index)
     dates = _Dates(store)
     links = _Links(actors)
 
@@ -388,7 +414,7 @@ def build_snapshot(store: Store, revision: str) -> Snapshot:
         for hub, members in _incidences(_rows(store, query)).items():
             _link_hub(links, kind, hub, members, combinations(sorted(members), 2), index.label(hub), dates.of(hub))
 
-    project_rows = _project_rows(store)
+    project_rows = _project_rows(store, classes)
     programmes = {r["hub"] for r in project_rows if r["base"] in PROGRAMME_BASES}
     leads: dict[str, set[str]] = defaultdict(set)
     direct: dict[str, set[str]] = defaultdict(set)
