@@ -5,12 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import networkx as nx
 import pytest
 from fastapi.testclient import TestClient
+from live import free_port, server_process
 
 from smartregion import network_api
 from smartregion.app import create_app
@@ -227,3 +231,24 @@ def test_the_page_and_its_scripts_are_served_by_the_service(client: TestClient) 
         assert client.get(f"/static/{name}").status_code == 200, name
     assert client.get("/static/../network_api.py").status_code == 404
     assert client.get("/static/%2e%2e/network_api.py").status_code == 404
+
+
+@pytest.mark.parametrize("warm", [True, False], ids=["serve", "serve --no-warm-up"])
+def test_serve_projects_the_network_at_start(built_store, project_root: Path, tmp_path: Path, warm: bool) -> None:
+    """`smartregion serve` projects the network before anyone asks (it says so in its log); with
+    --no-warm-up the first network call does it, and the answers are the same."""
+    port, log = free_port(), tmp_path / "server.log"
+    command = [sys.executable, "-m", "smartregion", "serve", "--store", str(built_store.path), "--port", str(port)]
+    env = {"SMARTREGION_HOME": str(project_root), "SMARTREGION_QUERY_WORKERS": "1"}
+    with server_process(command + ([] if warm else ["--no-warm-up"]), port, env, log):
+        if warm:
+            deadline = time.monotonic() + 60
+            while "network of rev-" not in log.read_text(errors="replace"):
+                assert time.monotonic() < deadline, log.read_text(errors="replace")
+                time.sleep(0.05)
+            ready = next(line for line in log.read_text().splitlines() if "network of rev-" in line)
+            assert f"{built_store.revision()} ready in" in ready and "linked actors" in ready
+        answer = httpx.get(f"http://127.0.0.1:{port}/api/cooperations", params={"iri": WFBB}, timeout=60).json()
+        assert answer["actor"]["iri"] == WFBB
+        assert {NEULAND21, BERLIN_PARTNER} <= {p["iri"] for p in answer["partners"]}
+        assert ("network of rev-" in log.read_text(errors="replace")) is warm

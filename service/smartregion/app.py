@@ -9,6 +9,7 @@ one), ``X-Frame-Options: DENY``, a Referrer-Policy and a Permissions-Policy, err
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -72,8 +73,12 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the app over the store the settings name; query workers live as long as the app runs."""
+def create_app(settings: Settings, *, warm_network: bool = False) -> FastAPI:
+    """Build the app over the store the settings name; query workers live as long as the app runs.
+
+    ``warm_network``: project the actor network in a background thread at start (``smartregion serve``
+    does), rather than at the first network call.
+    """
     store = open_store(settings)
     audit.protect_logs(settings.write_token)
 
@@ -83,6 +88,8 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.executor = Executor(
             store, timeout=settings.query_timeout, row_limit=settings.row_limit, workers=settings.query_workers
         )
+        if warm_network:
+            threading.Thread(target=network_api.warm_up, args=(app.state,), name="network-warm-up", daemon=True).start()
         try:
             yield
         finally:

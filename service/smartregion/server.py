@@ -13,8 +13,8 @@ from .settings import Settings
 from .store import open_store
 
 
-def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Build the graph if the store is empty, then serve until interrupted."""
+def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, *, warm_network: bool = True) -> None:
+    """Build the graph if the store is empty, then serve until interrupted (projecting the network at start)."""
     # Imported here, not at the top: every command registers through this module, and the web stack
     # would add half a second to each of them.
     import uvicorn
@@ -29,7 +29,7 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
         build(settings, progress=True)
     # The service's own loggers (smartregion.audit: every write) print beside uvicorn's.
     log_config = {**LOGGING_CONFIG, "loggers": {**LOGGING_CONFIG["loggers"], "smartregion": {"handlers": ["default"], "level": "INFO"}}}
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", log_config=log_config)
+    uvicorn.run(create_app(settings, warm_network=warm_network), host=host, port=port, log_level="info", log_config=log_config)
 
 
 def add_serve_command(subparsers: argparse._SubParsersAction) -> None:
@@ -55,9 +55,17 @@ def add_serve_command(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     parser.add_argument("--base-url", metavar="URL", help="where the service is deployed (SMARTREGION_BASE_URL)")
-    parser.set_defaults(run=lambda args: _serve(settings_from(args, base_url=args.base_url), args.host, args.port))
+    parser.add_argument(
+        "--no-warm-up",
+        dest="warm_network",
+        action="store_false",
+        help="do not project the actor network at start; the first network call does it (16-18 s at 1M triples)",
+    )
+    parser.set_defaults(
+        run=lambda args: _serve(settings_from(args, base_url=args.base_url), args.host, args.port, args.warm_network)
+    )
 
 
-def _serve(settings: Settings, host: str, port: int) -> int:
-    run(settings, host, port)
+def _serve(settings: Settings, host: str, port: int, warm_network: bool) -> int:
+    run(settings, host, port, warm_network=warm_network)
     return 0
