@@ -285,7 +285,8 @@ class _Classes:
         self.cooperations: set[str] = set()
         for row in type_rows:
             subject, cls = row["s"], row["cls"]
-            self.typed[subject].update((cls, base) for base in bases.get(cls, ()))
+            if cls in bases:
+                self.typed[subject].update((cls, base) for base in bases[cls])
             if cls == COOPERATION:
                 self.cooperations.add(subject)
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from starlette.datastructures import State
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from starlette.datastructures import State
 
 from . import exports, network
 from .error_docs import errors

@@ -83,7 +83,7 @@ class _Register:
     @classmethod
     def of(cls, ctx: RowContext) -> _Register:
         """Over the rows that will be converted: those with every required column filled in."""
-        values = [ctx.values(row) for row in ctx.rows if ctx.complete(row)]
+        values = [ctx.values(row) for row in ctx.rows if not ctx.missing(row)]
         landkreise = {
             v["kreis_key"]: {"kreis_key": v["kreis_key"], "name_kurz": _short(v["kreis_name"]), "land_kuerzel": v["land_kuerzel"]}
             for v in values

@@ -53,8 +53,6 @@ SELECT DISTINCT ?s ?cls WHERE { ?s a ?cls }
 """
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-
-
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 
 

@@ -326,10 +326,9 @@ class RowContext:
         """
         return {column.name: self._cell(row or self.row, column.name) for column in self.kind.columns}
 
-    def complete(self, row: Row) -> bool:
-        """Every required column of ``row`` has a value (rows that don't are reported, not converted)."""
-        values = self.values(row)
-        return all(values[c.name] for c in self.kind.columns if c.required)
+    def missing(self, row: Row | None = None) -> list[Column]:
+        """The required columns ``row`` (this row by default) leaves empty: such a row is reported, not converted."""
+        return [c for c in self.kind.columns if c.required and not self._cell(row or self.row, c.name)]
 
     def texts(self, column: str) -> list[str]:
         value = self.text(column)
@@ -606,7 +605,7 @@ def convert_table(table: Table, kind: Kind, *, store: Store | None, contribution
         context = RowContext(row, kind, headers, shared, table.rows)
         if row.values.get(""):
             context.problem(None, f"cells beyond the last column: {row.values['']!r}", "give every column a header, or remove the cells")
-        missing = [c for c in kind.columns if c.required and not context.text(c.name)]
+        missing = context.missing()
         for column in missing:
             context.problem(column.name, f"the required column {headers[column.name]!r} is empty", f"fill it in, e.g. {column.example!r}")
         if not missing:
