@@ -18,13 +18,13 @@ import time
 from pathlib import Path
 
 from common import BENCH, Workspace, parse_scale
-from smartregion.network import (
+from smartregion.network.projection import (
     SEED,
     betweenness_centrality,
     betweenness_sample,
     build_snapshot,
 )
-from smartregion.store import EmbeddedStore
+from smartregion.store.embedded import EmbeddedStore
 
 TOP = 20
 

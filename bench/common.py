@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import httpx
-from smartregion.generate import TRIPLES_PER_ORGANISATION, generate
+from smartregion.synthetic import TRIPLES_PER_ORGANISATION, generate
 
 BENCH = Path(__file__).resolve().parent
 HOME = BENCH.parent  # the smartregion clone these scripts belong to

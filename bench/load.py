@@ -27,8 +27,8 @@ import params
 from common import BENCH, Workspace, descendants, fmt, machine, parse_scale
 from loadgen import Outcome, Request
 from servers import Server, _binary, start_smartregion
-from smartregion.catalogue import Catalogue
-from smartregion.store import EmbeddedStore
+from smartregion.questions import Catalogue
+from smartregion.store.embedded import EmbeddedStore
 
 JSON_ACCEPT = (("Accept", "application/json"),)
 HTML_ACCEPT = (("Accept", "text/html"),)

@@ -22,8 +22,8 @@ import rdflib
 from common import Row, Workspace, percentile
 from loadgen import Request
 from servers import Server, _binary
-from smartregion.catalogue import Catalogue
-from smartregion.ids import ONTOLOGY
+from smartregion.questions import Catalogue
+from smartregion.rdf.ids import ONTOLOGY
 
 # What a pyoxigraph user writes: the generated TriG, and the ontology into its own graph as the build does.
 BULK_LOAD = f"""
@@ -301,8 +301,8 @@ def _timed_get(url: str, params: dict) -> tuple[float, httpx.Response]:
 
 
 def _snapshot_graph(ws: Workspace) -> tuple[nx.Graph, float]:
-    from smartregion.network import build_snapshot
-    from smartregion.store import EmbeddedStore
+    from smartregion.network.projection import build_snapshot
+    from smartregion.store.embedded import EmbeddedStore
 
     store = EmbeddedStore(ws.store)
     started = time.perf_counter()
@@ -405,12 +405,12 @@ def _contribution(ws: Workspace, seed: int) -> rdflib.Graph:
 
 
 def _contribution_seconds(ws: Workspace, s: Settings) -> tuple[float, str]:
-    from smartregion.store import EmbeddedStore
+    from smartregion.store.embedded import EmbeddedStore
 
     graph = _contribution(ws, s.seed)
     store = EmbeddedStore(ws.store)
     try:
-        from smartregion.contributions import Provenance, add_graph
+        from smartregion.contribute.contributions import Provenance, add_graph
     except ImportError:
         add_graph = None
     times = []

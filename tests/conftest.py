@@ -19,7 +19,7 @@ from live import free_port, serving, wait_until_answering
 from smartregion.build import build
 from smartregion.settings import Settings
 from smartregion.settings import project_root as find_project_root
-from smartregion.store import EmbeddedStore, RemoteStore
+from smartregion.store.embedded import EmbeddedStore, RemoteStore
 
 # Property-based tests: repeatable in CI (derandomized, no example database), no per-example deadline
 # (a store or an HTTP round trip is in every example), fixtures shared across examples on purpose.

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from smartregion.app import create_app
+from smartregion.web.app import create_app
 from smartregion.settings import Settings
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

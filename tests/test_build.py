@@ -13,9 +13,9 @@ import rdflib
 import smartregion
 
 from smartregion.build import ONTOLOGY_GRAPH, BuildError, build, parse_project
-from smartregion.cli import main
+from smartregion.cli.main import main
 from smartregion.settings import Settings
-from smartregion.store import EmbeddedStore, open_store
+from smartregion.store.embedded import EmbeddedStore, open_store
 
 SR = "https://w3id.org/smartregion/ontology#"
 SOURCE = "https://w3id.org/smartregion/source/test-source"

@@ -1,5 +1,5 @@
 """``python -m smartregion``: the same as the ``smartregion`` command."""
 
-from .cli import main
+from smartregion.cli.main import main
 
 raise SystemExit(main())

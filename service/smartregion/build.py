@@ -21,13 +21,13 @@ import pyoxigraph as ox
 import rdflib
 from tqdm import tqdm
 
-from .contributions import erased_hashes, kept_graphs
-from .dumps import dumps_folder, write_dumps
-from .erasure import erase_in_dataset
-from .ids import ONTOLOGY
-from .settings import Settings
-from .store import META_GRAPH, Graphs, Store, as_quads, open_store
-from .validation import ValidationReport, validate
+from smartregion.contribute.contributions import erased_hashes, kept_graphs
+from smartregion.publish.dumps import dumps_folder, write_dumps
+from smartregion.contribute.erasure import erase_in_dataset
+from smartregion.rdf.ids import ONTOLOGY
+from smartregion.settings import Settings
+from smartregion.store.embedded import META_GRAPH, Graphs, Store, as_quads, open_store
+from smartregion.validation import ValidationReport, validate
 
 ONTOLOGY_GRAPH = ONTOLOGY  # the ontology is a named graph of its own, IRI = the ontology's IRI
 _DCTERMS_TITLE = "http://purl.org/dc/terms/title"

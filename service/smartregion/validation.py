@@ -27,7 +27,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 from rdflib.term import BNode, Literal, Node, URIRef
 
-from .settings import project_root
+from smartregion.settings import project_root
 
 _SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 # SPARQL property path operators for SHACL's path forms.

@@ -1,0 +1,417 @@
+"""The ``smartregion`` command line: build, validate, query, queries, stats, push; serve, network and
+export come from their own modules (``server``, ``network_cli``).
+
+Every command is registered by one function in ``COMMANDS``; a new command adds its function there. Errors end as one line on stderr and a non-zero exit
+code, never a traceback (set ``SMARTREGION_DEBUG=1`` to see one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from smartregion import __version__
+from smartregion.contribute.audit import add_audit_command
+from smartregion.cli.contribute import add_contribution_commands
+from smartregion.publish.dumps import add_dumps_command
+from smartregion.synthetic import add_generate_command
+from smartregion.contribute.harvest import add_harvest_command
+from smartregion.rdf.ids import ID
+from smartregion.names.mentions import add_mentions_command
+from smartregion.cli.network import add_export_command, add_network_commands
+from smartregion.cli.serve import add_serve_command
+from smartregion.settings import BACKENDS, Settings, SettingsError
+from smartregion.rdf.sparql_text import query_form
+from smartregion.store.embedded import PREFIXES, QuerySyntaxError, StoreError, open_store
+
+if TYPE_CHECKING:
+    from smartregion.build import BuildResult
+
+SHORT_PREFIXES = sorted({**PREFIXES, "id": ID}.items(), key=lambda item: -len(item[1]))  # longest namespace first
+MAX_CELL = 60  # characters per table cell; longer values are cut with "…"
+
+
+class CliError(Exception):
+    """A mistake in how the command was called; the message says how to call it instead."""
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Wraps descriptions, keeps the example lines of an epilog as written."""
+
+    def __init__(self, prog: str):
+        super().__init__(prog, max_help_position=32)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("examples:"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def _epilog(*examples: str) -> str:
+    return "examples:\n" + "\n".join(f"  {e}" for e in examples)
+
+
+def _store_options() -> argparse.ArgumentParser:
+    """Options every command that opens the store shares; they override SMARTREGION_* variables."""
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("store (default: the embedded store in <project>/.smartregion/store)")
+    group.add_argument("--store", metavar="PATH", type=Path, help="embedded store folder (SMARTREGION_STORE)")
+    group.add_argument("--backend", choices=BACKENDS, help="embedded (default) or remote (SMARTREGION_BACKEND)")
+    group.add_argument("--endpoint", metavar="URL", help="remote SPARQL query URL (SMARTREGION_ENDPOINT)")
+    group.add_argument("--update-endpoint", metavar="URL", help="remote SPARQL update URL (SMARTREGION_UPDATE_ENDPOINT)")
+    group.add_argument("--gsp", metavar="URL", help="remote Graph Store Protocol URL (SMARTREGION_GSP_ENDPOINT)")
+    return parent
+
+
+def settings_from(args: argparse.Namespace, **overrides: object) -> Settings:
+    """Settings from the environment, overridden by the command line."""
+    values = {
+        "store_path": getattr(args, "store", None),
+        "backend": getattr(args, "backend", None),
+        "endpoint": getattr(args, "endpoint", None),
+        "update_endpoint": getattr(args, "update_endpoint", None),
+        "gsp_endpoint": getattr(args, "gsp", None),
+    }
+    values.update(overrides)
+    return Settings.from_env(**values)
+
+
+def shorten(iri: str) -> str:
+    for prefix, namespace in SHORT_PREFIXES:
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Aligned columns; cells longer than MAX_CELL are cut."""
+    cut = [[c if len(c) <= MAX_CELL else c[: MAX_CELL - 1] + "…" for c in row] for row in rows]
+    widths = [max([len(h), *(len(row[i]) for row in cut)]) for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip(), "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cut]
+    return "\n".join(lines)
+
+
+# --- build and push ---------------------------------------------------------------------------------
+
+
+def _report_build(result: BuildResult) -> None:
+    summary = result.summary
+    print(f"built {result.revision} in {result.seconds:.1f} s: {result.files} files, {summary.triples} triples in {len(summary.graphs)} graphs")
+    _print_classes(summary.classes)
+
+
+def _print_classes(classes: dict[str, int]) -> None:
+    print("entities by class:")
+    print(table(["count", "class"], [[str(n).rjust(5), shorten(c)] for c, n in classes.items()]) if classes else "  (none)")
+
+
+def _run_build(args: argparse.Namespace, settings: Settings) -> int:
+    from smartregion.build import build
+
+    _report_build(build(settings, progress=not args.quiet, check=not args.no_validate, dumps=not args.no_dumps, lang=args.lang))
+    return 0
+
+
+def _build_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-validate", action="store_true", help="load without SHACL validation (not for releases)")
+    parser.add_argument("--lang", choices=("en", "de"), default="en", help="language of validation messages (default en)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+def _register_build(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "build",
+        parents=[_store_options()],
+        formatter_class=_Formatter,
+        help="parse ontology/ and graph/, validate, load the store",
+        description="Parse ontology/*.ttl and graph/**/*.trig, validate them with the SHACL shapes, and load the "
+        "store. If anything fails, the previous store stays as it was.",
+        epilog=_epilog(
+            "smartregion build",
+            "smartregion build --store /srv/smartregion/store",
+            "smartregion build --backend remote --endpoint http://localhost:7878/query --gsp http://localhost:7878/store",
+        ),
+    )
+    _build_options(parser)
+    parser.add_argument("--no-dumps", action="store_true",
+                        help="leave the dumps to `smartregion dumps` or to the server's first request for them")
+    parser.set_defaults(run=lambda args: _run_build(args, settings_from(args)))
+
+
+def _register_push(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "push",
+        formatter_class=_Formatter,
+        help="build the graph into a remote SPARQL store",
+        description="Build the graph into a remote SPARQL 1.1 store through the Graph Store Protocol: every named graph is "
+        "replaced (PUT), graphs of https://w3id.org/smartregion/ that the build no longer has are dropped. "
+        "The server should answer queries over the union of its named graphs (see README).",
+        epilog=_epilog(
+            "smartregion push --endpoint http://localhost:7878/query --gsp http://localhost:7878/store",
+            "smartregion push --endpoint http://localhost:3030/ds/query --gsp http://localhost:3030/ds/data",
+        ),
+    )
+    parser.add_argument("--endpoint", metavar="URL", required=True, help="SPARQL query URL of the remote store")
+    parser.add_argument("--gsp", metavar="URL", required=True, help="Graph Store Protocol URL of the remote store")
+    parser.add_argument("--update-endpoint", metavar="URL", help="SPARQL update URL: drops stale graphs in one request")
+    _build_options(parser)
+    # A remote store's dumps are made when first asked for (dumps.current_dumps), never by the push.
+    parser.set_defaults(no_dumps=True)
+    parser.set_defaults(run=lambda args: _run_build(args, settings_from(args, backend="remote")))
+
+
+# --- validate ---------------------------------------------------------------------------------------
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    from smartregion.build import parse_project, validate_project
+
+    settings = settings_from(args)
+    report = validate_project(parse_project(settings.home, progress=not args.quiet), lang=args.lang)
+    if args.format == "json":
+        print(report.as_json())
+    elif args.format == "turtle":
+        print(report.as_turtle())
+    elif report.violations:
+        print(report.as_text(args.lang))
+    else:
+        print("conforms: no violations" if args.lang == "en" else "konform: keine Verstöße")
+    return 0 if report.conforms else 1
+
+
+def _register_validate(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "validate",
+        formatter_class=_Formatter,
+        help="check ontology/ and graph/ against the SHACL shapes",
+        description="Parse the project and validate it with the SHACL shapes in shapes/; the store is not touched. "
+        "Exit code 1 if there are violations.",
+        epilog=_epilog("smartregion validate", "smartregion validate --lang de", "smartregion validate --format json > report.json"),
+    )
+    parser.add_argument("--format", choices=("text", "turtle", "json"), default="text", help="report format (default text)")
+    parser.add_argument("--lang", choices=("en", "de"), default="en", help="language of the messages (default en)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    parser.set_defaults(run=_run_validate)
+
+
+# --- query and the catalogue ------------------------------------------------------------------------
+
+_NAME = re.compile(r"[A-Za-z_][\w-]*")
+_MEDIA_TYPES = {"csv": "text/csv", "tsv": "text/tab-separated-values", "json": "application/sparql-results+json"}
+
+
+def _parameters(pairs: Sequence[str]) -> dict[str, str]:
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise CliError(f"--param {pair!r} is not key=value, e.g. --param org=https://w3id.org/smartregion/id/organisation/wfbb")
+        params[key.strip()] = value
+    return params
+
+
+def query_text(argument: str, params: dict[str, str], home: Path) -> str:
+    """The SPARQL text: a .rq file, a catalogue question rendered with its parameters, or the argument itself."""
+    path = Path(argument)
+    if argument.endswith(".rq") or (_NAME.fullmatch(argument) is None and "\n" not in argument and path.is_file()):
+        if not path.is_file():
+            raise CliError(f"no such query file: {argument}")
+        if params:
+            raise CliError("--param works with a catalogue question name, not with a file; name the question instead")
+        return path.read_text(encoding="utf-8")
+    if _NAME.fullmatch(argument):
+        if not (home / "queries" / f"{argument}.rq").is_file():
+            raise CliError(f"no catalogue question {argument!r}; `smartregion queries` lists them, or pass a SPARQL query or a .rq file")
+        from smartregion import questions as catalogue
+
+        try:
+            return catalogue.get(argument).render(params)
+        except (catalogue.CatalogueError, catalogue.ParameterError, catalogue.UnknownQuestion) as exc:
+            raise CliError(str(exc)) from None
+    if params:
+        raise CliError("--param works with a catalogue question name, not with an inline query")
+    return argument
+
+
+def _cell(binding: dict | None) -> str:
+    if binding is None:
+        return ""
+    if binding["type"] == "uri":
+        return shorten(binding["value"])
+    if binding["type"] == "bnode":
+        return "_:" + binding["value"]
+    return binding["value"]
+
+
+def _run_query(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    text = query_text(args.query, _parameters(args.param), settings.home)
+    store = open_store(settings)
+    form = query_form(text)
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        if args.format in ("csv", "tsv"):
+            raise CliError(f"a {form} query answers with triples: use --format table (Turtle) or json (JSON-LD)")
+        media_type = "application/ld+json" if args.format == "json" else "text/turtle"
+        sys.stdout.write(store.query_bytes(text, media_type).decode("utf-8"))
+        return 0
+    if form == "ASK" and args.format != "json":
+        print("true" if store.ask(text) else "false")
+        return 0
+    if args.format != "table":
+        sys.stdout.write(store.query_bytes(text, _MEDIA_TYPES[args.format]).decode("utf-8"))
+        return 0
+    answer = json.loads(store.query_bytes(text, "application/sparql-results+json"))
+    variables = answer["head"].get("vars", [])
+    rows = [[_cell(b.get(v)) for v in variables] for b in answer["results"]["bindings"]]
+    print(table(variables, rows))
+    print(f"({len(rows)} row{'' if len(rows) == 1 else 's'})")
+    return 0
+
+
+def _register_query(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "query",
+        parents=[_store_options()],
+        formatter_class=_Formatter,
+        help="run a SPARQL query, a .rq file or a catalogue question",
+        description="Run a query over the union of all graphs. QUERY is a catalogue question's name (queries/NAME.rq, "
+        "parameters with --param), a .rq file, or the SPARQL text itself. Tables shorten IRIs with common prefixes "
+        "(sr:, id:, src:, schema:, ...).",
+        epilog=_epilog(
+            "smartregion query 'SELECT ?class (COUNT(*) AS ?n) WHERE { ?s a ?class } GROUP BY ?class'",
+            "smartregion query queries/counts_per_class.rq --format csv > counts.csv",
+            "smartregion query partners_of_actor --param actor=https://w3id.org/smartregion/id/organisation/wfbb",
+        ),
+    )
+    parser.add_argument("query", metavar="QUERY", help="catalogue question name, .rq file, or SPARQL text")
+    parser.add_argument("--format", choices=("table", "csv", "json", "tsv"), default="table", help="output (default table)")
+    parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="a catalogue question's parameter; repeatable")
+    parser.set_defaults(run=_run_query)
+
+
+def _run_queries(args: argparse.Namespace) -> int:
+    from smartregion import questions as catalogue
+
+    try:
+        questions = catalogue.list_queries()
+    except catalogue.CatalogueError as exc:
+        raise CliError(str(exc)) from None
+    rows = [
+        [q.name, ", ".join(p.name + ("" if p.required else "?") for p in q.parameters), q.summary]
+        for q in sorted(questions, key=lambda q: q.name)
+    ]
+    print(table(["name", "parameters (? = optional)", "summary"], rows))
+    return 0
+
+
+def _register_queries(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "queries",
+        formatter_class=_Formatter,
+        help="list the question catalogue (queries/*.rq)",
+        description="List the catalogue's questions with their parameters; run one with `smartregion query NAME`.",
+        epilog=_epilog("smartregion queries"),
+    )
+    parser.set_defaults(run=_run_queries)
+
+
+# --- stats ------------------------------------------------------------------------------------------
+
+
+def _run_stats(args: argparse.Namespace) -> int:
+    from smartregion.build import summarise
+
+    summary = summarise(open_store(settings_from(args)))
+    print(f"triples: {summary.triples}")
+    if not summary.triples:
+        print("the store is empty: run `smartregion build` to fill it")
+        return 0
+    print(f"graphs: {len(summary.graphs)}")
+    print(table(["triples", "graph", "title"], [[str(g.triples).rjust(7), shorten(g.iri), g.title or ""] for g in summary.graphs]))
+    _print_classes(summary.classes)
+    return 0
+
+
+def _register_stats(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "stats",
+        parents=[_store_options()],
+        formatter_class=_Formatter,
+        help="triples, graphs and entities by class in the store",
+        description="What the store holds: the number of triples, each named graph with its size and title, and "
+        "the entities by class.",
+        epilog=_epilog("smartregion stats", "smartregion stats --backend remote --endpoint http://localhost:7878/query"),
+    )
+    parser.set_defaults(run=_run_stats)
+
+
+# Each entry adds one or more subcommands; a new command adds its function here.
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _register_build,
+    _register_validate,
+    _register_query,
+    _register_queries,
+    _register_stats,
+    _register_push,
+    add_serve_command,
+    add_network_commands,
+    add_export_command,
+    add_dumps_command,
+    add_mentions_command,
+    add_harvest_command,
+    add_generate_command,
+    add_contribution_commands,
+    add_audit_command,
+]
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="smartregion",
+        formatter_class=_Formatter,
+        description="smartregion: a linked-data knowledge graph of Germany's smart-city and smart-region ecosystem.",
+        epilog=_epilog("smartregion build && smartregion stats", "smartregion query --help"),
+    )
+    top.add_argument("--version", action="version", version=f"smartregion {__version__}")
+    commands = top.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    for register in COMMANDS:
+        register(commands)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("smartregion: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("SMARTREGION_DEBUG"):
+            raise
+        return _fail(exc, args)
+
+
+def _fail(exc: Exception, args: argparse.Namespace) -> int:
+    """One line on stderr (after the validation report, if there is one); exit code 1."""
+    from smartregion.build import BuildError
+
+    if isinstance(exc, BuildError) and exc.report is not None:
+        print(exc.report.as_text(getattr(args, "lang", "en")), file=sys.stderr)
+    if isinstance(exc, QuerySyntaxError):
+        message = f"SPARQL syntax error: {exc}; fix the query and run it again"
+    elif isinstance(exc, (BuildError, StoreError, SettingsError, CliError)):
+        message = str(exc)
+    elif isinstance(exc, OSError):
+        message = f"{exc.strerror or exc} ({exc.filename})" if exc.filename else f"system error: {exc}"
+    else:
+        message = f"unexpected {type(exc).__name__}: {exc} (run again with SMARTREGION_DEBUG=1 for details, and please report it)"
+    print(f"smartregion: {message}", file=sys.stderr)
+    return 1

@@ -1,0 +1,305 @@
+"""The audit log of writes: who changed which graphs, when, how, and what came of it.
+
+Every write through the HTTP API and the command line (a contribution added or removed, a person
+erased) is recorded in ``audit.jsonl`` next to the store folder (beside ``dumps/``, so that deleting
+the store to rebuild it keeps the log), one JSON object per line, appended with ``O_APPEND`` and
+``fsync``'d, and logged on the ``smartregion.audit`` logger. An authorised write is logged twice under
+one ``id``: ``attempt`` before it starts, then ``done``, ``refused`` or ``failed``. A write cut off by a
+crash thus still shows who began it and on which graphs (``smartregion audit`` marks it interrupted),
+since the store may hold it. A request refused before a write begins (no or a wrong token, a token in
+the URL, a body that is not JSON) is one ``refused`` line.
+
+Records never hold the write token: it is replaced by ``[redacted]`` wherever a caller put it (an
+agent name, a file name). An erasure is recorded by the SHA-256 hash of the person's IRI only, as its
+record in the graph is (erasure.py), so the log does not undo the erasure.
+
+:func:`protect_logs` keeps the token out of the server's own logs too: uvicorn's access log writes
+every request's URL, so the token and ``token=``-like query parameters are redacted there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import re
+import sys
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from smartregion.settings import Settings
+from smartregion.store.embedded import Store
+
+FILE_NAME = "audit.jsonl"
+REDACTED = "[redacted]"
+logger = logging.getLogger("smartregion.contribute.audit")
+
+# Query parameters a client might put a token in; a write refuses them (the token goes in a header).
+TOKEN_PARAMETERS = ("token", "access_token", "write_token", "api_key", "apikey", "bearer", "authorization")
+_TOKEN_IN_QUERY = re.compile(rf"(?i)([?&](?:{'|'.join(TOKEN_PARAMETERS)})=)[^&\s\"]*")
+
+
+def audit_path(settings: Settings) -> Path:
+    """``audit.jsonl`` next to the embedded store's folder (also for the remote backend), as the dumps."""
+    return settings.store_path.parent / FILE_NAME
+
+
+@dataclass
+class Record:
+    """One line of the log. ``event``: attempt, done, refused or failed."""
+
+    id: str
+    time: str  # UTC, ISO 8601
+    event: str
+    action: str  # add, remove, forget
+    via: str  # http or cli
+    agent: str  # who, as the writer names themself
+    client: str  # the HTTP client's address, or cli:<login name>
+    graphs: list[str] = field(default_factory=list)
+    revision_before: str | None = None
+    revision_after: str | None = None
+    status: int | None = None  # the HTTP status answered
+    reason: str | None = None  # why refused or failed
+    erased: str | None = None  # forget: sha256 of the person's IRI, never the IRI
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class AuditLog:
+    """Appends records to one file; ``secrets`` (the write token) never reach it."""
+
+    def __init__(self, path: Path, secrets: Iterable[str | None] = ()):
+        self.path = path
+        self.secrets = [s for s in secrets if s]
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> AuditLog:
+        return cls(audit_path(settings), [settings.write_token])
+
+    def append(self, record: Record, private: Iterable[str] = ()) -> None:
+        """Write one line and flush it to disk before returning; ``private`` strings are redacted too."""
+        hidden = [*self.secrets, *(p for p in private if p)]
+        data = {key: _redact(value, hidden) for key, value in asdict(record).items()}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = (json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+        # One write() on an O_APPEND descriptor: lines of concurrent writers never interleave.
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        try:
+            os.write(descriptor, line)
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        logger.info("%s", describe(data))
+
+    def refused(self, action: str, *, via: str, agent: str, client: str, reason: str, status: int | None = None) -> None:
+        """A write refused before it began (not authorised, unreadable request): one line."""
+        self.append(Record(uuid.uuid4().hex, _now(), "refused", action, via, agent, client, status=status, reason=reason))
+
+    def begin(
+        self, action: str, store: Store, *, via: str, agent: str, client: str, graphs: Iterable[str] = (), erased: str | None = None,
+        private: Iterable[str] = (),
+    ) -> Write:
+        """Log the attempt of an authorised write; the returned :class:`Write` logs its outcome."""
+        return Write(self, store, Record(uuid.uuid4().hex, _now(), "attempt", action, via, agent, client, list(graphs),
+                                         store.revision(), erased=erased), list(private))
+
+    def read(self) -> list[dict[str, object]]:
+        """Every record, oldest first; [] if nothing was written yet."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+class Write:
+    """An authorised write under way: its attempt is logged; exactly one outcome follows."""
+
+    def __init__(self, log: AuditLog, store: Store, attempt: Record, private: list[str]):
+        self.log, self.store, self.attempt, self.private = log, store, attempt, private
+        log.append(attempt, private)
+
+    def _end(self, event: str, *, graphs: Iterable[str] | None, status: int | None, reason: str | None) -> None:
+        record = Record(**{**asdict(self.attempt), "time": _now(), "event": event, "status": status, "reason": reason})
+        if graphs is not None:
+            record.graphs = list(graphs)
+        record.revision_after = self.store.revision()
+        self.log.append(record, self.private)
+
+    def done(self, graphs: Iterable[str] | None = None, *, status: int | None = None) -> None:
+        self._end("done", graphs=graphs, status=status, reason=None)
+
+    def refused(self, reason: str, *, status: int | None = None) -> None:
+        self._end("refused", graphs=None, status=status, reason=reason)
+
+    def failed(self, reason: str, *, status: int | None = None) -> None:
+        self._end("failed", graphs=None, status=status, reason=reason)
+
+
+def begin_cli(settings: Settings, store: Store, action: str, agent: str, **details: object) -> Write:
+    """Audit the attempt of a write from the command line; the login name says from where."""
+    log = AuditLog.for_settings(settings)
+    return log.begin(action, store, via="cli", agent=agent, client=f"cli:{getpass.getuser()}", **details)  # type: ignore[arg-type]
+
+
+@contextmanager
+def outcome(write: Write | None, refusals: tuple[type[Exception], ...], reason: Callable[[Exception], str]) -> Iterator[list[str]]:
+    """Log how the write in the block ended: refused (one of ``refusals``), failed (anything else) or done,
+    with the graphs the block appends to the list it is given (none: those of the attempt). ``write`` None
+    (a dry run): nothing is logged."""
+    graphs: list[str] = []
+    try:
+        yield graphs
+    except refusals as exc:
+        if write is not None:
+            write.refused(reason(exc))
+        raise
+    except BaseException as exc:
+        if write is not None:
+            write.failed(f"{type(exc).__name__}: {exc}")
+        raise
+    if write is not None:
+        write.done(graphs or None)
+
+
+def _redact(value: object, hidden: list[str]) -> object:
+    if isinstance(value, str):
+        for secret in hidden:
+            value = value.replace(secret, REDACTED)
+        return value
+    if isinstance(value, list):
+        return [_redact(v, hidden) for v in value]
+    return value
+
+
+def describe(record: Mapping[str, object]) -> str:
+    """One line for people: when, what came of it, who from where, which graphs, the revisions, why."""
+    graphs = ", ".join(f"<{g}>" for g in record.get("graphs") or []) or "-"  # type: ignore[union-attr]
+    text = (f"{record['time']} {record['event']} {record['action']} via {record['via']} by {record['agent']!r} "
+            f"from {record['client']}: graphs {graphs}; revision {_revisions(record) or '-'}")
+    if record.get("erased"):
+        text += f"; erased {record['erased']}"
+    if record.get("status") is not None:
+        text += f"; status {record['status']}"
+    text += f"; {record['reason']}" if record.get("reason") else ""
+    return text.replace("\r", "\\r").replace("\n", "\\n")  # one line, whatever a client sent
+
+
+def _revisions(record: Mapping[str, object]) -> str:
+    return " -> ".join(str(r) for r in (record.get("revision_before"), record.get("revision_after")) if r)
+
+
+def interrupted(records: list[dict[str, object]]) -> set[str]:
+    """Ids of attempts that have no outcome: the writer stopped (a crash, a kill) before it ended, or is still at work."""
+    ended = {r["id"] for r in records if r["event"] != "attempt"}
+    return {str(r["id"]) for r in records if r["event"] == "attempt" and r["id"] not in ended}
+
+
+# --- keeping the token out of the server's logs -------------------------------------------------------
+
+
+class _Redactor(logging.Filter):
+    """Rewrites a log record's message without the write tokens and token-like query parameters."""
+
+    def __init__(self) -> None:
+        super().__init__("")
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # The arguments are cleaned one by one: uvicorn's access formatter unpacks them.
+        record.msg = self.clean(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(self.clean(arg) for arg in record.args)
+        elif isinstance(record.args, Mapping):
+            record.args = {key: self.clean(arg) for key, arg in record.args.items()}
+        return True
+
+    def clean(self, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        value = _TOKEN_IN_QUERY.sub(rf"\g<1>{REDACTED}", value)
+        for secret in self.secrets:
+            value = value.replace(secret, REDACTED)
+        return value
+
+
+_REDACTOR = _Redactor()
+# uvicorn's loggers do not propagate to the root: each gets the filter itself.
+_SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+
+
+def protect_logs(token: str | None) -> None:
+    """Redact ``token`` (and ``?token=``-like parameters) in what the server's loggers write."""
+    if token:
+        _REDACTOR.secrets.add(token)
+    for name in _SERVER_LOGGERS:
+        logging.getLogger(name).addFilter(_REDACTOR)  # the same filter is added once
+
+
+# --- command line ---------------------------------------------------------------------------------------
+
+
+def _run(args: argparse.Namespace) -> int:
+    from smartregion.cli.main import settings_from, table
+
+    log = AuditLog(audit_path(settings_from(args)))
+    every = log.read()
+    records = every[-args.last :] if args.last else every
+    if args.json:
+        for record in records:
+            print(json.dumps(record, ensure_ascii=False, sort_keys=True))
+        return 0
+    if not records:
+        print(f"no writes recorded yet in {log.path}")
+        return 0
+    cut_off = interrupted(every)
+    rows = [
+        [
+            str(r["time"]),
+            "interrupted" if r["id"] in cut_off else str(r["event"]),
+            str(r["action"]),
+            f"{r['agent']} ({r['client']})",
+            " ".join(str(g).rsplit("/", 1)[-1] for g in r.get("graphs") or []) or str(r.get("erased") or ""),  # type: ignore[union-attr]
+            _revisions(r),
+            str(r.get("reason") or ""),
+        ]
+        for r in records
+    ]
+    print(table(["time (UTC)", "event", "action", "who", "graphs", "revision", "reason"], rows))
+    if cut_off & {str(r["id"]) for r in records}:
+        print("interrupted: an attempt without an outcome, its writer was stopped (or is still at work); the store holds "
+              "all of that write or none of it (`smartregion contributions` shows which)", file=sys.stderr)
+    return 0
+
+
+def add_audit_command(commands: argparse._SubParsersAction) -> None:
+    """Register ``smartregion audit`` (for ``cli.COMMANDS``)."""
+    from smartregion.cli.main import _epilog, _Formatter
+
+    parser = commands.add_parser(
+        "audit",
+        formatter_class=_Formatter,
+        help="show the audit log of writes: who changed which graphs, when",
+        description=f"Print the audit log ({FILE_NAME} next to the store folder): every write through the HTTP API "
+        "and the command line, with time (UTC), outcome (attempt, done, refused, failed), action (add, remove, "
+        "forget), who (the agent named with the write, and the client address or the login name), the graphs, and "
+        "the store revision before and after. Refused requests (a missing or wrong token) are there too; the token "
+        "never is. An erasure names the person only by the SHA-256 hash of the IRI.",
+        epilog=_epilog(
+            "smartregion audit",
+            "smartregion audit --last 20",
+            "smartregion audit --json | jq 'select(.event == \"refused\")'",
+        ),
+    )
+    parser.add_argument("--store", metavar="PATH", type=Path, help="the store folder whose log to show (SMARTREGION_STORE)")
+    parser.add_argument("--json", action="store_true", help="the records as JSON Lines, as stored")
+    parser.add_argument("--last", type=int, metavar="N", help="only the last N records")
+    parser.set_defaults(run=_run)

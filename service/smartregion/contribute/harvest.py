@@ -1,0 +1,180 @@
+"""Harvest: take what another SPARQL endpoint knows into the graph, as a contribution.
+
+A CONSTRUCT query runs on the remote endpoint (through SPARQLWrapper); its triples become one
+contribution (``contributions.add_graph``): validated like any other, written all or nothing, and
+traceable: the contribution is ``prov:wasDerivedFrom`` the endpoint, and the query text is kept
+(``prov:used`` an entity with the query as ``prov:value``).
+
+Limits protect the store and the harvester: only CONSTRUCT (its answer is triples, nothing to
+interpret), a time limit for the whole answer (SPARQLWrapper's own timeout is per socket read, and
+only on our side: the remote query may keep running), and a size limit in bytes and in triples,
+checked while the answer is read, so an endless answer is cut off early.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.error import URLError
+
+import rdflib
+from SPARQLWrapper import POST, TURTLE, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+from smartregion.contribute.audit import begin_cli, outcome
+from smartregion.contribute.contributions import ContributionError, ContributionResult, Provenance, add_graph
+from smartregion.rdf.sparql_text import query_form
+from smartregion.store.embedded import Store
+
+DEFAULT_TIMEOUT = 60.0  # seconds for the whole answer
+DEFAULT_MAX_BYTES = 50_000_000
+DEFAULT_MAX_TRIPLES = 200_000
+_CHUNK = 65536
+
+
+class HarvestError(Exception):
+    """The harvest was refused or failed before anything was written; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout: float = DEFAULT_TIMEOUT
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_triples: int = DEFAULT_MAX_TRIPLES
+
+
+def check_construct(query: str) -> None:
+    """Refuse anything but a CONSTRUCT query."""
+    form = query_form(query)
+    if form != "CONSTRUCT":
+        found = f"a {form} query" if form else "no query form"
+        raise HarvestError(f"a harvest needs a CONSTRUCT query (its answer is the set of triples to import), not {found}")
+
+
+def fetch(endpoint: str, query: str, limits: Limits = Limits()) -> rdflib.Graph:
+    """The triples the endpoint answers to the CONSTRUCT ``query``, within the limits."""
+    check_construct(query)
+    client = SPARQLWrapper(endpoint)
+    client.setQuery(query)
+    client.setMethod(POST)
+    client.setReturnFormat(TURTLE)
+    client.setTimeout(max(1, int(limits.timeout)))
+    started = time.monotonic()
+    try:
+        response = client.query().response
+        body = _read_limited(response, limits, started, endpoint)
+    except (URLError, OSError, SPARQLWrapperException) as exc:
+        raise HarvestError(f"{endpoint}: the query failed: {_reason(exc)}") from None
+    graph = rdflib.Graph()
+    try:
+        graph.parse(data=body, format="turtle", publicID=endpoint)
+    except Exception as exc:  # rdflib raises several kinds for malformed input
+        raise HarvestError(f"{endpoint}: the answer is not valid Turtle: {exc}") from None
+    if len(graph) > limits.max_triples:
+        raise HarvestError(
+            f"{endpoint}: the answer has {len(graph)} triples, more than the limit of {limits.max_triples}; "
+            "narrow the query (LIMIT, a FILTER) or raise --max-triples"
+        )
+    return graph
+
+
+def _read_limited(response, limits: Limits, started: float, endpoint: str) -> bytes:
+    # read1 returns what has arrived; read(n) would wait for n bytes, past any deadline.
+    read = getattr(response, "read1", response.read)
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := read(_CHUNK):
+        size += len(chunk)
+        if size > limits.max_bytes:
+            raise HarvestError(
+                f"{endpoint}: the answer is larger than the limit of {limits.max_bytes} bytes; "
+                "narrow the query or raise --max-bytes"
+            )
+        if time.monotonic() - started > limits.timeout:
+            raise HarvestError(f"{endpoint}: no complete answer within {limits.timeout:g} s; narrow the query or raise --timeout")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0] if len(text) > 300 else text
+
+
+def harvest(
+    store: Store, endpoint: str, query: str, *, agent: str, dry_run: bool = False, limits: Limits = Limits()
+) -> ContributionResult:
+    """Run ``query`` on ``endpoint`` and add the answer as one contribution (nothing on any error)."""
+    graph = fetch(endpoint, query, limits)
+    if not len(graph):
+        raise HarvestError(f"{endpoint}: the query answered no triples; nothing to import")
+    provenance = Provenance(agent=agent, source_name=endpoint, method="harvest", extra={"endpoint": endpoint, "query": query})
+    return add_graph(store, graph, provenance, dry_run=dry_run)
+
+
+# --- command line -----------------------------------------------------------------------------------
+
+
+def _run(args: argparse.Namespace) -> int:
+    from smartregion.cli.main import CliError, settings_from
+    from smartregion.store.embedded import open_store
+
+    try:
+        query = args.query.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CliError(f"no such query file: {args.query}") from None
+    limits = Limits(timeout=args.timeout, max_bytes=args.max_bytes, max_triples=args.max_triples)
+    settings = settings_from(args)
+    store = open_store(settings)
+    write = None if args.dry_run else begin_cli(settings, store, "harvest", args.agent)
+    try:
+        with outcome(write, (HarvestError, ContributionError), _reason) as graphs:
+            result = harvest(store, args.source_endpoint, query, agent=args.agent, dry_run=args.dry_run, limits=limits)
+            graphs.append(result.graph_iri)
+    except HarvestError as exc:
+        raise CliError(str(exc)) from None
+    except ContributionError as exc:
+        problems = "\n".join(f"  {p}" for p in exc.problems)
+        raise CliError(f"the harvested data were refused, nothing was written:\n{problems}") from None
+    if args.dry_run:
+        sys.stdout.write(result.trig())
+    added = ", ".join(f"{n} {cls}" for cls, n in result.added.items()) or "no new entities"
+    verb = "would add" if args.dry_run else "added"
+    print(
+        f"{verb} {result.triples} triples from {args.source_endpoint} as <{result.graph_iri}>: {added}"
+        + (f"; {result.updated} existing entities described further" if result.updated else ""),
+        file=sys.stderr if args.dry_run else sys.stdout,
+    )
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def add_harvest_command(commands: argparse._SubParsersAction) -> None:
+    # Imported here: cli imports this module to register the command.
+    from smartregion.cli.main import _epilog, _Formatter
+
+    parser = commands.add_parser(
+        "harvest",
+        formatter_class=_Formatter,
+        help="import the answer of a CONSTRUCT query on another SPARQL endpoint as a contribution",
+        description="Run a CONSTRUCT query on a remote SPARQL endpoint and add its triples to the graph as one "
+        "contribution: validated with the shapes, all or nothing, with the endpoint and the query kept as "
+        "provenance. The store is the one the SMARTREGION_* settings name (or --store).",
+        epilog=_epilog(
+            "smartregion harvest --endpoint https://example.org/sparql --query new-partners.rq --dry-run",
+            "smartregion harvest --endpoint http://127.0.0.1:7878/query --query new-partners.rq --agent 'WFBB Datenteam'",
+        ),
+    )
+    parser.add_argument("--endpoint", dest="source_endpoint", metavar="URL", required=True, help="the SPARQL endpoint to harvest from")
+    parser.add_argument("--query", metavar="FILE", type=Path, required=True, help="a .rq file with a CONSTRUCT query")
+    parser.add_argument("--dry-run", action="store_true", help="validate and print the contribution as TriG; write nothing")
+    parser.add_argument("--agent", default="smartregion harvest", metavar="NAME", help="who harvests (kept as provenance)")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S", help=f"seconds for the whole answer (default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N", help=f"largest answer in bytes (default {DEFAULT_MAX_BYTES})")
+    parser.add_argument("--max-triples", type=int, default=DEFAULT_MAX_TRIPLES, metavar="N", help=f"most triples (default {DEFAULT_MAX_TRIPLES})")
+    parser.add_argument("--store", metavar="PATH", type=Path, help="embedded store folder (SMARTREGION_STORE)")
+    parser.set_defaults(run=_run)

@@ -1,0 +1,816 @@
+"""The actor network: who cooperates with whom, and the evidence for every link.
+
+Actors are persons, organisations and territorial authorities (``sr:Person``, ``sr:Organisation``
+and its subclasses, ``sr:TerritorialAuthority`` and its subclasses). The links are derived through
+the store's SPARQL interface, so the same network comes out of the embedded and the remote backend;
+SPARQL finds who takes part in what, and Python pairs the participants (cheaper than a self-join per
+event or project). Two actors are linked when
+
+===================  ==========================================================================  ======
+kind                 because                                                                     weight
+===================  ==========================================================================  ======
+``cooperation``      one ``sr:Cooperation`` names both (``sr:partner``, ``sr:memberMunicipality``)     3
+``co-organisation``  both organise the same event (``schema:organizer``, ``sr:coOrganizer``,          2
+                     ``sr:host``)
+``project``          both take part in the same project or programme (``sr:partner``,                 2
+                     ``sr:memberMunicipality``, ``sr:coordinator``, ``sr:client``, ``sr:contractor``,
+                     ``schema:maintainer``, ``sr:funder``, ``sr:implementingAgency``, an
+                     ``org:Membership`` in it; the funder, implementing agency and coordinator
+                     of the programme a project is ``sr:fundedBy`` take part in the project too)
+``role``             a person holds an ``org:Membership`` in an organisation                             2
+``organisational``   one is part, subsidiary, sister, founder or funder of the other                     2
+                     (``schema:parentOrganization``, ``sr:subsidiaryOf``, ``org:unitOf``,
+                     ``sr:sisterOrganisation``, ``schema:founder``, ``sr:funder``)
+``session``          both are on stage in the same event (``sr:speaker``, ``sr:keynoteSpeaker``,       1
+                     ``sr:moderator``, ``sr:panelist``)
+===================  ==========================================================================  ======
+
+Programmes (``sr:FundingProgramme``, ``sr:Cohort``) are linked as a star, not as a clique: each
+participant is linked to the programme's funder, implementing agency and coordinator, but two
+municipalities funded by the same programme are not thereby partners of each other (a programme
+with 73 model projects would otherwise drown every other link). Likewise the programme's leads are
+not linked to each other once per funded project: the programme itself links them.
+
+Every link keeps its evidence, one item per source graph: ``{kind, iri, label, date, source}``
+(``iri`` the cooperation, event, project or membership; for ``organisational`` links the property;
+``source`` the named graph stating it; ``date`` its start date, else that of the event or project
+it concerns or belongs to; links that reach a programme's lead through ``sr:fundedBy`` add
+``via``, the programme). The **weight** of a link is the sum of the weights above over its
+*distinct* evidence items ``(kind, iri)``: a fact stated by two sources is listed twice, counted
+once.
+
+The network holds only actors with at least one link, and is rebuilt when ``store.revision()``
+changes (every write, and only a write, changes it). Filters (evidence kind, period, region,
+actor type) make a view of the cached network; a period keeps evidence whose date overlaps it and
+drops undated evidence.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import random
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Protocol
+
+import networkx as nx
+
+from smartregion.rdf.ids import ID, SR
+from smartregion.names.search import ACTOR_CLASSES, ACTOR_GROUPS, LABEL_QUERY, LEVELS, PLACE_KINDS, TYPE_QUERY, SearchIndex, local_name
+
+WEIGHTS = {"cooperation": 3, "co-organisation": 2, "project": 2, "role": 2, "organisational": 2, "session": 1}
+KINDS = tuple(WEIGHTS)
+
+# Most specific first: a kreisfreie Stadt is Municipality and District, Berlin is State as well.
+TYPE_PRIORITY = (
+    "Person", "State", "Municipality", "District", "TerritorialAuthority", "Ministry", "PublicAgency",
+    "EconomicDevelopmentAgency", "Company", "Association", "ResearchInstitute", "Initiative",
+    "OrganisationalUnit", "Organisation", "Actor",
+)
+ACTOR_TYPES = tuple(t.lower() for t in TYPE_PRIORITY) + ("organisation", "territorial-authority", "person")
+
+BETWEENNESS_EXACT_UP_TO = 500  # nodes; above this betweenness is estimated from a sample of k sources
+BETWEENNESS_SAMPLE = 1000  # at 100k triples: 17 of the exact top 20 (bench/RESULTS.md)
+# A sampled source costs one search over the whole network: on very large networks fewer sources are
+# sampled (down to BETWEENNESS_MIN_SAMPLE), so that k × (actors + links) stays within this many steps
+# (about 15 s on a 2-core machine; bench/RESULTS.md has the effect on the top 20).
+BETWEENNESS_WORK = 30_000_000
+BETWEENNESS_MIN_SAMPLE = 50
+SEED = 42
+MAX_PATHS_COMPARED = 50  # equally short chains compared to pick the strongest
+
+PREFIXES = f"""
+PREFIX sr: <{SR}>
+PREFIX schema: <https://schema.org/>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+"""
+
+ACTOR_BASES = frozenset(SR + c for c in ACTOR_CLASSES)
+PROGRAMME_BASES = frozenset({SR + "FundingProgramme", SR + "Cohort", "https://schema.org/FundingScheme"})
+PROJECT_BASES = PROGRAMME_BASES | {
+    SR + c for c in ("Project", "App", "Platform", "QualificationProgramme", "ConsultingProject", "Strategy")
+} | {"https://schema.org/Project"}
+COOPERATION = SR + "Cooperation"
+PROGRAMME_LEADS = {SR + "funder", SR + "implementingAgency", SR + "coordinator"}
+
+# The classes under the actor and project classes (rdfs:subClassOf* lets subclasses added to the
+# ontology count too; without the ontology in the store the zero-length path still matches the
+# classes listed in VALUES). Who is of which class comes from search.TYPE_QUERY: joined here in
+# Python, since a class path per typed subject was the slowest query at a million triples.
+CLASS_QUERY = PREFIXES + f"""
+SELECT DISTINCT ?cls ?base WHERE {{
+  ?cls rdfs:subClassOf* ?base .
+  VALUES ?base {{ {" ".join(f"<{iri}>" for iri in sorted(ACTOR_BASES | PROJECT_BASES))} }}
+}}"""
+
+COOPERATION_QUERY = PREFIXES + """
+SELECT DISTINCT ?hub ?actor ?g WHERE {
+  ?hub a sr:Cooperation .
+  GRAPH ?g { ?hub sr:partner|sr:memberMunicipality ?actor }
+}"""
+
+ORGANISER_QUERY = PREFIXES + """
+SELECT DISTINCT ?hub ?actor ?g WHERE {
+  GRAPH ?g { ?hub schema:organizer|sr:coOrganizer|sr:host ?actor }
+}"""
+
+STAGE_QUERY = PREFIXES + """
+SELECT DISTINCT ?hub ?actor ?g WHERE {
+  GRAPH ?g { ?hub sr:speaker|sr:keynoteSpeaker|sr:moderator|sr:panelist ?actor }
+}"""
+
+# Who takes part in what, and which of those things are projects or programmes: two queries joined
+# in Python (``_project_rows``). As one query, engines join the class test first and, at a million
+# triples, Oxigraph took minutes instead of seconds.
+PARTICIPATION_QUERY = PREFIXES + """
+SELECT DISTINCT ?hub ?actor ?g ?role ?via WHERE {
+  {
+    GRAPH ?g { ?hub ?role ?actor }
+    VALUES ?role { sr:partner sr:memberMunicipality sr:coordinator sr:client sr:contractor
+                   schema:maintainer sr:funder sr:implementingAgency }
+  } UNION {
+    GRAPH ?g { ?membership org:organization ?hub }
+    ?membership org:member ?actor .
+    BIND(org:member AS ?role)
+  } UNION {
+    GRAPH ?g { ?hub sr:fundedBy|^sr:fundedProject|sr:cohort ?funding }
+    ?funding sr:programme? ?via .
+    ?via ?role ?actor .
+    VALUES ?role { sr:funder sr:implementingAgency sr:coordinator }
+  }
+}"""
+
+MEMBERSHIP_QUERY = PREFIXES + """
+SELECT DISTINCT ?m ?person ?org ?g ?title ?role ?start WHERE {
+  GRAPH ?g { ?m org:member ?person }
+  ?m org:organization ?org .
+  OPTIONAL { ?m schema:jobTitle ?title }
+  OPTIONAL { ?m org:role ?role }
+  OPTIONAL { ?m schema:startDate ?start }
+}"""
+
+ORGANISATIONAL = {
+    "https://schema.org/parentOrganization": "gehört zu",
+    SR + "subsidiaryOf": "Tochtergesellschaft von",
+    "http://www.w3.org/ns/org#unitOf": "Einheit von",
+    SR + "sisterOrganisation": "Schwesterorganisation von",
+    "https://schema.org/founder": "gegründet von",
+    SR + "funder": "gefördert von",
+}
+DATED_BY_FOUNDING = {SR + "subsidiaryOf", "https://schema.org/founder"}
+
+ORGANISATIONAL_QUERY = PREFIXES + f"""
+SELECT DISTINCT ?a ?p ?b ?g WHERE {{
+  GRAPH ?g {{ ?a ?p ?b }}
+  VALUES ?p {{ {" ".join(f"<{p}>" for p in ORGANISATIONAL)} }}
+}}"""
+
+DATE_QUERY = PREFIXES + """
+SELECT DISTINCT ?s ?date ?which WHERE {
+  { ?s schema:startDate ?date BIND("start" AS ?which) }
+  UNION
+  { ?s schema:foundingDate ?date BIND("founded" AS ?which) }
+}"""
+
+# Where an event or cooperation has no date of its own, the date of what it belongs to is used.
+PARENT_QUERY = PREFIXES + """
+SELECT DISTINCT ?s ?parent WHERE {
+  { ?s sr:concerns ?parent } UNION { ?s schema:superEvent ?parent } UNION { ?parent schema:subEvent ?s }
+}"""
+
+PLACE_QUERY = PREFIXES + """
+SELECT DISTINCT ?s ?place WHERE {
+  ?s schema:location|schema:containedInPlace ?place .
+  FILTER(isIRI(?place))
+}"""
+
+
+class Store(Protocol):
+    def select(self, sparql: str) -> list[dict[str, str]]: ...
+
+    def revision(self) -> str: ...
+
+
+class BadParameter(ValueError):
+    """A request parameter that cannot be used; ``parameter`` names it (HTTP 422)."""
+
+    def __init__(self, parameter: str, message: str):
+        super().__init__(f"parameter '{parameter}': {message}")
+        self.parameter = parameter
+        self.message = message
+
+
+class UnknownEntity(LookupError):
+    """A parameter names nothing the graph knows (HTTP 404)."""
+
+    def __init__(self, parameter: str, message: str):
+        super().__init__(f"parameter '{parameter}': {message}")
+        self.parameter = parameter
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Actor:
+    iri: str
+    label: str
+    type: str
+    group: str
+    within: frozenset[str]  # its places and every place containing them
+
+    def as_json(self) -> dict:
+        return {"iri": self.iri, "label": self.label, "type": self.type, "group": self.group}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The network and search index of one store revision."""
+
+    revision: str
+    graph: nx.Graph
+    actors: dict[str, Actor]  # every actor, linked or not
+    index: SearchIndex
+    # Costly answers (centrality) computed once per revision: the snapshot is dropped on the next write.
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
+    memo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def remember(self, key: tuple, compute: Callable[[], object]) -> object:
+        """``compute()`` the first time ``key`` is asked for, its stored value after that."""
+        with self.memo_lock:  # one computation per key, even when requests for it arrive together
+            if key not in self.memo:
+                self.memo[key] = compute()
+            return self.memo[key]
+
+
+# -- building -----------------------------------------------------------------------------------
+
+
+def _rows(store: Store, query: str) -> list[dict[str, str]]:
+    # Unbound variables may come back missing or empty depending on the backend: make them absent.
+    return [{k: v for k, v in row.items() if v not in (None, "")} for row in store.select(query)]
+
+
+def _actor_type(classes: set[str]) -> str:
+    return next((t for t in TYPE_PRIORITY if t in classes), sorted(classes)[0] if classes else "Actor")
+
+
+def _group(classes: set[str]) -> str:
+    return next((g for g, members in ACTOR_GROUPS.items() if classes & members), "organisation")
+
+
+def _closure(parents: Mapping[str, set[str]], start: str) -> frozenset[str]:
+    seen, todo = {start}, [start]
+    while todo:
+        for parent in parents.get(todo.pop(), ()):
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return frozenset(seen)
+
+
+class _Classes:
+    """Which subjects are actors and which are projects or programmes, with the classes that make them so."""
+
+    def __init__(self, type_rows: Iterable[Mapping[str, str]], class_rows: Iterable[Mapping[str, str]]):
+        bases: dict[str, set[str]] = defaultdict(set)
+        for row in class_rows:
+            bases[row["cls"]].add(row["base"])
+        # subject → (class, base) for each of its classes under a base of CLASS_QUERY
+        self.typed: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        self.cooperations: set[str] = set()
+        for row in type_rows:
+            subject, cls = row["s"], row["cls"]
+            if cls in bases:
+                self.typed[subject].update((cls, base) for base in bases[cls])
+            if cls == COOPERATION:
+                self.cooperations.add(subject)
+
+    def actors(self) -> dict[str, set[str]]:
+        """actor → the local names of its classes and of the actor classes they fall under."""
+        return {
+            subject: {local_name(name) for pair in pairs if pair[1] in ACTOR_BASES for name in pair}
+            for subject, pairs in self.typed.items()
+            if any(base in ACTOR_BASES for _, base in pairs)
+        }
+
+    def hubs(self) -> dict[str, set[str]]:
+        """project or programme (never a cooperation: those are linked on their own) → its base classes."""
+        return {
+            subject: found
+            for subject, pairs in self.typed.items()
+            if subject not in self.cooperations and (found := {base for _, base in pairs if base in PROJECT_BASES})
+        }
+
+
+def _load_actors(store: Store, classes: _Classes, labels: SearchIndex) -> dict[str, Actor]:
+    located: dict[str, set[str]] = defaultdict(set)
+    for row in _rows(store, PLACE_QUERY):
+        located[row["s"]].add(row["place"])
+    actors = {}
+    for iri, names in classes.actors().items():
+        group = _group(names)
+        within = _closure(located, iri)
+        if group != "territorial-authority":
+            within -= {iri}  # an organisation is not a place; a territorial authority is one
+        actors[iri] = Actor(iri, labels.label(iri), _actor_type(names), group, within)
+    return actors
+
+
+class _Dates:
+    """The date of an evidence item: its own start date, else that of what it belongs to."""
+
+    def __init__(self, store: Store):
+        self.start: dict[str, str] = {}
+        self.founded: dict[str, str] = {}
+        for row in _rows(store, DATE_QUERY):
+            table = self.start if row["which"] == "start" else self.founded
+            table[row["s"]] = min(table.get(row["s"], row["date"]), row["date"])
+        self.parents: dict[str, set[str]] = defaultdict(set)
+        for row in _rows(store, PARENT_QUERY):
+            self.parents[row["s"]].add(row["parent"])
+
+    def of(self, iri: str, depth: int = 3) -> str | None:
+        if iri in self.start or depth == 0:
+            return self.start.get(iri)
+        found = [d for p in sorted(self.parents.get(iri, ())) if (d := self.of(p, depth - 1))]
+        return min(found) if found else None
+
+
+@dataclass
+class _Links:
+    """Evidence collected per pair of actors while building."""
+
+    actors: Mapping[str, Actor]
+    evidence: dict[tuple[str, str], dict[tuple, dict]] = field(default_factory=lambda: defaultdict(dict))
+
+    def add(self, a: str, b: str, item: dict) -> None:
+        if a == b or a not in self.actors or b not in self.actors:
+            return
+        pair = (a, b) if a < b else (b, a)
+        self.evidence[pair].setdefault((item["kind"], item["iri"], item["source"]), item)
+
+    def graph(self) -> nx.Graph:
+        # Sorted, so that both backends (whose rows come in different orders) give the same graph, and
+        # seeded algorithms such as Louvain give the same answer on both.
+        g = nx.Graph()
+        for node in sorted({node for pair in self.evidence for node in pair}):
+            g.add_node(node, **self.actors[node].as_json(), within=self.actors[node].within)
+        for (a, b), items in sorted(self.evidence.items()):
+            g.add_edge(a, b, **edge_data(list(items.values())))
+        return g
+
+
+def edge_data(evidence: list[dict]) -> dict:
+    """Weight, kinds and count of a link from its evidence (the weight rule is in the module doc)."""
+    evidence = sorted(evidence, key=lambda e: (-WEIGHTS[e["kind"]], e.get("date") or "", e["label"], e["source"]))
+    distinct = {(e["kind"], e["iri"]) for e in evidence}
+    return {
+        "evidence": evidence,
+        "weight": sum(WEIGHTS[kind] for kind, _ in distinct),
+        "kinds": sorted({kind for kind, _ in distinct}, key=KINDS.index),
+    }
+
+
+def _incidences(rows: Iterable[dict[str, str]]) -> dict[str, dict[str, set[str]]]:
+    """hub → actor → the graphs stating that the actor takes part."""
+    found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for row in rows:
+        found[row["hub"]][row["actor"]].add(row["g"])
+    return found
+
+
+def _link_hub(links: _Links, kind: str, hub: str, members: Mapping[str, set[str]], pairs: Iterable[tuple[str, str]],
+              label: str, date: str | None, via: Mapping[str, str] | None = None) -> None:
+    """Link the pairs of a hub's participants; one evidence item per graph stating either's part."""
+    for a, b in pairs:
+        for source in sorted(members[a] | members[b]):
+            item = {"kind": kind, "iri": hub, "label": label, "date": date, "source": source}
+            if via and (a in via or b in via):
+                item["via"] = via.get(a) or via[b]
+            links.add(a, b, item)
+
+
+def _project_rows(store: Store, classes: _Classes) -> list[dict[str, str]]:
+    """Participations in projects and programmes, one row per base class of the hub (``?base``)."""
+    bases = classes.hubs()
+    return [{**row, "base": base} for row in _rows(store, PARTICIPATION_QUERY) for base in sorted(bases.get(row["hub"], ()))]
+
+
+def build_snapshot(store: Store, revision: str) -> Snapshot:
+    """Query the store and project the actor network (see the module doc for the rules)."""
+    type_rows = _rows(store, TYPE_QUERY)
+    index = SearchIndex(_rows(store, LABEL_QUERY), type_rows)
+    classes = _Classes(type_rows, _rows(store, CLASS_QUERY))
+    actors = _load_actors(store, classes, index)
+    dates = _Dates(store)
+    links = _Links(actors)
+
+    for kind, query in (("cooperation", COOPERATION_QUERY), ("co-organisation", ORGANISER_QUERY),
+                        ("session", STAGE_QUERY)):
+        for hub, members in _incidences(_rows(store, query)).items():
+            _link_hub(links, kind, hub, members, combinations(sorted(members), 2), index.label(hub), dates.of(hub))
+
+    project_rows = _project_rows(store, classes)
+    programmes = {r["hub"] for r in project_rows if r["base"] in PROGRAMME_BASES}
+    leads: dict[str, set[str]] = defaultdict(set)
+    direct: dict[str, set[str]] = defaultdict(set)
+    via: dict[str, dict[str, str]] = defaultdict(dict)
+    for row in project_rows:
+        if row["role"] in PROGRAMME_LEADS:
+            leads[row["hub"]].add(row["actor"])
+        if "via" in row:
+            via[row["hub"]][row["actor"]] = row["via"]
+        else:
+            direct[row["hub"]].add(row["actor"])
+    for hub, members in _incidences(project_rows).items():
+        pairs = combinations(sorted(members), 2)
+        if hub in programmes:
+            pairs = ((a, b) for a, b in pairs if a in leads[hub] or b in leads[hub])
+        else:
+            # Two leads of the programme meet in every project it funds; the programme itself links them.
+            pairs = ((a, b) for a, b in pairs if a in direct[hub] or b in direct[hub])
+        _link_hub(links, "project", hub, members, pairs, index.label(hub), dates.of(hub), via.get(hub))
+
+    for row in _rows(store, MEMBERSHIP_QUERY):
+        person, organisation = row["person"], row["org"]
+        what = row.get("title") or (index.label(row["role"]) if "role" in row else "Mitglied")
+        label = f"{index.label(person)} – {what} – {index.label(organisation)}"
+        links.add(person, organisation, {"kind": "role", "iri": row["m"], "label": label,
+                                         "date": row.get("start") or dates.of(row["m"]), "source": row["g"]})
+
+    for row in _rows(store, ORGANISATIONAL_QUERY):
+        a, p, b = row["a"], row["p"], row["b"]
+        label = f"{index.label(a)} – {ORGANISATIONAL[p]} – {index.label(b)}"
+        date = dates.founded.get(a) if p in DATED_BY_FOUNDING else None
+        links.add(a, b, {"kind": "organisational", "iri": p, "label": label, "date": date, "source": row["g"]})
+
+    return Snapshot(revision, links.graph(), actors, index)
+
+
+class NetworkCache:
+    """The network of the store's current revision; a write (a new revision) rebuilds it, nothing else."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self.builds = 0  # how often the network was projected (to see the cache at work)
+
+    def snapshot(self) -> Snapshot:
+        # Read the revision before building: a write during the build then forces the next rebuild.
+        revision = self.store.revision()
+        with self._lock:
+            if self._snapshot is None or self._snapshot.revision != revision:
+                self._snapshot = build_snapshot(self.store, revision)
+                self.builds += 1
+            return self._snapshot
+
+
+# -- resolving parameters -----------------------------------------------------------------------
+
+
+def _as_iri(value: str) -> str:
+    return ID + value[3:] if value.startswith("id/") else value
+
+
+def resolve_actor(snap: Snapshot, value: str, parameter: str = "iri") -> str:
+    """An actor IRI from an IRI, ``id/kind/slug`` or a label/alias (the best unambiguous match)."""
+    value = value.strip()
+    iri = _as_iri(value)
+    if iri in snap.actors:
+        return iri
+    if re.match(r"^[a-z][a-z0-9+.-]*:", value):
+        raise UnknownEntity(parameter, f"no actor with the IRI <{value}>; search for its name instead")
+    # A label must match from its start: a word somewhere inside a name is too weak to act on.
+    hits = [h for h in snap.index.search(value, types=["actor"], limit=5) if h["match"] in ("exact", "prefix")]
+    if not hits:
+        raise UnknownEntity(parameter, f"no actor's name or abbreviation starts with '{value}'; search for a part "
+                                       "of the name, or give the IRI")
+    best = [h for h in hits if h["match"] == hits[0]["match"]]
+    if len(best) > 1 and hits[0]["match"] != "exact":
+        names = "; ".join(f"{h['label']} <{h['iri']}>" for h in best)
+        raise UnknownEntity(parameter, f"'{value}' is ambiguous ({names}); give the IRI")
+    return hits[0]["iri"]
+
+
+def resolve_region(snap: Snapshot, value: str, parameter: str = "region") -> str:
+    """A place IRI from an IRI or a label like "Brandenburg" (states before districts before towns)."""
+    iri = _as_iri(value.strip())
+    known = {place for actor in snap.actors.values() for place in actor.within}
+    if iri in known or (iri in snap.index and snap.index.entries[iri].kind in PLACE_KINDS):
+        return iri
+    hits = snap.index.search(value, types=[*PLACE_KINDS, "territorial-authority"], limit=50)
+    if not hits:
+        raise UnknownEntity(parameter, f"no state or region is called '{value}'")
+    order = {kind: i for i, kind in enumerate(("state", "region", "district", "municipality", "country", "place"))}
+    hits.sort(key=lambda h: (-LEVELS[h["match"]], order.get(h["type"], len(order))))
+    return hits[0]["iri"]
+
+
+def parse_date(value: str | None, parameter: str, end: bool) -> str | None:
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` as the first (or last) day it covers."""
+    if value is None or value == "":
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+            raise ValueError(value)
+        datetime.date.fromisoformat(_span(value)[0])
+    except ValueError:
+        raise BadParameter(parameter, f"'{value}' is not a date; use YYYY, YYYY-MM or YYYY-MM-DD") from None
+    return _span(value)[1 if end else 0]
+
+
+def _span(date: str) -> tuple[str, str]:
+    day = date[:10]
+    if len(day) == 4:
+        return day + "-01-01", day + "-12-31"
+    if len(day) == 7:
+        return day + "-01", day + "-31"
+    return day, day
+
+
+# -- filtering ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Which evidence and which actors a view keeps; the empty filter keeps everything."""
+
+    kinds: frozenset[str] = frozenset()
+    since: str | None = None
+    until: str | None = None
+    region: str | None = None
+    types: frozenset[str] = frozenset()
+
+    @classmethod
+    def parse(cls, snap: Snapshot, kinds: Iterable[str] = (), since: str | None = None, until: str | None = None,
+              region: str | None = None, types: Iterable[str] = ()) -> Filter:
+        kinds, types = frozenset(kinds), frozenset(t.lower() for t in types)
+        if bad := kinds - set(KINDS):
+            raise BadParameter("kind", f"unknown evidence kind {sorted(bad)}; use one of {list(KINDS)}")
+        if bad := types - set(ACTOR_TYPES):
+            raise BadParameter("type", f"unknown actor type {sorted(bad)}; use one of {sorted(set(ACTOR_TYPES))}")
+        first, last = parse_date(since, "since", end=False), parse_date(until, "until", end=True)
+        if first and last and first > last:
+            raise BadParameter("until", f"the period ends ({until}) before it starts ({since})")
+        place = resolve_region(snap, region) if region else None
+        return cls(kinds, first, last, place, types)
+
+    def keeps_evidence(self, item: dict) -> bool:
+        if self.kinds and item["kind"] not in self.kinds:
+            return False
+        if self.since or self.until:
+            if not item.get("date"):
+                return False
+            start, end = _span(item["date"])
+            return (not self.since or end >= self.since) and (not self.until or start <= self.until)
+        return True
+
+    def keeps_actor(self, data: Mapping) -> bool:
+        if self.types and not self.types & {data["type"].lower(), data["group"]}:
+            return False
+        return not self.region or self.region in data["within"]
+
+    def __bool__(self) -> bool:
+        return bool(self.kinds or self.since or self.until or self.region or self.types)
+
+
+def view(graph: nx.Graph, flt: Filter, keep: Iterable[str] = ()) -> nx.Graph:
+    """The part of the network a filter keeps: links with evidence left, between actors it keeps.
+
+    Actors in ``keep`` stay whatever their type or place (the actor a question is about).
+    """
+    if not flt:
+        return graph
+    keep = set(keep)
+    nodes = {n for n, data in graph.nodes(data=True) if n in keep or flt.keeps_actor(data)}
+    out = nx.Graph()
+    for a, b, data in graph.edges(data=True):
+        if a in nodes and b in nodes:
+            evidence = [e for e in data["evidence"] if flt.keeps_evidence(e)]
+            if evidence:
+                out.add_node(a, **graph.nodes[a])
+                out.add_node(b, **graph.nodes[b])
+                out.add_edge(a, b, **edge_data(evidence))
+    for node in keep & set(graph):
+        out.add_node(node, **graph.nodes[node])
+    return out
+
+
+# -- questions ----------------------------------------------------------------------------------
+
+
+def node_json(graph: nx.Graph, iri: str) -> dict:
+    data = graph.nodes[iri]
+    return {"iri": iri, "label": data["label"], "type": data["type"], "group": data["group"]}
+
+
+def cooperations(snap: Snapshot, iri: str, flt: Filter = Filter()) -> list[dict]:
+    """The partners of an actor, strongest link first, each with its evidence."""
+    g = view(snap.graph, flt, keep=[iri])
+    if iri not in g:
+        return []
+    partners = [
+        {**node_json(g, other), "weight": data["weight"], "kinds": data["kinds"], "evidence": data["evidence"]}
+        for other, data in g[iri].items()
+    ]
+    return sorted(partners, key=lambda p: (-p["weight"], p["label"].casefold()))
+
+
+def shortest_chains(g: nx.Graph, source: str, target: str, limit: int) -> list[list[str]]:
+    """Up to ``limit`` of the shortest chains between two nodes.
+
+    A bidirectional search finds their length; then each end searches only its half of it. networkx's
+    ``all_shortest_paths`` searches the whole network from the source instead: on 80,000 actors that
+    is most of a second per question.
+    """
+    try:
+        length = len(nx.bidirectional_shortest_path(g, source, target)) - 1
+    except (nx.NetworkXNoPath, nx.NodeNotFound):
+        return []
+    near, far = (length + 1) // 2, length // 2
+    towards_source, from_source = nx.predecessor(g, source, cutoff=near, return_seen=True)
+    towards_target, from_target = nx.predecessor(g, target, cutoff=far, return_seen=True)
+    chains = []
+    for middle in (n for n, d in from_source.items() if d == near and from_target.get(n) == far):
+        for left in _chains_back(middle, towards_source):
+            for right in _chains_back(middle, towards_target):
+                chains.append(left[::-1] + right[1:])
+                if len(chains) == limit:
+                    return chains
+    return chains
+
+
+def _chains_back(node: str, predecessors: dict[str, list[str]]) -> Iterator[list[str]]:
+    """Every chain from ``node`` back to where the search that found ``predecessors`` started."""
+    stack = [[node]]
+    while stack:
+        chain = stack.pop()
+        before = predecessors[chain[-1]]
+        if not before:
+            yield chain
+        stack.extend(chain + [p] for p in reversed(before))
+
+
+def path(snap: Snapshot, source: str, target: str, max_steps: int, flt: Filter = Filter()) -> dict:
+    """The shortest chain of links between two actors; of equally short ones, the strongest."""
+    g = view(snap.graph, flt, keep=[source, target])
+    ends = {"from": snap.actors[source].as_json(), "to": snap.actors[target].as_json(), "max": max_steps}
+    chains = shortest_chains(g, source, target, MAX_PATHS_COMPARED)
+    if not chains:
+        return {"connected": False, **ends,
+                "message": f"{ends['from']['label']} and {ends['to']['label']} are not connected in the network"
+                           + (" under the given filters" if flt else "")}
+    best = max(chains, key=lambda c: sum(g[a][b]["weight"] for a, b in zip(c, c[1:])))
+    steps = len(best) - 1
+    if steps > max_steps:
+        return {"connected": False, **ends, "length": steps,
+                "message": f"the shortest chain has {steps} steps, more than max={max_steps}"}
+    return {
+        "connected": True, **ends, "length": steps,
+        "nodes": [node_json(g, n) for n in best],
+        "steps": [
+            {"from": node_json(g, a), "to": node_json(g, b), "weight": g[a][b]["weight"],
+             "kinds": g[a][b]["kinds"], "evidence": g[a][b]["evidence"]}
+            for a, b in zip(best, best[1:])
+        ],
+    }
+
+
+def ego(snap: Snapshot, iri: str, depth: int, flt: Filter = Filter()) -> nx.Graph:
+    """An actor's neighbourhood up to ``depth`` links away."""
+    g = view(snap.graph, flt, keep=[iri])
+    return nx.ego_graph(g, iri, radius=depth) if iri in g else nx.Graph()
+
+
+def centrality(snap: Snapshot, measure: str, top: int, flt: Filter = Filter()) -> dict:
+    """Actors ranked by degree, betweenness (hop distance) or eigenvector (link weight) centrality.
+
+    The ranking is computed once per snapshot, measure and filter; ``top`` only cuts it.
+    """
+    if measure not in ("degree", "betweenness", "eigenvector"):
+        raise BadParameter("measure", f"unknown measure '{measure}'; use degree, betweenness or eigenvector")
+    g, scores, ranking, sample = snap.remember(("centrality", measure, flt), lambda: _rank(snap, measure, flt))
+    ranked = ranking[:top]
+    n = g.number_of_nodes()
+    result = {
+        "measure": measure, "nodes": n, "edges": g.number_of_edges(), "sampled": sample is not None,
+        "ranking": [
+            {**node_json(g, node), "score": round(scores[node], 6), "degree": g.degree(node),
+             "weight": g.degree(node, weight="weight")}
+            for node in ranked
+        ],
+    }
+    if sample:
+        result["k"] = sample
+        result["note"] = (f"betweenness estimated from {sample} sampled source nodes (seed {SEED}) because "
+                          f"the network has more than {BETWEENNESS_EXACT_UP_TO} nodes")
+    return result
+
+
+def _rank(snap: Snapshot, measure: str, flt: Filter) -> tuple[nx.Graph, dict[str, float], list[str], int | None]:
+    """The filtered network, every actor's score, all actors best first, and the sample size (or None)."""
+    g = view(snap.graph, flt)
+    n = g.number_of_nodes()
+    sample = betweenness_sample(n, g.number_of_edges()) if measure == "betweenness" and n > BETWEENNESS_EXACT_UP_TO else None
+    if n == 0:
+        scores: dict[str, float] = {}
+    elif measure == "degree":
+        scores = nx.degree_centrality(g)
+    elif measure == "betweenness":
+        scores = betweenness_centrality(g, k=sample, seed=SEED)
+    else:
+        scores = nx.eigenvector_centrality(g, weight="weight", max_iter=1000)
+    return g, scores, sorted(scores, key=lambda node: (-scores[node], g.nodes[node]["label"].casefold())), sample
+
+
+def betweenness_sample(nodes: int, edges: int) -> int:
+    """How many sources to sample on a network of this size (see BETWEENNESS_WORK)."""
+    return min(nodes, BETWEENNESS_SAMPLE, max(BETWEENNESS_MIN_SAMPLE, BETWEENNESS_WORK // (nodes + edges)))
+
+
+def betweenness_centrality(g: nx.Graph, k: int | None = None, seed: int = SEED) -> dict[str, float]:
+    """Normalised betweenness (hop distance) of an undirected graph, exact or from ``k`` sampled sources.
+
+    The same numbers as networkx 3.6's ``betweenness_centrality(g, k=k, seed=seed)`` (same sample, same
+    scaling), about four times faster: Brandes' algorithm over integer adjacency lists, predecessors
+    found again from the distances instead of being stored.
+    """
+    nodes = list(g)
+    n = len(nodes)
+    index = {node: i for i, node in enumerate(nodes)}
+    neighbours = [[index[other] for other in g[node]] for node in nodes]
+    sources = range(n) if k is None else [index[node] for node in random.Random(seed).sample(nodes, k)]
+    totals = [0.0] * n
+    for source in sources:
+        distance, paths, order = [-1] * n, [0] * n, [source]
+        distance[source], paths[source] = 0, 1
+        for v in order:  # grows while it is read: a breadth-first search
+            next_distance, count = distance[v] + 1, paths[v]
+            for w in neighbours[v]:
+                if distance[w] < 0:
+                    distance[w], paths[w] = next_distance, count
+                    order.append(w)
+                elif distance[w] == next_distance:
+                    paths[w] += count
+        dependency = [0.0] * n
+        for w in reversed(order):
+            share, previous = (1.0 + dependency[w]) / paths[w], distance[w] - 1
+            for v in neighbours[w]:
+                if distance[v] == previous:
+                    dependency[v] += paths[v] * share
+            if w != source:
+                totals[w] += dependency[w]
+    if n < 3:
+        return dict.fromkeys(nodes, 0.0)
+    # networkx's scaling without endpoints: by the (s, t) pairs a node can lie between; a sampled source
+    # is the source of one pair fewer.
+    if k is None:
+        return {node: totals[i] / ((n - 1) * (n - 2)) for i, node in enumerate(nodes)}
+    sampled = set(sources)
+    return {node: totals[i] / ((k - 1 if i in sampled else k) * (n - 2)) if k > 1 or i not in sampled else math.nan
+            for i, node in enumerate(nodes)}
+
+
+def communities(snap: Snapshot, resolution: float = 1.0, flt: Filter = Filter()) -> dict:
+    """Louvain communities on the link weights, seeded so that the answer is repeatable."""
+    g = view(snap.graph, flt)
+    found = nx.community.louvain_communities(g, weight="weight", resolution=resolution, seed=SEED) if g else []
+    found = sorted(found, key=lambda c: (-len(c), min(c)))
+    strength = dict(g.degree(weight="weight"))
+    return {
+        "algorithm": "louvain (networkx)", "seed": SEED, "resolution": resolution,
+        "modularity": round(nx.community.modularity(g, found, weight="weight"), 6) if found else None,
+        "communities": [
+            {"id": i, "size": len(c),
+             "members": [node_json(g, n) for n in sorted(c, key=lambda n: (-strength[n], g.nodes[n]["label"]))]}
+            for i, c in enumerate(found)
+        ],
+    }
+
+
+def brokers(snap: Snapshot, regions: list[str], flt: Filter = Filter()) -> dict:
+    """Actors with partners in every one of the regions, those with the most even spread first."""
+    g = view(snap.graph, flt)
+    found = []
+    for node in g:
+        per_region = [
+            [{**node_json(g, p), "weight": g[node][p]["weight"]} for p in g[node] if region in g.nodes[p]["within"]]
+            for region in regions
+        ]
+        if all(per_region):
+            spread = min(len(partners) for partners in per_region)
+            broker = {
+                **node_json(g, node),
+                "weight": sum(p["weight"] for partners in per_region for p in partners),
+                "partners": [{"region": {"iri": r, "label": snap.index.label(r)}, "partners": partners}
+                             for r, partners in zip(regions, per_region)],
+            }
+            found.append((spread, broker))
+    found.sort(key=lambda item: (-item[0], -item[1]["weight"], item[1]["label"].casefold()))
+    return {"regions": [{"iri": r, "label": snap.index.label(r)} for r in regions], "brokers": [b for _, b in found]}

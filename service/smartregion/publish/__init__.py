@@ -1,0 +1,4 @@
+"""Publishing for harvesters: dumps, the DCAT-AP.de catalogue and VoID.
+
+May import ``settings``, ``rdf`` and ``store``.
+"""

@@ -1,0 +1,4 @@
+"""RDF basics every other room uses: identifiers and prefixes, text folding, result formats, the SPARQL lexer.
+
+Imports nothing from the rest of the package but ``settings``.
+"""

@@ -1,0 +1,404 @@
+"""Running read-only SPARQL queries under a time limit and a row limit, on either store backend.
+
+pyoxigraph can neither time out nor cancel a query (oxigraph issue 1926), so the embedded backend
+evaluates in a small pool of worker processes that open the live revision read-only; a worker that
+passes the limit is killed (SIGKILL) and replaced. A remote store is asked through the Store
+interface, whose client enforces the limit. Both evaluate fully and serialise afterwards, so a
+client never gets half a document.
+
+Before anything runs, the query text is checked: updates, ``SERVICE`` and datasets outside the
+store are refused here, so every caller of the executor (the endpoint, the question catalogue)
+gets the same guarantee that no query makes the machine send a request anywhere. Queries that nest
+or chain deeper than the engine's recursive parser can take are refused too (it would overflow its
+stack); a worker that dies of such a crash all the same is replaced and the query refused.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from itertools import islice
+from multiprocessing.connection import Connection
+
+import pyoxigraph as ox
+
+from smartregion.rdf import results
+from smartregion.rdf.sparql_text import (
+    TooComplex,
+    check_complexity,
+    dataset_clauses,
+    decode_codepoints,
+    query_form,
+)
+from smartregion.store.embedded import (
+    QUERY_FORMS,
+    EmbeddedStore,
+    ForbiddenQuery,
+    QuerySyntaxError,
+    Store,
+    StoreError,
+    check_query,
+)
+
+UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+
+
+class QueryRefused(Exception):
+    """A query that will not run here (an update, SERVICE, a dataset outside the store)."""
+
+    def __init__(self, message: str, hint: str):
+        super().__init__(message)
+        self.hint = hint
+
+
+class QueryTooComplex(QueryRefused):
+    """A query that nests or chains too deeply for the engine, found by the lexer (``limit`` set) or by a crash."""
+
+    def __init__(self, message: str, hint: str, limit: int | None = None):
+        super().__init__(message, hint)
+        self.limit = limit
+
+
+_SIMPLER_HINT = (
+    "Simplify the query: fewer nested groups and brackets, shorter chains of UNION, FILTER or operators; "
+    "for long lists of alternatives use VALUES or IN."
+)
+
+
+class QueryTimeout(Exception):
+    """The query ran into the time limit and was stopped."""
+
+    def __init__(self, limit: float):
+        super().__init__(f"the query ran longer than the time limit of {limit:g} seconds per query and was stopped")
+        self.limit = limit
+
+
+class ExecutorBusy(Exception):
+    """Every worker stayed busy for a whole time limit."""
+
+
+class QueryFailed(Exception):
+    """The engine failed for a reason other than the query's syntax."""
+
+
+# --- reading the query text ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueryShape:
+    """What the lexer saw: the form (or None), FROM / FROM NAMED IRIs, the declared prefixes."""
+
+    form: str | None
+    from_graphs: tuple[str, ...] = ()
+    from_named_graphs: tuple[str, ...] = ()
+    prefixes: dict[str, str] = field(default_factory=dict)
+
+
+def inspect_query(text: str) -> QueryShape:
+    """Read the query's form, dataset clauses and prefixes with the shared lexer, without parsing.
+
+    SPARQL allows \\u escapes anywhere and some engines decode them outside strings too, so the
+    dataset clauses are read from the decoded text as well.
+    """
+    from_graphs: list[str] = []
+    from_named: list[str] = []
+    prefixes: dict[str, str] = {}
+    for variant in dict.fromkeys((text, decode_codepoints(text))):
+        graphs, named, declared = dataset_clauses(variant)
+        from_graphs += [g for g in graphs if g not in from_graphs]
+        from_named += [g for g in named if g not in from_named]
+        prefixes = prefixes or declared
+    return QueryShape(query_form(text), tuple(from_graphs), tuple(from_named), prefixes)
+
+
+# --- preparing and running ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A query that passed the checks, with the dataset it runs over."""
+
+    text: str
+    form: str | None  # None: the lexer could not tell; the engine's parser will say what is wrong
+    # The dataset, from the protocol or else from FROM / FROM NAMED; neither: the union of all graphs.
+    default_graphs: tuple[str, ...]
+    named_graphs: tuple[str, ...]
+    prefixes: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A serialised, complete answer and whether the row limit cut it."""
+
+    body: bytes
+    format: results.Format
+    truncated: bool
+
+
+_READ_ONLY_HINT = "This endpoint only answers queries (SELECT, ASK, CONSTRUCT, DESCRIBE); it changes nothing."
+
+
+def prepare(
+    text: str, named_graphs: Callable[[], Iterable[str]], default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()
+) -> PreparedQuery:
+    """Check a query before it runs; raise QueryRefused for anything a public endpoint must not do."""
+    try:
+        check_complexity(text)  # first: every later pass, and the engine, would read all of it
+    except TooComplex as exc:
+        raise QueryTooComplex(str(exc), _SIMPLER_HINT, exc.limit) from None
+    shape = inspect_query(text)
+    if shape.form in UPDATE_KEYWORDS:
+        raise QueryRefused("SPARQL updates are not accepted: this endpoint is read-only", _READ_ONLY_HINT)
+    try:
+        check_query(text)
+    except ForbiddenQuery as exc:
+        raise QueryRefused(str(exc), "Query the other endpoint yourself and combine the answers.") from None
+    requested = [*default_graph_uris, *named_graph_uris, *shape.from_graphs, *shape.from_named_graphs]
+    if requested:
+        known = set(named_graphs())
+        unknown = sorted({iri for iri in requested if iri not in known})
+        if unknown:
+            raise QueryRefused(
+                "FROM, FROM NAMED, default-graph-uri and named-graph-uri may only name graphs of this store; "
+                f"unknown: {', '.join(unknown)}",
+                "Leave the dataset out to query the union of all graphs, or list the graphs in the service "
+                "description (GET /sparql without a query).",
+            )
+    # The protocol's dataset overrides the query's (SPARQL 1.1 Protocol §2.1.4). The query's own is
+    # passed on the same way, because a union default graph (pyoxigraph's flag, Oxigraph server's
+    # --union-default-graph) would otherwise silently override FROM.
+    protocol = bool(default_graph_uris or named_graph_uris)
+    return PreparedQuery(
+        text=text,
+        form=shape.form if shape.form in QUERY_FORMS else None,
+        default_graphs=tuple(default_graph_uris if protocol else shape.from_graphs),
+        named_graphs=tuple(named_graph_uris if protocol else shape.from_named_graphs),
+        prefixes=shape.prefixes,
+    )
+
+
+def serialise_result(
+    result: ox.QueryBoolean | ox.QuerySolutions | Iterable[ox.Triple],
+    fmt: results.Format,
+    row_limit: int | None,
+    prefixes: dict[str, str],
+) -> tuple[bytes, bool]:
+    """Take at most ``row_limit`` solutions or triples (all if None), then serialise them."""
+    if isinstance(result, ox.QueryBoolean):
+        return results.serialise_boolean(fmt, bool(result)), False
+    taken = list(result if row_limit is None else islice(result, row_limit + 1))
+    truncated = row_limit is not None and len(taken) > row_limit
+    taken = taken[:row_limit] if truncated else taken
+    if isinstance(result, ox.QuerySolutions):
+        variables = [v.value for v in result.variables]
+        return results.serialise_solutions(fmt, variables, [list(solution) for solution in taken]), truncated
+    return results.serialise_triples(fmt, taken, prefixes), truncated
+
+
+class Executor:
+    """Runs prepared queries; ``run`` blocks, so async callers hand it to a thread."""
+
+    def __init__(self, store: Store, *, timeout: float, row_limit: int | None, workers: int = 2):
+        self.store = store
+        self.timeout = timeout
+        self.row_limit = row_limit or None  # 0 means no limit
+        embedded = isinstance(store, EmbeddedStore)
+        self._pool = _WorkerPool(store.live_path, workers) if embedded else None
+        self._remote = None if embedded else ThreadPoolExecutor(thread_name_prefix="sparql-remote")
+
+    def prepare(self, text: str, default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()) -> PreparedQuery:
+        return prepare(text, self.store.named_graphs, default_graph_uris, named_graph_uris)
+
+    def run(self, query: PreparedQuery, fmt: results.Format) -> Answer:
+        """Evaluate within the time limit, then serialise; raises QueryTimeout, QuerySyntaxError, ..."""
+        if self._pool is not None:
+            body, truncated = self._pool.run(
+                _Task(query.text, fmt.key, query.default_graphs, query.named_graphs, self.row_limit, query.prefixes),
+                self.timeout,
+            )
+        else:
+            body, truncated = self._remote_answer(query, fmt)
+        return Answer(body, fmt, truncated)
+
+    def _remote_answer(self, query: PreparedQuery, fmt: results.Format) -> tuple[bytes, bool]:
+        # The store's client times out on its own; waiting here as well keeps the limit even where a
+        # server trickles bytes. Either way the server may go on evaluating: the limit there is its own.
+        started = time.monotonic()
+        future = self._remote.submit(self._run_remote, query, fmt)
+        try:
+            return future.result(timeout=self.timeout)
+        except FutureTimeout:
+            raise QueryTimeout(self.timeout) from None
+        except QuerySyntaxError:
+            raise
+        except StoreError as exc:
+            if time.monotonic() - started >= self.timeout:
+                raise QueryTimeout(self.timeout) from None
+            raise QueryFailed(str(exc)) from None
+
+    def _run_remote(self, query: PreparedQuery, fmt: results.Format) -> tuple[bytes, bool]:
+        # Ask for a format we can parse, then limit and re-serialise like the embedded path does.
+        graph_form = query.form in ("CONSTRUCT", "DESCRIBE")
+        raw = self.store.query_bytes(
+            query.text,
+            results.NTRIPLES.media_type if graph_form else results.JSON.media_type,
+            default_graph_uris=query.default_graphs,
+            named_graph_uris=query.named_graphs,
+        )
+        if graph_form:
+            parsed = (quad.triple for quad in ox.parse(raw, format=ox.RdfFormat.N_TRIPLES))
+        else:
+            parsed = ox.parse_query_results(raw, format=ox.QueryResultsFormat.JSON)
+        return serialise_result(parsed, fmt, self.row_limit, query.prefixes)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+        if self._remote is not None:
+            self._remote.shutdown(wait=False, cancel_futures=True)
+
+
+# --- the worker processes -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Task:
+    query: str
+    format_key: str
+    default_graphs: tuple[str, ...]
+    named_graphs: tuple[str, ...]
+    row_limit: int | None
+    prefixes: dict[str, str]
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # forkserver: replacements start fast and inherit no threads or open stores from the server process.
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+class _Worker:
+    def __init__(self, context: multiprocessing.context.BaseContext):
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child,), name="sparql-worker", daemon=True)
+        self.process.start()
+        child.close()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.connection.close()
+
+
+class _WorkerPool:
+    def __init__(self, live_path: Callable[[], object], size: int):
+        self._live_path = live_path
+        self._context = _context()
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        for _ in range(max(1, size)):
+            self._idle.put(self._start())
+
+    def _start(self) -> _Worker:
+        worker = _Worker(self._context)
+        with self._lock:
+            self._all.add(worker)
+        return worker
+
+    def run(self, task: _Task, timeout: float) -> tuple[bytes, bool]:
+        try:
+            worker = self._idle.get(timeout=timeout)
+        except queue.Empty:
+            raise ExecutorBusy(f"all query workers stayed busy for {timeout:g} seconds") from None
+        if not worker.process.is_alive():  # died while idle (out of memory, killed from outside)
+            worker = self._replace(worker)
+        finished = False
+        try:
+            worker.connection.send((str(self._live_path()), task))
+            if not worker.connection.poll(timeout):
+                raise QueryTimeout(timeout)
+            status, *payload = worker.connection.recv()
+            finished = True
+        except (EOFError, OSError) as exc:
+            raise _died(worker) from exc
+        finally:
+            # A worker that did not finish may still be evaluating: it is killed, never reused.
+            self._idle.put(worker if finished else self._replace(worker))
+        if status == "syntax":
+            raise QuerySyntaxError(payload[0])
+        if status == "error":
+            raise QueryFailed(payload[0])
+        return payload[0], payload[1]
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        worker.kill()
+        with self._lock:
+            self._all.discard(worker)
+        return self._start()
+
+    def close(self) -> None:
+        with self._lock:
+            workers, self._all = list(self._all), set()
+        for worker in workers:
+            worker.kill()
+
+
+# Signals of a crash inside the engine: a stack overflow ends in SIGSEGV (or SIGABRT from Rust's guard).
+_CRASHES = {signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT}
+
+
+def _died(worker: _Worker) -> Exception:
+    """What to tell about a worker that died while it evaluated a query."""
+    worker.process.join(1)
+    code = worker.process.exitcode
+    names = {s.value: s.name for s in signal.Signals}
+    cause = names.get(-code, f"signal {-code}") if code is not None and code < 0 else f"exit code {code}"
+    if code is not None and -code in _CRASHES:
+        return QueryTooComplex(
+            f"the query engine crashed on this query ({cause}), most likely its stack overflowed: the query nests "
+            "or chains too deeply; the worker was replaced",
+            _SIMPLER_HINT,
+        )
+    return QueryFailed(f"the query worker died ({cause})")
+
+
+def _serve(connection: Connection) -> None:
+    """Worker main loop: answer tasks over the live revision, reopened when the revision changes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the server's to handle; it then ends us
+    store, opened = None, None
+    while True:
+        try:
+            path, task = connection.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            if path != opened:
+                store, opened = ox.Store.read_only(path), path
+            connection.send(("ok", *_evaluate(store, task)))
+        except SyntaxError as exc:
+            connection.send(("syntax", str(exc)))
+        except Exception as exc:  # anything else goes back to the server as a message, not a dead worker
+            connection.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def _evaluate(store: ox.Store, task: _Task) -> tuple[bytes, bool]:
+    if task.default_graphs or task.named_graphs:
+        dataset = {
+            "default_graph": [ox.NamedNode(g) for g in task.default_graphs],
+            "named_graphs": [ox.NamedNode(g) for g in task.named_graphs],
+        }
+    else:
+        dataset = {"use_default_graph_as_union": True}
+    result = store.query(task.query, **dataset)
+    return serialise_result(result, results.BY_KEY[task.format_key], task.row_limit, task.prefixes)

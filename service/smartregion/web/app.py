@@ -1,0 +1,126 @@
+"""The web application: one FastAPI app, one router per surface (SPARQL, question catalogue, network).
+
+Two middlewares guard every answer. CORS is open for reads only: requests to the write API other
+than GET/HEAD (and their preflights) get no CORS headers, so no other web site's script may send a
+write or read its answer, and no credentials are ever allowed. Security headers: every answer says
+``nosniff``; every HTML page gets a Content-Security-Policy (its route's own, else the pages' strict
+one), ``X-Frame-Options: DENY``, a Referrer-Policy and a Permissions-Policy, error pages included.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from smartregion.contribute import audit
+from smartregion.web import questions as catalogue_api
+from smartregion.web import contributions as contributions_api
+from smartregion.web import sparql as endpoint
+from smartregion.web import linkeddata
+from smartregion.web import network as network_api
+from smartregion.web import publish as publish_api
+from smartregion.store.executor import Executor
+from smartregion.settings import Settings
+from smartregion.store.embedded import open_store
+
+WRITE_PATHS = ("/api/contributions", "/api/forget")
+SAFE_METHODS = ("GET", "HEAD")
+# No feature a page of this service uses; nothing embedded may ask for them either.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+# FastAPI's /docs and /redoc load Swagger UI and ReDoc from a CDN and start them with an inline script.
+DOCS_CSP = (
+    "default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; font-src https://fonts.gstatic.com; "
+    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; connect-src 'self'; worker-src blob:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+DOCS_PATHS = ("/docs", "/redoc")
+
+
+class ReadOnlyCORS(CORSMiddleware):
+    """CORS for reads: a request to the write API with another method, or its preflight, passes by untouched."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(WRITE_PATHS) and scope["method"] not in SAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+class SecurityHeaders:
+    """Adds the security headers a route did not set itself (see the module docstring)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                if headers.get("content-type", "").startswith("text/html"):
+                    docs = scope["path"].startswith(DOCS_PATHS)
+                    headers.setdefault("Content-Security-Policy", DOCS_CSP if docs else linkeddata.PAGE_CSP)
+                    headers.setdefault("X-Frame-Options", "DENY")
+                    headers.setdefault("Referrer-Policy", linkeddata.SECURITY_HEADERS["Referrer-Policy"])
+                    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(settings: Settings, *, warm_network: bool = False) -> FastAPI:
+    """Build the app over the store the settings name; query workers live as long as the app runs.
+
+    ``warm_network``: project the actor network in a background thread at start (``smartregion serve``
+    does), rather than at the first network call.
+    """
+    store = open_store(settings)
+    audit.protect_logs(settings.write_token)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Worker processes start with the server, not at import, and are killed when it stops.
+        app.state.executor = Executor(
+            store, timeout=settings.query_timeout, row_limit=settings.row_limit, workers=settings.query_workers
+        )
+        if warm_network:
+            threading.Thread(target=network_api.warm_up, args=(app.state,), name="network-warm-up", daemon=True).start()
+        try:
+            yield
+        finally:
+            app.state.executor.close()
+
+    app = FastAPI(
+        title="smartregion",
+        summary="Linked-data knowledge graph of Germany's smart-city and smart-region ecosystem",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    # Open for reads from any web page, without credentials; never for writes (see ReadOnlyCORS).
+    app.add_middleware(
+        ReadOnlyCORS,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+        allow_headers=["Accept", "Content-Type"],
+        expose_headers=["X-Row-Limit", "X-Result-Truncated"],
+    )
+    app.add_middleware(SecurityHeaders)  # added last, so outermost: CORS preflight answers get the headers too
+    app.include_router(endpoint.router)
+    app.include_router(catalogue_api.router)
+    app.include_router(network_api.router)
+    app.include_router(publish_api.router)
+    app.include_router(linkeddata.router)
+    app.include_router(contributions_api.router)
+    return app

@@ -1,0 +1,282 @@
+"""REST routes for the network questions, the exports, entity search and the network map page.
+
+The network is cached per store revision on ``app.state.network`` (see ``network.NetworkCache``),
+so every route answers from the same projection until the next write. ``smartregion serve`` projects
+it at start (:func:`warm_up`): at a million triples that takes 16–18 s the first caller would wait.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from starlette.datastructures import State
+
+from smartregion.network import exports
+from smartregion.network import projection as network
+from smartregion.web.errors import errors
+from smartregion.rdf.ids import ID, SOURCE
+from smartregion.network.projection import KINDS, WEIGHTS, BadParameter, Filter, NetworkCache, Snapshot, UnknownEntity
+
+logger = logging.getLogger("smartregion.network.projection")
+PACKAGE = Path(__file__).parent
+STATIC = PACKAGE / "static"
+PAGE = PACKAGE / "templates" / "network.html"
+
+# The map page runs only scripts served from here (vis-network is vendored in static/vendor/).
+# vis-network injects its own small stylesheet at run time, hence 'unsafe-inline' for styles only.
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+WEIGHT_RULE = (
+    "Two actors (persons, organisations, territorial authorities) are linked by evidence of these kinds; "
+    "a link's **weight** is the sum over its distinct evidence items (kind, IRI) of: "
+    + ", ".join(f"{kind} {w}" for kind, w in WEIGHTS.items())
+    + ". A fact stated by several sources is listed once per source (`source` = the named graph) and counted once. "
+    "Programmes link their participants to their funder, implementing agency and coordinator, not to each other."
+)
+
+# Examples for /docs, from the seed graph.
+WFBB = ID + "organisation/wfbb"
+NEULAND21 = ID + "organisation/neuland21"
+BAD_BELZIG = ID + "municipality/bad-belzig"
+BMWSB = ID + "organisation/bmwsb"
+SCCON21_SOURCE = SOURCE + "sccon21-smart-country-brandenburg"
+
+router = APIRouter()
+
+
+def _examples(*values: object) -> dict:
+    """Examples of a required parameter, as /docs offers them in "Try it out" (optional filters get none,
+    so that trying a route does not switch a filter on)."""
+    return {str(v): {"summary": str(v), "value": v} for v in values}
+
+
+def cache_of(state: State) -> NetworkCache:
+    """The app's network cache, made on first use for the app's store."""
+    cache = getattr(state, "network", None)
+    if cache is None or cache.store is not state.store:
+        cache = state.network = NetworkCache(state.store)
+    return cache
+
+
+def warm_up(state: State) -> None:
+    """Project the network of the current revision now, so that the first network call finds it ready."""
+    started = time.perf_counter()
+    try:
+        snap = cache_of(state).snapshot()
+    except Exception:  # e.g. a remote store that is down: the first network call tries again and says why
+        logger.exception("the network could not be projected at start")
+        return
+    graph = snap.graph
+    logger.info("network of %s ready in %.1f s: %d linked actors, %d links", snap.revision, time.perf_counter() - started,
+                graph.number_of_nodes(), graph.number_of_edges())
+
+
+def get_cache(request: Request) -> NetworkCache:
+    return cache_of(request.app.state)
+
+
+def get_snapshot(cache: Annotated[NetworkCache, Depends(get_cache)]) -> Snapshot:
+    return cache.snapshot()
+
+
+SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
+
+
+@contextmanager
+def http_errors() -> Iterator[None]:
+    """Unknown entities answer 404, unusable parameters 422; both messages name the parameter."""
+    try:
+        yield
+    except UnknownEntity as exc:
+        raise HTTPException(404, detail=str(exc)) from exc
+    except BadParameter as exc:
+        raise HTTPException(422, detail=str(exc)) from exc
+
+
+def get_filter(
+    snap: SnapshotDep,
+    kind: Annotated[list[str], Query(description=f"Keep only evidence of these kinds: {', '.join(KINDS)}.",
+                                     examples=[["cooperation", "session"]])] = [],
+    since: Annotated[str | None, Query(description="Keep evidence dated on or after (YYYY, YYYY-MM or YYYY-MM-DD); "
+                                                   "undated evidence is dropped.", examples=["2021"])] = None,
+    until: Annotated[str | None, Query(description="Keep evidence dated on or before (YYYY, YYYY-MM, YYYY-MM-DD).",
+                                       examples=["2021-12-31"])] = None,
+    region: Annotated[str | None, Query(description="Keep actors located in this state or region (IRI or label), "
+                                                    "via schema:location and schema:containedInPlace.",
+                                        examples=["Brandenburg"])] = None,
+    type: Annotated[list[str], Query(description="Keep actors of these types: person, organisation, "
+                                                 "territorial-authority or a class such as ministry, municipality.",
+                                     examples=[["organisation"]])] = [],
+) -> Filter:
+    with http_errors():
+        return Filter.parse(snap, kind, since, until, region, type)
+
+
+FilterDep = Annotated[Filter, Depends(get_filter)]
+
+
+def _actor(snap: Snapshot, value: str, parameter: str) -> str:
+    with http_errors():
+        return network.resolve_actor(snap, value, parameter)
+
+
+@router.get("/api/search", tags=["network"], summary="Find entities by label or alias", responses=errors(422))
+def search(
+    snap: SnapshotDep,
+    q: Annotated[str, Query(min_length=1, description="Name, abbreviation or part of it; accents and case are "
+                                                      "ignored.", openapi_examples=_examples("WFBB", "neuland", "Dorfer"))],
+    type: Annotated[list[str], Query(description="Only entities of this kind (organisation, person, municipality, "
+                                                 "state, project, event, ...), class (Ministry) or group (actor).",
+                                     examples=[["actor"]])] = [],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict:
+    """Ranked exact > prefix > word > all words > substring, over `rdfs:label` and `skos:altLabel`."""
+    return {"query": q, "results": snap.index.search(q, type, limit)}
+
+
+COOPERATIONS_EXAMPLE = {
+    "actor": {"iri": WFBB, "label": "Wirtschaftsförderung Brandenburg", "type": "EconomicDevelopmentAgency",
+              "group": "organisation"},
+    "partners": [{
+        "iri": NEULAND21, "label": "Neuland21", "type": "Organisation", "group": "organisation", "weight": 5,
+        "kinds": ["cooperation", "co-organisation"],
+        "evidence": [
+            {"kind": "cooperation", "iri": ID + "cooperation/sccon21-mobile-arbeit",
+             "label": "Kooperation zur Session „Und kann durch mobile Arbeit ein Innovationsökosystem auf dem Land "
+                      "entstehen?“", "date": "2021-10-27T11:00:00+02:00", "source": SCCON21_SOURCE},
+            {"kind": "co-organisation", "iri": ID + "event/sccon21-mobile-arbeit-auf-dem-land",
+             "label": "Und kann durch mobile Arbeit ein Innovationsökosystem auf dem Land entstehen?",
+             "date": "2021-10-27T11:00:00+02:00", "source": SCCON21_SOURCE},
+        ],
+    }],
+}
+
+
+@router.get("/api/cooperations", tags=["network"], summary="Partners of an actor, strongest first",
+            description=WEIGHT_RULE,
+            responses={200: {"content": {"application/json": {"example": COOPERATIONS_EXAMPLE}}}, **errors(404, 422)})
+def cooperations(
+    snap: SnapshotDep,
+    flt: FilterDep,
+    iri: Annotated[str, Query(description="The actor: IRI, `id/kind/slug` or label.",
+                              openapi_examples=_examples(WFBB, "WFBB"))],
+) -> dict:
+    actor = _actor(snap, iri, "iri")
+    return {"actor": snap.actors[actor].as_json(), "partners": network.cooperations(snap, actor, flt)}
+
+
+@router.get("/api/path", tags=["network"], summary="How two actors are connected", responses=errors(404, 422),
+            description="The shortest chain of links (fewest steps; of equally short chains the one with the highest "
+                        "total weight), each step with its evidence. If there is none within `max` steps the answer "
+                        "is `{\"connected\": false, \"message\": ...}`. " + WEIGHT_RULE)
+def path(
+    snap: SnapshotDep,
+    flt: FilterDep,
+    source: Annotated[str, Query(alias="from", description="Start actor (IRI or label).",
+                                 openapi_examples=_examples(BAD_BELZIG))],
+    target: Annotated[str, Query(alias="to", description="End actor (IRI or label).",
+                                 openapi_examples=_examples(BMWSB))],
+    max_steps: Annotated[int, Query(alias="max", ge=1, le=12, description="Longest chain accepted.")] = 6,
+) -> dict:
+    a, b = _actor(snap, source, "from"), _actor(snap, target, "to")
+    return network.path(snap, a, b, max_steps, flt)
+
+
+@router.get("/api/ego", tags=["network"], summary="An actor's neighbourhood", responses=errors(404, 422),
+            description="Actors up to `depth` links away and the links among them, in the JSON shape of "
+                        "`/api/network?format=json`. " + WEIGHT_RULE)
+def ego(
+    snap: SnapshotDep,
+    flt: FilterDep,
+    iri: Annotated[str, Query(description="The actor (IRI or label).", openapi_examples=_examples(WFBB))],
+    depth: Annotated[int, Query(ge=1, le=3)] = 2,
+) -> dict:
+    actor = _actor(snap, iri, "iri")
+    return {"center": snap.actors[actor].as_json(), "depth": depth,
+            **exports.network_json(network.ego(snap, actor, depth, flt))}
+
+
+@router.get("/api/centrality", tags=["network"], summary="The most central actors", responses=errors(404, 422),
+            description="degree: share of actors linked to; betweenness: share of shortest chains through the actor "
+                        f"(hop distance; estimated from up to {network.BETWEENNESS_SAMPLE} sampled sources, seeded, fewer on very "
+                        f"large networks, when "
+                        f"the network has more than {network.BETWEENNESS_EXACT_UP_TO} actors — the answer then says "
+                        "`sampled: true` and `k`); eigenvector: on the link weights. " + WEIGHT_RULE)
+def centrality(
+    snap: SnapshotDep,
+    flt: FilterDep,
+    measure: Literal["degree", "betweenness", "eigenvector"] = "degree",
+    top: Annotated[int, Query(ge=1, le=1000)] = 20,
+) -> dict:
+    with http_errors():
+        return network.centrality(snap, measure, top, flt)
+
+
+@router.get("/api/communities", tags=["network"], summary="Groups of actors that work closely together",
+            responses=errors(404, 422),
+            description="Louvain communities (networkx) on the link weights, seeded so that the answer repeats. "
+                        + WEIGHT_RULE)
+def communities(
+    snap: SnapshotDep,
+    flt: FilterDep,
+    resolution: Annotated[float, Query(gt=0, le=10, description="Above 1: smaller communities.")] = 1.0,
+) -> dict:
+    return network.communities(snap, resolution, flt)
+
+
+@router.get("/api/brokers", tags=["network"], summary="Actors with partners in each of several regions",
+            responses=errors(404, 422),
+            description="Give `between` twice or more (a state or region, as IRI or label). Brokers with the most "
+                        "even spread of partners come first. " + WEIGHT_RULE)
+def brokers(
+    snap: SnapshotDep,
+    flt: FilterDep,
+    between: Annotated[list[str], Query(description="A state or region (IRI or label); at least two.",
+                                        openapi_examples=_examples(["Brandenburg", "Berlin"]))],
+) -> dict:
+    with http_errors():
+        if len(between) < 2:
+            raise BadParameter("between", "give at least two regions, e.g. ?between=Brandenburg&between=Berlin")
+        regions = [network.resolve_region(snap, value, "between") for value in between]
+        return network.brokers(snap, regions, flt)
+
+
+@router.get("/api/network", tags=["network"], summary="The whole network as a file",
+            description="`json` fits Cytoscape.js and vis-network (`{nodes: [{id, label, type, ...}], edges: "
+                        "[{source, target, weight, kinds, evidence_count}]}`); `graphml` and `gexf` open in Gephi "
+                        "and yEd; `csv` is an edge list whose nodes are the IRIs in `source`/`target`, with label "
+                        "and type alongside. " + WEIGHT_RULE,
+            response_class=Response,
+            responses={200: {"content": {media: {} for media in exports.FORMATS.values()}}, **errors(404, 422)})
+def network_file(
+    snap: SnapshotDep,
+    flt: FilterDep,
+    format: Literal["json", "graphml", "gexf", "csv"] = "json",
+) -> Response:
+    body = exports.render(network.view(snap.graph, flt), format)
+    headers = {} if format == "json" else {"Content-Disposition": f'attachment; filename="smartregion-network.{format}"'}
+    return Response(body, media_type=exports.FORMATS[format], headers=headers)
+
+
+@router.get("/network", tags=["network"], summary="The network map (HTML)", response_class=HTMLResponse)
+def network_page() -> HTMLResponse:
+    return HTMLResponse(PAGE.read_text(encoding="utf-8"), headers={"Content-Security-Policy": PAGE_CSP})
+
+
+@router.get("/static/{name:path}", include_in_schema=False)
+def static_file(name: str) -> FileResponse:
+    root = STATIC.resolve()
+    target = (root / name).resolve()
+    if not target.is_relative_to(root) or not target.is_file():
+        raise HTTPException(404, detail=f"no static file '{name}'")
+    return FileResponse(target, headers={"Cache-Control": "public, max-age=3600"})

@@ -1,0 +1,242 @@
+"""REST access to the question catalogue: ``/api/queries`` lists the questions, ``/api/queries/{name}`` answers one.
+
+Answers go through the app's query executor, like ``/sparql``, so a catalogue question has the same
+time limit, row limit and no-outgoing-request checks as a hand-written query. Errors have the
+endpoint's shape (``{"error", "detail", "hint", ...}``) so a client handles both alike.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+from urllib.parse import urlencode
+
+from anyio import to_thread
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import JSONResponse, Response
+
+from smartregion import questions as catalogue
+from smartregion.rdf import results
+from smartregion.web.sparql import ProtocolError, error_response
+from smartregion.web.errors import errors
+from smartregion.store.executor import Answer, Executor, ExecutorBusy, QueryFailed, QueryRefused, QueryTimeout
+from smartregion.store.embedded import QuerySyntaxError
+
+router = APIRouter(tags=["Question catalogue"])
+
+ANSWER_FORMATS = (results.JSON, results.CSV)
+
+
+def _openapi_parameters(questions: list[catalogue.Query]) -> list[dict]:
+    """Every parameter any question takes, documented once, so "Try it out" in /docs can fill it in."""
+    users: dict[str, list[tuple[catalogue.Query, catalogue.Parameter]]] = {}
+    for question in questions:
+        for parameter in question.parameters:
+            users.setdefault(parameter.name, []).append((question, parameter))
+    documented = [
+        {
+            "name": "format",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "enum": ["json", "csv"]},
+            "description": "Answer format; overrides the Accept header (application/json or text/csv).",
+        }
+    ]
+    for name, uses in sorted(users.items()):
+        lines = [f"- `{q.name}`: {p.expected}{'' if p.required else ', optional'}" for q, p in uses]
+        documented.append(
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "Used by:\n" + "\n".join(lines),
+                "example": uses[0][1].example,
+            }
+        )
+    return documented
+
+
+_QUESTIONS = catalogue.list_queries()
+
+
+def describe(question: catalogue.Query, request: Request) -> dict:
+    """A question as the listing shows it, with URLs that run it."""
+    url = str(request.url_for("run_question", name=question.name))
+    examples = [
+        {
+            "parameters": {k: v for k, v in example.items() if k != "note"},
+            "note": example.get("note"),
+            "url": url + _query_string({k: v for k, v in example.items() if k != "note"}),
+        }
+        for example in question.examples
+    ]
+    example_values = {p.name: p.example for p in question.parameters if p.required or p.default is not None}
+    return {
+        "name": question.name,
+        "summary": question.summary,
+        "description": question.description,
+        "tags": list(question.tags),
+        "parameters": [
+            {
+                "name": p.name,
+                "type": p.type,
+                **({"lang": p.lang} if p.lang else {}),
+                "expected": p.expected,
+                "required": p.required and p.default is None,
+                "default": p.default,
+                "example": p.example,
+            }
+            for p in question.parameters
+        ],
+        "enumerate": list(question.enumerate),
+        "url": url,
+        "example_url": url + _query_string(example_values),
+        "examples": examples,
+    }
+
+
+def _query_string(values: dict[str, str]) -> str:
+    return "?" + urlencode(values) if values else ""
+
+
+@router.get("/api/queries", summary="List the question catalogue")
+def list_questions(request: Request) -> dict:
+    """Every ready-made question: what it answers, its parameters (type, required, default, example) and its URL."""
+    return {"queries": [describe(q, request) for q in catalogue.list_queries()]}
+
+
+@router.get(
+    "/api/queries/{name}",
+    name="run_question",
+    summary="Answer a question of the catalogue",
+    response_model=None,
+    responses=errors(404, 406, 422, 503, text=("text/plain",)),
+    openapi_extra={
+        "parameters": _openapi_parameters(_QUESTIONS),
+        "responses": {
+            "200": {
+                "content": {
+                    "application/json": {
+                        "example": {
+                            "query": "members_of_project",
+                            "parameters": {"project": "https://w3id.org/smartregion/id/project/5-fuer-suedwestfalen"},
+                            "columns": ["member", "memberLabel", "role", "roleLabel", "source"],
+                            "rows": [
+                                {
+                                    "member": "https://w3id.org/smartregion/id/municipality/arnsberg",
+                                    "memberLabel": "Arnsberg",
+                                    "role": "https://w3id.org/smartregion/ontology#memberMunicipality",
+                                    "roleLabel": "Mitgliedskommune",
+                                    "source": "https://w3id.org/smartregion/source/dvag-ak-wirtschaftsfoerderung-2022",
+                                }
+                            ],
+                            "count": 1,
+                            "truncated": False,
+                        }
+                    },
+                    "text/csv": {"example": "member,memberLabel,role,roleLabel,source\r\n..."},
+                }
+            },
+            "404": {"description": "No question of that name; the answer lists the known names."},
+            "422": {"description": "A parameter is missing, unknown or not of its type; the answer names it."},
+        },
+    },
+)
+async def run_question(
+    request: Request,
+    name: Annotated[
+        str,
+        Path(
+            description="The question's name, as listed by GET /api/queries.",
+            openapi_examples={q.name: {"summary": q.summary, "value": q.name} for q in _QUESTIONS},
+        ),
+    ],
+) -> Response:
+    """Run one question with its parameters from the query string; JSON by default, CSV on request."""
+    try:
+        return await _answer(request, name)
+    except ProtocolError as exc:
+        return error_response(request, exc)
+
+
+async def _answer(request: Request, name: str) -> Response:
+    try:
+        question = catalogue.get(name)
+    except catalogue.UnknownQuestion as exc:
+        raise ProtocolError(404, "unknown question", str(exc), "GET /api/queries lists the questions.", {"known": exc.known}) from None
+    params, formats = _split_parameters(request)
+    try:
+        fmt = results.negotiate(ANSWER_FORMATS, request.headers.get("accept"), formats)
+    except results.NotAcceptable:
+        raise ProtocolError(
+            406 if not formats else 422,
+            "not acceptable",
+            "answers are offered as JSON or CSV only",
+            "Pass format=json or format=csv, or accept application/json or text/csv.",
+            {"parameter": "format", "offered": ["application/json", "text/csv"]},
+        ) from None
+    try:
+        values = question.resolve(params)
+        text = question.render(params)
+    except catalogue.ParameterError as exc:
+        raise ProtocolError(
+            422,
+            "invalid parameter",
+            str(exc),
+            f"GET /api/queries lists the parameters of {question.name!r} with their types and examples.",
+            {"parameter": exc.parameter, "expected": exc.expected, "example": exc.example},
+        ) from None
+    answer = await _run(request.app.state.executor, text, fmt)
+    headers = {"X-Result-Truncated": "true" if answer.truncated else "false", "Vary": "Accept"}
+    if fmt is results.CSV:
+        headers["Content-Disposition"] = f'inline; filename="{question.name}.csv"'
+        return Response(answer.body, media_type=fmt.content_type, headers=headers)
+    columns, rows = _rows(answer.body)
+    body = {
+        "query": question.name,
+        "parameters": values,
+        "columns": columns,
+        "rows": rows,
+        "count": len(rows),
+        "truncated": answer.truncated,
+    }
+    return JSONResponse(body, headers=headers)
+
+
+def _split_parameters(request: Request) -> tuple[dict[str, str], list[str]]:
+    """The question's parameters and the ``format`` values; a parameter given twice is refused."""
+    params: dict[str, str] = {}
+    formats: list[str] = []
+    for key, value in request.query_params.multi_items():
+        if key == "format":
+            formats.append(value)
+        elif key in params:
+            raise ProtocolError(
+                422, "invalid parameter", f"parameter {key!r} is given more than once", "Give each parameter once.", {"parameter": key}
+            )
+        else:
+            params[key] = value
+    return params, formats
+
+
+async def _run(executor: Executor, text: str, fmt: results.Format) -> Answer:
+    try:
+        return await to_thread.run_sync(executor.run, executor.prepare(text), fmt)
+    except QueryTimeout as exc:
+        raise ProtocolError(503, "query timeout", str(exc), "Try narrower parameters.", {"limit_seconds": exc.limit}) from None
+    except ExecutorBusy as exc:
+        raise ProtocolError(503, "busy", str(exc), "Try again in a moment.") from None
+    except (QueryRefused, QuerySyntaxError, QueryFailed) as exc:
+        # The text comes from the catalogue, so this is our mistake, not the client's.
+        raise ProtocolError(
+            500, "question failed", str(exc), "This is a server error; please report the question and its parameters."
+        ) from None
+
+
+def _rows(body: bytes) -> tuple[list[str], list[dict[str, str | None]]]:
+    """Columns and plain-value rows of a SPARQL JSON result; an unbound cell is null."""
+    parsed = json.loads(body)
+    columns = parsed["head"]["vars"]
+    rows = [{c: b[c]["value"] if c in b else None for c in columns} for b in parsed["results"]["bindings"]]
+    return columns, rows

@@ -1,0 +1,298 @@
+"""The read-only SPARQL 1.1 Protocol endpoint, ``/sparql``.
+
+Queries arrive by GET, form POST or direct POST; answers are negotiated by Accept (q-values) or a
+``format`` parameter. The handler never evaluates on the event loop: the executor runs in a
+thread and the query itself in a worker process, so one slow query cannot stall other clients.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from urllib.parse import parse_qsl
+
+import pyoxigraph as ox
+from anyio import to_thread
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from smartregion.rdf import results
+from smartregion.web.errors import errors
+from smartregion.store.executor import (
+    Executor,
+    ExecutorBusy,
+    QueryFailed,
+    QueryRefused,
+    QueryTimeout,
+    QueryTooComplex,
+)
+from smartregion.store.embedded import QuerySyntaxError, Store
+
+router = APIRouter(tags=["SPARQL"])
+
+FORM = "application/x-www-form-urlencoded"
+QUERY = "application/sparql-query"
+UPDATE = "application/sparql-update"
+XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+
+
+class ProtocolError(Exception):
+    """A request this endpoint answers with an error status and a JSON (or plain text) body."""
+
+    def __init__(self, status: int, error: str, detail: str, hint: str, extra: dict | None = None):
+        super().__init__(detail)
+        self.status, self.error, self.detail, self.hint, self.extra = status, error, detail, hint, extra or {}
+
+
+async def sparql(request: Request) -> Response:
+    """Answer a SPARQL query (SPARQL 1.1 Protocol); a GET without one describes the service.
+
+    Results by content negotiation or ``format``: json, xml, csv, tsv for SELECT and ASK; turtle,
+    ntriples, jsonld, rdfxml for CONSTRUCT and DESCRIBE. Read-only, with a time limit per query and
+    a row limit (headers ``X-Row-Limit``, ``X-Result-Truncated``). Refused with 400: SERVICE, LOAD,
+    datasets outside the store, and queries nesting brackets more than 100 levels deep or chaining
+    more than 2000 operators (the engine would overflow its stack).
+    """
+    try:
+        return await _answer(request)
+    except ProtocolError as exc:
+        return error_response(request, exc)
+    except results.NotAcceptable as exc:
+        offered = [f.media_type for f in exc.offers]
+        return error_response(
+            request,
+            ProtocolError(
+                406,
+                "not acceptable",
+                "none of the requested result formats is offered for this query; offered: " + ", ".join(offered),
+                "Accept one of the offered media types, or pass format="
+                + "|".join(f.key for f in exc.offers)
+                + ".",
+                {"offered": offered},
+            ),
+        )
+
+
+_PARAMETERS = [
+    {"name": "query", "in": "query", "schema": {"type": "string"}, "example": "SELECT * WHERE { ?s ?p ?o } LIMIT 10",
+     "description": "the SPARQL query; without it, GET answers with the service description"},
+    {"name": "default-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}},
+    {"name": "named-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}},
+    {"name": "format", "in": "query", "schema": {"type": "string", "enum": [f.key for f in results.ALL_FORMATS]}},
+]
+for _method in ("GET", "POST"):
+    # Two routes, so that each method has its own OpenAPI operation id.
+    router.add_api_route(
+        "/sparql",
+        sparql,
+        methods=[_method],
+        operation_id=f"sparql_{_method.lower()}",
+        summary="SPARQL 1.1 query endpoint (read-only)",
+        openapi_extra={"parameters": _PARAMETERS},
+        responses=errors(400, 403, 406, 413, *([415] if _method == "POST" else []), 503, text=("text/plain",)),
+    )
+
+
+async def _answer(request: Request) -> Response:
+    settings = request.app.state.settings
+    params = await _parameters(request, settings.max_request_bytes)
+    if params.get("update"):
+        raise _read_only()
+    queries = [q for q in params.get("query", []) if q.strip()]  # "?query=" is no query
+    accept = request.headers.get("accept")
+    if not queries:
+        if request.method == "POST":
+            raise ProtocolError(
+                400, "missing query", "a POST to /sparql needs a query", "Send query=... or a body of type application/sparql-query."
+            )
+        executor: Executor = request.app.state.executor
+        fmt = results.negotiate(results.GRAPH_FORMATS, accept, params.get("format", []))
+        body = await to_thread.run_sync(service_description, executor.store, _endpoint_iri(request), fmt)
+        return Response(body, media_type=fmt.content_type, headers={"Vary": "Accept"})
+    if len(queries) > 1:
+        raise ProtocolError(
+            400, "more than one query", "the request carries more than one query", "Send exactly one query parameter."
+        )
+    return await _run_query(request, queries[0], params, accept)
+
+
+async def _run_query(request: Request, text: str, params: dict[str, list[str]], accept: str | None) -> Response:
+    executor: Executor = request.app.state.executor
+    try:
+        # In a thread: checking a dataset asks the store for its graphs, over the network if remote.
+        prepared = await to_thread.run_sync(
+            executor.prepare, text, params.get("default-graph-uri", []), params.get("named-graph-uri", [])
+        )
+    except QueryRefused as exc:
+        raise _refused(exc) from None
+    if prepared.form is None:
+        fmt = results.JSON  # not a query form: the engine's parser will say what is wrong, whatever was accepted
+    else:
+        fmt = results.negotiate(results.offered(prepared.form), accept, params.get("format", []))
+    try:
+        answer = await to_thread.run_sync(executor.run, prepared, fmt)
+    except QuerySyntaxError as exc:
+        raise _syntax_error(str(exc)) from None
+    except QueryTimeout as exc:
+        raise ProtocolError(
+            503,
+            "query timeout",
+            str(exc),
+            "Narrow the query (more specific patterns, fewer joins), or add LIMIT.",
+            {"limit_seconds": exc.limit},
+        ) from None
+    except ExecutorBusy as exc:
+        raise ProtocolError(503, "busy", str(exc), "Try again in a moment.") from None
+    except QueryRefused as exc:  # the engine crashed on it
+        raise _refused(exc) from None
+    except QueryFailed as exc:
+        raise ProtocolError(500, "query failed", str(exc), "This is a server error; please report the query.") from None
+    headers = {
+        "Vary": "Accept",
+        "X-Result-Truncated": "true" if answer.truncated else "false",
+    }
+    if executor.row_limit is not None:
+        headers["X-Row-Limit"] = str(executor.row_limit)
+    return Response(answer.body, media_type=answer.format.content_type, headers=headers)
+
+
+_POSITION = re.compile(r"(\d+):(\d+)")
+
+
+def _syntax_error(message: str) -> ProtocolError:
+    # Oxigraph's parser reports "error at LINE:COLUMN: expected ..."; lift the position into the body.
+    match = _POSITION.search(message)
+    extra = {"line": int(match.group(1)), "column": int(match.group(2))} if match else {}
+    where = f" (line {extra['line']}, column {extra['column']})" if extra else ""
+    return ProtocolError(
+        400,
+        "malformed query",
+        f"the query could not be parsed{where}: {message}",
+        "Check the query at the given position; SPARQL 1.1 Query syntax is at https://www.w3.org/TR/sparql11-query/.",
+        extra,
+    )
+
+
+def _refused(exc: QueryRefused) -> ProtocolError:
+    if isinstance(exc, QueryTooComplex):
+        return ProtocolError(400, "query too complex", str(exc), exc.hint, {"limit": exc.limit} if exc.limit else {})
+    return ProtocolError(400, "query refused", str(exc), exc.hint)
+
+
+def _read_only() -> ProtocolError:
+    # 403: the request is understood and will not be carried out, whoever sends it.
+    return ProtocolError(
+        403,
+        "read-only endpoint",
+        "SPARQL updates are not accepted: this endpoint is read-only",
+        "Use SELECT, ASK, CONSTRUCT or DESCRIBE queries.",
+    )
+
+
+async def _parameters(request: Request, max_bytes: int) -> dict[str, list[str]]:
+    """Protocol parameters from the URL and, for POST, the body; refuses oversized requests (413)."""
+    if len(request.url.query.encode()) > max_bytes:
+        raise _too_large(max_bytes)
+    params = _multi(parse_qsl(request.url.query, keep_blank_values=True))
+    if request.method != "POST":
+        return params
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == UPDATE:
+        raise _read_only()
+    body = await _body(request, max_bytes)
+    if media_type == FORM:
+        for name, values in _multi(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)).items():
+            params.setdefault(name, []).extend(values)
+    elif media_type == QUERY:
+        params["query"] = [*params.get("query", []), body.decode("utf-8", "replace")]
+    else:
+        raise ProtocolError(
+            415,
+            "unsupported media type",
+            f"a POST to /sparql must be {FORM} or {QUERY}, not {media_type or 'without a content type'}",
+            "Send the query form-encoded (query=...) or as the body with Content-Type: application/sparql-query.",
+        )
+    return params
+
+
+async def _body(request: Request, max_bytes: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(max_bytes)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:  # a missing or false Content-Length must not let a big body in
+            raise _too_large(max_bytes)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(max_bytes: int) -> ProtocolError:
+    return ProtocolError(
+        413,
+        "request too large",
+        f"the request is larger than the limit of {max_bytes} bytes (setting SMARTREGION_MAX_REQUEST_BYTES)",
+        "Send a shorter query; whoever runs the server can raise SMARTREGION_MAX_REQUEST_BYTES.",
+        {"limit_bytes": max_bytes},
+    )
+
+
+def _multi(pairs: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+    params: dict[str, list[str]] = {}
+    for name, value in pairs:
+        params.setdefault(name, []).append(value)
+    return params
+
+
+def _endpoint_iri(request: Request) -> str:
+    # Where the service is deployed (setting base_url), not the address this request happened to use.
+    return request.app.state.settings.base_url.rstrip("/") + "/sparql"
+
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+VOID = "http://rdfs.org/ns/void#"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+_SD_PREFIXES = {"sd": SD, "void": VOID, "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "formats": results.FORMATS_NS}
+
+
+def service_description(store: Store, endpoint: str, fmt: results.Format) -> bytes:
+    """The SPARQL 1.1 Service Description: what this endpoint speaks and which graphs it holds."""
+
+    def sd(term: str) -> ox.NamedNode:
+        return ox.NamedNode(SD + term)
+
+    service, dataset, default_graph = ox.BlankNode(), ox.BlankNode(), ox.BlankNode()
+    triples = [
+        ox.Triple(service, RDF_TYPE, sd("Service")),
+        ox.Triple(service, sd("endpoint"), ox.NamedNode(endpoint)),
+        ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
+        # Queries see the union of the named graphs unless they name a dataset.
+        ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")),
+        *(ox.Triple(service, sd("resultFormat"), ox.NamedNode(f.w3c_iri)) for f in results.ALL_FORMATS),
+        ox.Triple(service, sd("defaultDataset"), dataset),
+        ox.Triple(dataset, RDF_TYPE, sd("Dataset")),
+        ox.Triple(dataset, sd("defaultGraph"), default_graph),
+        ox.Triple(default_graph, RDF_TYPE, sd("Graph")),
+        ox.Triple(default_graph, RDFS_COMMENT, ox.Literal("The union of all named graphs.", language="en")),
+        ox.Triple(default_graph, RDFS_COMMENT, ox.Literal("Die Vereinigung aller benannten Graphen.", language="de")),
+        ox.Triple(default_graph, ox.NamedNode(VOID + "triples"), ox.Literal(str(store.triple_count()), datatype=XSD_INTEGER)),
+    ]
+    for name in sorted(store.named_graphs()):
+        named = ox.BlankNode()
+        triples += [
+            ox.Triple(dataset, sd("namedGraph"), named),
+            ox.Triple(named, RDF_TYPE, sd("NamedGraph")),
+            ox.Triple(named, sd("name"), ox.NamedNode(name)),
+        ]
+    return results.serialise_triples(fmt, triples, _SD_PREFIXES)
+
+
+def error_response(request: Request, exc: ProtocolError) -> Response:
+    """JSON ``{"error", "detail", "hint", ...}``; plain text for clients that accept only text."""
+    if results.accepts_only_text(request.headers.get("accept")):
+        return Response(f"{exc.error}: {exc.detail}\n{exc.hint}\n", status_code=exc.status, media_type="text/plain; charset=utf-8")
+    body = {"error": exc.error, "detail": exc.detail, "hint": exc.hint, **exc.extra}
+    return Response(json.dumps(body, ensure_ascii=False), status_code=exc.status, media_type="application/json")
