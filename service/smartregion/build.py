@@ -22,8 +22,8 @@ import rdflib
 from tqdm import tqdm
 
 from smartregion.contribute.contributions import erased_hashes, kept_graphs
-from smartregion.publish.dumps import dumps_folder, write_dumps
 from smartregion.contribute.erasure import erase_in_dataset
+from smartregion.publish.dumps import dumps_folder, write_dumps
 from smartregion.rdf.ids import ONTOLOGY
 from smartregion.settings import Settings
 from smartregion.store.embedded import META_GRAPH, Graphs, Store, as_quads, open_store

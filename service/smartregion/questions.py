@@ -25,8 +25,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import yaml
 
-from smartregion.settings import project_root
 from smartregion.rdf.sparql_text import tokens
+from smartregion.settings import project_root
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 HEADER_KEYS = {"summary", "description", "tags", "defaults", "enumerate", "examples", "method"}

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from smartregion.web import contributions as contributions_api
 from smartregion.contribute.spreadsheets import reading as spreadsheet
+from smartregion.contribute.spreadsheets.registry import KINDS
 from smartregion.web.app import create_app
 from smartregion.contribute.contributions import ContributionError, Provenance
 from smartregion.settings import Settings
@@ -38,7 +39,6 @@ RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 TOKEN = "fuzz-token-7c1e"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-KINDS = spreadsheet.load_kinds()
 # The README's kinds; the others (municipalities, mpsc) make the reference data.
 USER_KINDS = ("organisations", "persons", "events", "cooperations", "memberships", "projects")
 

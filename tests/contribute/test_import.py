@@ -13,6 +13,7 @@ import pytest
 import rdflib
 from smartregion.contribute import contributions
 from smartregion.contribute.spreadsheets import reading as spreadsheet
+from smartregion.contribute.spreadsheets.registry import get_kind
 from smartregion.build import build
 from smartregion.cli.main import main
 from smartregion.contribute.contributions import CONTRIBUTION_NS, ContributionError, Provenance
@@ -48,7 +49,7 @@ def refused(store: EmbeddedStore, data: bytes, name: str, kind: str) -> list[con
     before, revision = content(store), store.revision()
     with pytest.raises(ContributionError) as caught:
         spreadsheet.import_table(
-            store, spreadsheet.read_table(data, name), spreadsheet.get_kind(kind), Provenance("t", name, "spreadsheet")
+            store, spreadsheet.read_table(data, name), get_kind(kind), Provenance("t", name, "spreadsheet")
         )
     assert content(store) == before and store.revision() == revision
     assert caught.value.problems
@@ -57,7 +58,7 @@ def refused(store: EmbeddedStore, data: bytes, name: str, kind: str) -> list[con
 
 def imported(store: EmbeddedStore, text: str, kind: str, name: str = "rows.csv", **options) -> contributions.ContributionResult:
     table = spreadsheet.read_table(text.encode("utf-8"), name)
-    return spreadsheet.import_table(store, table, spreadsheet.get_kind(kind), Provenance("Erika Test", name, "spreadsheet"), **options)
+    return spreadsheet.import_table(store, table, get_kind(kind), Provenance("Erika Test", name, "spreadsheet"), **options)
 
 
 # --- templates --------------------------------------------------------------------------------------
@@ -71,7 +72,7 @@ def test_every_template_imports_as_a_dry_run(kind: str, suffix: str, lang: str, 
     assert code == 0 and path.is_file()
     if suffix == ".xlsx":  # the German headers, and a sheet that explains the columns
         workbook = openpyxl.load_workbook(path)
-        assert [c.value for c in workbook.worksheets[0][1]] == [c.german for c in spreadsheet.get_kind(kind).columns]
+        assert [c.value for c in workbook.worksheets[0][1]] == [c.german for c in get_kind(kind).columns]
         assert workbook.worksheets[1].title == "Spalten"
     before = content(fresh_store)
     code, out, err = run(capsys, "import", str(path), "--kind", kind, "--store", str(fresh_store.path), "--dry-run")
@@ -83,7 +84,7 @@ def test_every_template_imports_as_a_dry_run(kind: str, suffix: str, lang: str, 
 def test_template_describe_lists_every_column(capsys) -> None:
     code, out, _ = run(capsys, "template", "events", "--describe")
     assert code == 0
-    for column in spreadsheet.get_kind("events").columns:
+    for column in get_kind("events").columns:
         assert f"`{column.name}`" in out and f"`{column.german}`" in out
 
 

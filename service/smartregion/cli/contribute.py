@@ -13,11 +13,23 @@ import getpass
 import sys
 from pathlib import Path
 
-from smartregion.contribute import contributions
-from smartregion.contribute import erasure
-from smartregion.contribute.spreadsheets import reading as spreadsheet
+from smartregion.cli.common import (
+    CliError,
+    Formatter,
+    epilog,
+    settings_from,
+    store_options,
+    table,
+)
+from smartregion.contribute import contributions, erasure
 from smartregion.contribute.audit import begin_cli, outcome
-from smartregion.contribute.contributions import ContributionError, ContributionResult, Provenance
+from smartregion.contribute.contributions import (
+    ContributionError,
+    ContributionResult,
+    Provenance,
+)
+from smartregion.contribute.spreadsheets import reading as spreadsheet
+from smartregion.contribute.spreadsheets.registry import get_kind
 from smartregion.publish.dumps import dumps_folder
 from smartregion.store.embedded import open_store
 
@@ -31,7 +43,6 @@ def _problems(exc: ContributionError) -> str:
 
 
 def _refused(exc: ContributionError, what: str) -> Exception:
-    from smartregion.cli.main import CliError
 
     for problem in exc.problems:
         print(f"  {problem}", file=sys.stderr)
@@ -43,7 +54,6 @@ def _refused(exc: ContributionError, what: str) -> Exception:
 
 
 def _run_import(args: argparse.Namespace) -> int:
-    from smartregion.cli.main import CliError, settings_from
 
     path = Path(args.file)
     if not path.is_file():
@@ -52,7 +62,7 @@ def _run_import(args: argparse.Namespace) -> int:
     store = open_store(settings)
     dry_run = args.dry_run or args.output is not None
     try:
-        kind = spreadsheet.get_kind(args.kind)
+        kind = get_kind(args.kind)
         provenance = Provenance(_agent(args), path.name, "spreadsheet", {"kind": kind.name})
         iri = args.graph or contributions.new_contribution_iri(provenance)
         write = None if dry_run else begin_cli(settings, store, "add", provenance.agent, graphs=[iri])
@@ -72,7 +82,6 @@ def _run_import(args: argparse.Namespace) -> int:
 
 
 def _report(result: ContributionResult, *, verbose: bool) -> None:
-    from smartregion.cli.main import table
 
     verb = "would add" if result.dry_run else "added"
     print(f"{verb} contribution {result.id}: {result.triples} triples in <{result.graph_iri}>")
@@ -87,19 +96,18 @@ def _report(result: ContributionResult, *, verbose: bool) -> None:
 
 
 def _register_import(commands: argparse._SubParsersAction) -> None:
-    from smartregion.cli.main import _epilog, _Formatter, _store_options
 
     parser = commands.add_parser(
         "import",
-        parents=[_store_options()],
-        formatter_class=_Formatter,
+        parents=[store_options()],
+        formatter_class=Formatter,
         help="import a spreadsheet (CSV or XLSX) as a validated contribution",
         description="Turn the rows of a spreadsheet into entities and relations, match them against the store "
         "(by IRI, official key or exact name; never duplicated, ambiguous names reported), validate everything with "
         "the SHACL shapes, and only then write one new named graph with its provenance (who, when, which file). "
         "Any problem is listed with row, column and fix, and nothing is written. `smartregion template KIND` writes "
         "an example file.",
-        epilog=_epilog(
+        epilog=epilog(
             "smartregion template organisations -o orgs.csv",
             "smartregion import orgs.csv --kind organisations --dry-run --verbose",
             "smartregion import veranstaltungen.xlsx --kind events --agent 'WFBB Team'",
@@ -124,10 +132,9 @@ def _register_import(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_template(args: argparse.Namespace) -> int:
-    from smartregion.cli.main import CliError
 
     try:
-        kind = spreadsheet.get_kind(args.kind)
+        kind = get_kind(args.kind)
     except ContributionError as exc:
         raise CliError(str(exc)) from None
     if args.describe:
@@ -149,15 +156,14 @@ def _run_template(args: argparse.Namespace) -> int:
 
 
 def _register_template(commands: argparse._SubParsersAction) -> None:
-    from smartregion.cli.main import _epilog, _Formatter
 
     parser = commands.add_parser(
         "template",
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
         help="write an example spreadsheet for an import kind",
         description="Write the column template of a kind with an example row: CSV, or XLSX with a second sheet "
         "explaining every column. German and English headers are both accepted by `smartregion import`.",
-        epilog=_epilog(
+        epilog=epilog(
             "smartregion template events -o events.xlsx",
             "smartregion template memberships --lang de -o rollen.csv",
             "smartregion template persons --describe",
@@ -174,7 +180,6 @@ def _register_template(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_contributions(args: argparse.Namespace) -> int:
-    from smartregion.cli.main import CliError, settings_from, table
 
     settings = settings_from(args)
     store = open_store(settings)
@@ -210,16 +215,15 @@ def _run_contributions(args: argparse.Namespace) -> int:
 
 
 def _register_contributions(commands: argparse._SubParsersAction) -> None:
-    from smartregion.cli.main import _epilog, _Formatter, _store_options
 
     parser = commands.add_parser(
         "contributions",
-        parents=[_store_options()],
-        formatter_class=_Formatter,
+        parents=[store_options()],
+        formatter_class=Formatter,
         help="list contributions, or remove one",
         description="List the contributions in the store (who, when, how, from what), or remove one: its named "
         "graph is dropped, unless other graphs still refer to entities only it defines.",
-        epilog=_epilog("smartregion contributions", "smartregion contributions remove 20240513-101500-orgs-csv-3fa2c1"),
+        epilog=epilog("smartregion contributions", "smartregion contributions remove 20240513-101500-orgs-csv-3fa2c1"),
     )
     parser.add_argument("action", nargs="?", choices=("list", "remove"), default="list", help="list (default) or remove")
     parser.add_argument("id", nargs="?", metavar="ID", help="the contribution to remove")
@@ -231,7 +235,6 @@ def _register_contributions(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_forget(args: argparse.Namespace) -> int:
-    from smartregion.cli.main import CliError, settings_from
 
     settings = settings_from(args)
     store = open_store(settings)
@@ -256,18 +259,17 @@ def _run_forget(args: argparse.Namespace) -> int:
 
 
 def _register_forget(commands: argparse._SubParsersAction) -> None:
-    from smartregion.cli.main import _epilog, _Formatter, _store_options
 
     parser = commands.add_parser(
         "forget",
-        parents=[_store_options()],
-        formatter_class=_Formatter,
+        parents=[store_options()],
+        formatter_class=Formatter,
         help="erase a person and every statement about them (right to be forgotten)",
         description="Remove a person and every statement about them, as subject or object, from every graph, "
         "together with their memberships (and cooperations left with fewer than two partners), and rewrite the "
         "dumps. An erasure record keeps when and by whom, and only the SHA-256 hash of the IRI; later builds and "
         "imports keep the person out. Refuses anything that is not a person.",
-        epilog=_epilog(
+        epilog=epilog(
             "smartregion forget https://w3id.org/smartregion/id/person/erika-musterfrau --reason 'request of 2024-05-13'",
         ),
     )

@@ -1,5 +1,5 @@
-"""The ``smartregion`` command line: build, validate, query, queries, stats, push; serve, network and
-export come from their own modules (``server``, ``network_cli``).
+"""The ``smartregion`` command line: build, validate, query, queries, stats, push here; the other
+commands come from their own modules in this package.
 
 Every command is registered by one function in ``COMMANDS``; a new command adds its function there. Errors end as one line on stderr and a non-zero exit
 code, never a traceback (set ``SMARTREGION_DEBUG=1`` to see one).
@@ -17,86 +17,29 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from smartregion import __version__
-from smartregion.contribute.audit import add_audit_command
+from smartregion.cli.common import (
+    CliError,
+    Formatter,
+    epilog,
+    settings_from,
+    store_options,
+    table,
+)
 from smartregion.cli.contribute import add_contribution_commands
-from smartregion.publish.dumps import add_dumps_command
-from smartregion.synthetic import add_generate_command
-from smartregion.contribute.harvest import add_harvest_command
-from smartregion.rdf.ids import ID
-from smartregion.names.mentions import add_mentions_command
+from smartregion.cli.names import add_mentions_command
 from smartregion.cli.network import add_export_command, add_network_commands
+from smartregion.cli.publish import add_dumps_command
 from smartregion.cli.serve import add_serve_command
-from smartregion.settings import BACKENDS, Settings, SettingsError
+from smartregion.cli.synthetic import add_generate_command
+from smartregion.contribute.audit import add_audit_command
+from smartregion.contribute.harvest import add_harvest_command
+from smartregion.rdf.prefixes import shorten
 from smartregion.rdf.sparql_text import query_form
-from smartregion.store.embedded import PREFIXES, QuerySyntaxError, StoreError, open_store
+from smartregion.settings import Settings, SettingsError
+from smartregion.store.embedded import QuerySyntaxError, StoreError, open_store
 
 if TYPE_CHECKING:
     from smartregion.build import BuildResult
-
-SHORT_PREFIXES = sorted({**PREFIXES, "id": ID}.items(), key=lambda item: -len(item[1]))  # longest namespace first
-MAX_CELL = 60  # characters per table cell; longer values are cut with "…"
-
-
-class CliError(Exception):
-    """A mistake in how the command was called; the message says how to call it instead."""
-
-
-class _Formatter(argparse.HelpFormatter):
-    """Wraps descriptions, keeps the example lines of an epilog as written."""
-
-    def __init__(self, prog: str):
-        super().__init__(prog, max_help_position=32)
-
-    def _fill_text(self, text: str, width: int, indent: str) -> str:
-        if text.startswith("examples:"):
-            return "".join(indent + line for line in text.splitlines(keepends=True))
-        return super()._fill_text(text, width, indent)
-
-
-def _epilog(*examples: str) -> str:
-    return "examples:\n" + "\n".join(f"  {e}" for e in examples)
-
-
-def _store_options() -> argparse.ArgumentParser:
-    """Options every command that opens the store shares; they override SMARTREGION_* variables."""
-    parent = argparse.ArgumentParser(add_help=False)
-    group = parent.add_argument_group("store (default: the embedded store in <project>/.smartregion/store)")
-    group.add_argument("--store", metavar="PATH", type=Path, help="embedded store folder (SMARTREGION_STORE)")
-    group.add_argument("--backend", choices=BACKENDS, help="embedded (default) or remote (SMARTREGION_BACKEND)")
-    group.add_argument("--endpoint", metavar="URL", help="remote SPARQL query URL (SMARTREGION_ENDPOINT)")
-    group.add_argument("--update-endpoint", metavar="URL", help="remote SPARQL update URL (SMARTREGION_UPDATE_ENDPOINT)")
-    group.add_argument("--gsp", metavar="URL", help="remote Graph Store Protocol URL (SMARTREGION_GSP_ENDPOINT)")
-    return parent
-
-
-def settings_from(args: argparse.Namespace, **overrides: object) -> Settings:
-    """Settings from the environment, overridden by the command line."""
-    values = {
-        "store_path": getattr(args, "store", None),
-        "backend": getattr(args, "backend", None),
-        "endpoint": getattr(args, "endpoint", None),
-        "update_endpoint": getattr(args, "update_endpoint", None),
-        "gsp_endpoint": getattr(args, "gsp", None),
-    }
-    values.update(overrides)
-    return Settings.from_env(**values)
-
-
-def shorten(iri: str) -> str:
-    for prefix, namespace in SHORT_PREFIXES:
-        if iri.startswith(namespace) and len(iri) > len(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
-    return iri
-
-
-def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Aligned columns; cells longer than MAX_CELL are cut."""
-    cut = [[c if len(c) <= MAX_CELL else c[: MAX_CELL - 1] + "…" for c in row] for row in rows]
-    widths = [max([len(h), *(len(row[i]) for row in cut)]) for i, h in enumerate(header)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip(), "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cut]
-    return "\n".join(lines)
-
 
 # --- build and push ---------------------------------------------------------------------------------
 
@@ -128,12 +71,12 @@ def _build_options(parser: argparse.ArgumentParser) -> None:
 def _register_build(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "build",
-        parents=[_store_options()],
-        formatter_class=_Formatter,
+        parents=[store_options()],
+        formatter_class=Formatter,
         help="parse ontology/ and graph/, validate, load the store",
         description="Parse ontology/*.ttl and graph/**/*.trig, validate them with the SHACL shapes, and load the "
         "store. If anything fails, the previous store stays as it was.",
-        epilog=_epilog(
+        epilog=epilog(
             "smartregion build",
             "smartregion build --store /srv/smartregion/store",
             "smartregion build --backend remote --endpoint http://localhost:7878/query --gsp http://localhost:7878/store",
@@ -148,12 +91,12 @@ def _register_build(commands: argparse._SubParsersAction) -> None:
 def _register_push(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "push",
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
         help="build the graph into a remote SPARQL store",
         description="Build the graph into a remote SPARQL 1.1 store through the Graph Store Protocol: every named graph is "
         "replaced (PUT), graphs of https://w3id.org/smartregion/ that the build no longer has are dropped. "
         "The server should answer queries over the union of its named graphs (see README).",
-        epilog=_epilog(
+        epilog=epilog(
             "smartregion push --endpoint http://localhost:7878/query --gsp http://localhost:7878/store",
             "smartregion push --endpoint http://localhost:3030/ds/query --gsp http://localhost:3030/ds/data",
         ),
@@ -189,11 +132,11 @@ def _run_validate(args: argparse.Namespace) -> int:
 def _register_validate(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "validate",
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
         help="check ontology/ and graph/ against the SHACL shapes",
         description="Parse the project and validate it with the SHACL shapes in shapes/; the store is not touched. "
         "Exit code 1 if there are violations.",
-        epilog=_epilog("smartregion validate", "smartregion validate --lang de", "smartregion validate --format json > report.json"),
+        epilog=epilog("smartregion validate", "smartregion validate --lang de", "smartregion validate --format json > report.json"),
     )
     parser.add_argument("--format", choices=("text", "turtle", "json"), default="text", help="report format (default text)")
     parser.add_argument("--lang", choices=("en", "de"), default="en", help="language of the messages (default en)")
@@ -278,13 +221,13 @@ def _run_query(args: argparse.Namespace) -> int:
 def _register_query(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "query",
-        parents=[_store_options()],
-        formatter_class=_Formatter,
+        parents=[store_options()],
+        formatter_class=Formatter,
         help="run a SPARQL query, a .rq file or a catalogue question",
         description="Run a query over the union of all graphs. QUERY is a catalogue question's name (queries/NAME.rq, "
         "parameters with --param), a .rq file, or the SPARQL text itself. Tables shorten IRIs with common prefixes "
         "(sr:, id:, src:, schema:, ...).",
-        epilog=_epilog(
+        epilog=epilog(
             "smartregion query 'SELECT ?class (COUNT(*) AS ?n) WHERE { ?s a ?class } GROUP BY ?class'",
             "smartregion query queries/counts_per_class.rq --format csv > counts.csv",
             "smartregion query partners_of_actor --param actor=https://w3id.org/smartregion/id/organisation/wfbb",
@@ -314,10 +257,10 @@ def _run_queries(args: argparse.Namespace) -> int:
 def _register_queries(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "queries",
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
         help="list the question catalogue (queries/*.rq)",
         description="List the catalogue's questions with their parameters; run one with `smartregion query NAME`.",
-        epilog=_epilog("smartregion queries"),
+        epilog=epilog("smartregion queries"),
     )
     parser.set_defaults(run=_run_queries)
 
@@ -342,12 +285,12 @@ def _run_stats(args: argparse.Namespace) -> int:
 def _register_stats(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "stats",
-        parents=[_store_options()],
-        formatter_class=_Formatter,
+        parents=[store_options()],
+        formatter_class=Formatter,
         help="triples, graphs and entities by class in the store",
         description="What the store holds: the number of triples, each named graph with its size and title, and "
         "the entities by class.",
-        epilog=_epilog("smartregion stats", "smartregion stats --backend remote --endpoint http://localhost:7878/query"),
+        epilog=epilog("smartregion stats", "smartregion stats --backend remote --endpoint http://localhost:7878/query"),
     )
     parser.set_defaults(run=_run_stats)
 
@@ -375,9 +318,9 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="smartregion",
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
         description="smartregion: a linked-data knowledge graph of Germany's smart-city and smart-region ecosystem.",
-        epilog=_epilog("smartregion build && smartregion stats", "smartregion query --help"),
+        epilog=epilog("smartregion build && smartregion stats", "smartregion query --help"),
     )
     top.add_argument("--version", action="version", version=f"smartregion {__version__}")
     commands = top.add_subparsers(title="commands", metavar="COMMAND", required=True)

@@ -10,9 +10,25 @@ import argparse
 import sys
 from pathlib import Path
 
+from smartregion.cli.common import (
+    CliError,
+    Formatter,
+    epilog,
+    settings_from,
+    store_options,
+    table,
+)
 from smartregion.network import exports
 from smartregion.network import projection as network
-from smartregion.network.projection import KINDS, BadParameter, Filter, NetworkCache, Snapshot, UnknownEntity
+from smartregion.network.projection import (
+    KINDS,
+    BadParameter,
+    Filter,
+    NetworkCache,
+    Snapshot,
+    UnknownEntity,
+)
+from smartregion.rdf.prefixes import shorten
 from smartregion.store.embedded import open_store
 
 MEASURES = ("degree", "betweenness", "eigenvector")
@@ -31,7 +47,6 @@ def _filter_options() -> argparse.ArgumentParser:
 
 
 def _open(args: argparse.Namespace) -> tuple[Snapshot, Filter]:
-    from smartregion.cli.main import CliError, settings_from
 
     snap = NetworkCache(open_store(settings_from(args))).snapshot()
     try:
@@ -41,7 +56,6 @@ def _open(args: argparse.Namespace) -> tuple[Snapshot, Filter]:
 
 
 def _actor(snap: Snapshot, value: str, argument: str) -> str:
-    from smartregion.cli.main import CliError
 
     try:
         return network.resolve_actor(snap, value, argument)
@@ -55,7 +69,6 @@ def _evidence_line(item: dict) -> str:
 
 
 def _run_cooperations(args: argparse.Namespace) -> int:
-    from smartregion.cli.main import shorten, table
 
     snap, flt = _open(args)
     iri = _actor(snap, args.actor, "IRI_OR_LABEL")
@@ -73,7 +86,6 @@ def _run_cooperations(args: argparse.Namespace) -> int:
 
 
 def _run_path(args: argparse.Namespace) -> int:
-    from smartregion.cli.main import table
 
     snap, flt = _open(args)
     source, target = _actor(snap, args.source, "FROM"), _actor(snap, args.target, "TO")
@@ -93,7 +105,6 @@ def _run_path(args: argparse.Namespace) -> int:
 
 
 def _run_centrality(args: argparse.Namespace) -> int:
-    from smartregion.cli.main import shorten, table
 
     snap, flt = _open(args)
     answer = network.centrality(snap, args.measure, args.top, flt)
@@ -111,23 +122,22 @@ def _run_centrality(args: argparse.Namespace) -> int:
 
 def add_network_commands(subparsers: argparse._SubParsersAction) -> None:
     """``smartregion network cooperations|path|centrality``."""
-    from smartregion.cli.main import _epilog, _Formatter, _store_options
 
     parser = subparsers.add_parser(
-        "network", formatter_class=_Formatter, help="who cooperates with whom: partners, paths, central actors",
+        "network", formatter_class=Formatter, help="who cooperates with whom: partners, paths, central actors",
         description="Questions about the actor network derived from the graph (see `smartregion network COMMAND --help`). "
         "Link weight: the sum over distinct evidence of cooperation 3, co-organisation 2, project 2, role 2, "
         "organisational 2, session 1.",
-        epilog=_epilog("smartregion network cooperations WFBB", "smartregion network path id/municipality/bad-belzig BMWSB",
+        epilog=epilog("smartregion network cooperations WFBB", "smartregion network path id/municipality/bad-belzig BMWSB",
                        "smartregion network centrality --measure betweenness --top 10"),
     )
     questions = parser.add_subparsers(title="questions", metavar="QUESTION", required=True)
-    shared = [_store_options(), _filter_options()]
+    shared = [store_options(), _filter_options()]
 
     cooperations = questions.add_parser(
-        "cooperations", parents=shared, formatter_class=_Formatter, help="an actor's partners, strongest first",
+        "cooperations", parents=shared, formatter_class=Formatter, help="an actor's partners, strongest first",
         description="The partners of an actor with the weight of each link and its evidence.",
-        epilog=_epilog("smartregion network cooperations WFBB",
+        epilog=epilog("smartregion network cooperations WFBB",
                        "smartregion network cooperations https://w3id.org/smartregion/id/organisation/neuland21 --kind cooperation",
                        "smartregion network cooperations 'Bad Belzig' --since 2024"),
     )
@@ -135,10 +145,10 @@ def add_network_commands(subparsers: argparse._SubParsersAction) -> None:
     cooperations.set_defaults(run=_run_cooperations)
 
     path = questions.add_parser(
-        "path", parents=shared, formatter_class=_Formatter, help="how two actors are connected",
+        "path", parents=shared, formatter_class=Formatter, help="how two actors are connected",
         description="The shortest chain of links between two actors (of equally short ones the strongest), each step "
         "with its evidence. Exit code 1 if there is none within --max steps.",
-        epilog=_epilog("smartregion network path id/municipality/bad-belzig id/organisation/bmwsb",
+        epilog=epilog("smartregion network path id/municipality/bad-belzig id/organisation/bmwsb",
                        "smartregion network path WFBB 'Stadt.Land.Digital' --max 4"),
     )
     path.add_argument("source", metavar="FROM", help="start actor (IRI or label)")
@@ -147,10 +157,10 @@ def add_network_commands(subparsers: argparse._SubParsersAction) -> None:
     path.set_defaults(run=_run_path)
 
     centrality = questions.add_parser(
-        "centrality", parents=shared, formatter_class=_Formatter, help="the most central actors",
+        "centrality", parents=shared, formatter_class=Formatter, help="the most central actors",
         description="Actors ranked by degree, betweenness (sampled above "
         f"{network.BETWEENNESS_EXACT_UP_TO} actors) or eigenvector centrality.",
-        epilog=_epilog("smartregion network centrality", "smartregion network centrality --measure betweenness --top 10",
+        epilog=epilog("smartregion network centrality", "smartregion network centrality --measure betweenness --top 10",
                        "smartregion network centrality --measure eigenvector --region Brandenburg"),
     )
     centrality.add_argument("--measure", choices=MEASURES, default="degree", help="default degree")
@@ -173,15 +183,14 @@ def _run_export(args: argparse.Namespace) -> int:
 
 def add_export_command(subparsers: argparse._SubParsersAction) -> None:
     """``smartregion export --format graphml|gexf|csv|json -o FILE``."""
-    from smartregion.cli.main import _epilog, _Formatter, _store_options
 
     parser = subparsers.add_parser(
-        "export", parents=[_store_options(), _filter_options()], formatter_class=_Formatter,
+        "export", parents=[store_options(), _filter_options()], formatter_class=Formatter,
         help="write the actor network as GraphML, GEXF, CSV or JSON",
         description="Write the actor network for Gephi, yEd, Cytoscape or a spreadsheet. Nodes carry label, type, "
         "weight and evidence count; links carry weight, kinds and evidence count. CSV is an edge list (nodes as "
         "IRIs with label and type columns); JSON has the shape {nodes: [...], edges: [...]}.",
-        epilog=_epilog("smartregion export --format graphml -o network.graphml",
+        epilog=epilog("smartregion export --format graphml -o network.graphml",
                        "smartregion export --format gexf -o network.gexf --since 2021",
                        "smartregion export --format csv -o - --region Brandenburg > edges.csv"),
     )

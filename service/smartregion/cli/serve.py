@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from smartregion.cli.common import Formatter, epilog, settings_from, store_options
 from smartregion.settings import Settings
 from smartregion.store.embedded import open_store
 
@@ -34,18 +35,16 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, *, warm_n
 
 def add_serve_command(subparsers: argparse._SubParsersAction) -> None:
     """Register ``smartregion serve`` (for ``cli.COMMANDS``)."""
-    # Imported here: cli imports this module to register the command.
-    from smartregion.cli.main import _epilog, _Formatter, _store_options, settings_from
 
     parser = subparsers.add_parser(
         "serve",
-        parents=[_store_options()],
-        formatter_class=_Formatter,
+        parents=[store_options()],
+        formatter_class=Formatter,
         help="serve the SPARQL endpoint and the web service",
         description="Serve the HTTP service: the read-only SPARQL 1.1 endpoint at /sparql and the other routes. "
         "Builds the graph first if the store is empty. Limits come from SMARTREGION_QUERY_TIMEOUT, "
         "SMARTREGION_ROW_LIMIT, SMARTREGION_QUERY_WORKERS and SMARTREGION_MAX_REQUEST_BYTES.",
-        epilog=_epilog(
+        epilog=epilog(
             "smartregion serve",
             "smartregion serve --host 0.0.0.0 --port 8080 --store /srv/smartregion/store",
             "smartregion serve --backend remote --endpoint http://localhost:7878/query",

@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from smartregion.cli.common import Formatter, epilog, settings_from, table
 from smartregion.settings import Settings
 from smartregion.store.embedded import Store
 
@@ -248,7 +249,6 @@ def protect_logs(token: str | None) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from smartregion.cli.main import settings_from, table
 
     log = AuditLog(audit_path(settings_from(args)))
     every = log.read()
@@ -282,18 +282,17 @@ def _run(args: argparse.Namespace) -> int:
 
 def add_audit_command(commands: argparse._SubParsersAction) -> None:
     """Register ``smartregion audit`` (for ``cli.COMMANDS``)."""
-    from smartregion.cli.main import _epilog, _Formatter
 
     parser = commands.add_parser(
         "audit",
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
         help="show the audit log of writes: who changed which graphs, when",
         description=f"Print the audit log ({FILE_NAME} next to the store folder): every write through the HTTP API "
         "and the command line, with time (UTC), outcome (attempt, done, refused, failed), action (add, remove, "
         "forget), who (the agent named with the write, and the client address or the login name), the graphs, and "
         "the store revision before and after. Refused requests (a missing or wrong token) are there too; the token "
         "never is. An erasure names the person only by the SHA-256 hash of the IRI.",
-        epilog=_epilog(
+        epilog=epilog(
             "smartregion audit",
             "smartregion audit --last 20",
             "smartregion audit --json | jq 'select(.event == \"refused\")'",

@@ -34,7 +34,8 @@ from rdflib.term import BNode, Literal, Node, URIRef
 
 from smartregion.publish import dumps
 from smartregion.rdf.ids import BASE, ID, SR, slugify
-from smartregion.store.embedded import PREFIXES, Store
+from smartregion.rdf.prefixes import PREFIXES, shorten
+from smartregion.store.embedded import Store
 from smartregion.validation import ValidationReport, validate
 
 CONTRIBUTION_NS = BASE + "contribution/"
@@ -416,7 +417,7 @@ def _check_references(data: rdflib.Graph, context: rdflib.Graph, origins: Origin
             row, column = origins.locate(str(subject), str(predicate)) if origins else (None, None)
             problems.append(
                 Problem(
-                    f"unknown reference <{obj}> ({short_iri(str(predicate))}): no such entity in the store or in this contribution",
+                    f"unknown reference <{obj}> ({shorten(str(predicate))}): no such entity in the store or in this contribution",
                     row=row,
                     column=column,
                     entity=str(subject),
@@ -495,22 +496,13 @@ def _added(data: rdflib.Graph, existing: set[Node]) -> dict[str, int]:
     counts: Counter[str] = Counter()
     for subject, cls in data.subject_objects(RDF.type):
         if isinstance(subject, URIRef) and is_instance(str(subject)) and subject not in existing:
-            counts[short_iri(str(cls))] += 1
+            counts[shorten(str(cls))] += 1
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-
-
-def short_iri(iri: str) -> str:
-    """``sr:Person`` for the full IRI: the prefixes of the dumps."""
-    for prefix, namespace in sorted(PREFIXES.items(), key=lambda item: -len(item[1])):
-        if iri.startswith(namespace):
-            return f"{prefix}:{iri[len(namespace) :]}"
-    return iri
 
 
 def _bind_prefixes(graph: rdflib.Graph) -> None:
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace, override=True)
-    graph.bind("id", ID, override=True)
 
 
 # --- listing and removing ---------------------------------------------------------------------------

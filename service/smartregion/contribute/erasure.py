@@ -27,7 +27,15 @@ import rdflib
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import BNode, Literal, Node, URIRef
 
-from smartregion.contribute.contributions import ERASURES_GRAPH, agent_iri, construct, erased_hashes, iri_hash, is_iri, refresh_dumps
+from smartregion.contribute.contributions import (
+    ERASURES_GRAPH,
+    agent_iri,
+    construct,
+    erased_hashes,
+    iri_hash,
+    is_iri,
+    refresh_dumps,
+)
 from smartregion.rdf.ids import BASE, SR
 from smartregion.store.embedded import Store
 

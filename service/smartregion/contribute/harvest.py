@@ -24,8 +24,14 @@ import rdflib
 from SPARQLWrapper import POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
+from smartregion.cli.common import CliError, Formatter, epilog, settings_from
 from smartregion.contribute.audit import begin_cli, outcome
-from smartregion.contribute.contributions import ContributionError, ContributionResult, Provenance, add_graph
+from smartregion.contribute.contributions import (
+    ContributionError,
+    ContributionResult,
+    Provenance,
+    add_graph,
+)
 from smartregion.rdf.sparql_text import query_form
 from smartregion.store.embedded import Store
 
@@ -119,7 +125,6 @@ def harvest(
 
 
 def _run(args: argparse.Namespace) -> int:
-    from smartregion.cli.main import CliError, settings_from
     from smartregion.store.embedded import open_store
 
     try:
@@ -154,17 +159,15 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def add_harvest_command(commands: argparse._SubParsersAction) -> None:
-    # Imported here: cli imports this module to register the command.
-    from smartregion.cli.main import _epilog, _Formatter
 
     parser = commands.add_parser(
         "harvest",
-        formatter_class=_Formatter,
+        formatter_class=Formatter,
         help="import the answer of a CONSTRUCT query on another SPARQL endpoint as a contribution",
         description="Run a CONSTRUCT query on a remote SPARQL endpoint and add its triples to the graph as one "
         "contribution: validated with the shapes, all or nothing, with the endpoint and the query kept as "
         "provenance. The store is the one the SMARTREGION_* settings name (or --store).",
-        epilog=_epilog(
+        epilog=epilog(
             "smartregion harvest --endpoint https://example.org/sparql --query new-partners.rq --dry-run",
             "smartregion harvest --endpoint http://127.0.0.1:7878/query --query new-partners.rq --agent 'WFBB Datenteam'",
         ),

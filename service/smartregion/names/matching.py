@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from smartregion.rdf.ids import ID, SR
+from smartregion.rdf.prefixes import shorten
 from smartregion.store.embedded import Store
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -181,8 +182,5 @@ class Matcher:
 
 def describe(candidates: Iterable[Candidate]) -> str:
     """Candidates for a message: IRI, label and types, one after the other."""
-    return "; ".join(f"<{c.iri}> “{c.label}” ({', '.join(sorted(_short(t) for t in c.types if t.startswith(SR)))})" for c in candidates)
+    return "; ".join(f"<{c.iri}> “{c.label}” ({', '.join(sorted(shorten(t) for t in c.types if t.startswith(SR)))})" for c in candidates)
 
-
-def _short(iri: str) -> str:
-    return "sr:" + iri[len(SR) :] if iri.startswith(SR) else iri

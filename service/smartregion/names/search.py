@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 
 from smartregion.rdf.ids import ID, SR
+from smartregion.rdf.prefixes import local_name
 
 # Match levels, best first; "words" = every word of the query starts a word of the name.
 LEVELS = {"exact": 5, "prefix": 4, "word": 3, "words": 2, "substring": 1}
@@ -85,10 +86,6 @@ def match_level(query: str, name: str) -> int:
         return LEVELS["substring"]
     return 0
 
-
-def local_name(iri: str) -> str:
-    """The part after the last ``#`` or ``/``."""
-    return iri[max(iri.rfind("#"), iri.rfind("/")) + 1 :]
 
 
 def in_id_space(row: Mapping[str, str]) -> bool:

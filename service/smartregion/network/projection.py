@@ -60,8 +60,17 @@ from typing import Protocol
 
 import networkx as nx
 
+from smartregion.names.search import (
+    ACTOR_CLASSES,
+    ACTOR_GROUPS,
+    LABEL_QUERY,
+    LEVELS,
+    PLACE_KINDS,
+    TYPE_QUERY,
+    SearchIndex,
+)
 from smartregion.rdf.ids import ID, SR
-from smartregion.names.search import ACTOR_CLASSES, ACTOR_GROUPS, LABEL_QUERY, LEVELS, PLACE_KINDS, TYPE_QUERY, SearchIndex, local_name
+from smartregion.rdf.prefixes import local_name
 
 WEIGHTS = {"cooperation": 3, "co-organisation": 2, "project": 2, "role": 2, "organisational": 2, "session": 1}
 KINDS = tuple(WEIGHTS)

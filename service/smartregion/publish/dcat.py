@@ -34,6 +34,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, VOID, XS
 
 from smartregion.publish.dumps import FORMATS, Manifest
 from smartregion.rdf.ids import BASE, ID, ONTOLOGY, SOURCE, SR, slugify
+from smartregion.rdf.prefixes import PREFIXES
 from smartregion.settings import Settings
 from smartregion.store.embedded import META_GRAPH, Store
 
@@ -55,11 +56,6 @@ LICENCES = "http://dcat-ap.de/def/licenses/"
 CC_BY = LICENCES + "cc-by/4.0"
 SPARQL_PROTOCOL = URIRef("https://www.w3.org/TR/sparql11-protocol/")
 
-PREFIXES = {
-    "dcat": str(DCAT), "dcatde": str(DCATDE), "dcterms": str(DCTERMS), "foaf": str(FOAF), "vcard": str(VCARD),
-    "spdx": str(SPDX), "skos": str(SKOS), "void": str(VOID), "sd": str(SD), "rdfs": str(RDFS), "xsd": str(XSD),
-    "owl": str(OWL), "sr": SR, "src": SOURCE,
-}
 
 # Licences of the DCAT-AP.de vocabulary: its IRI → (label, IRIs a source may state for the same licence).
 LICENCE_VOCABULARY = {

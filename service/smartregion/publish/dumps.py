@@ -14,7 +14,6 @@ Code that writes the store may call :func:`write_dumps` right after, so no reade
 
 from __future__ import annotations
 
-import argparse
 import fcntl
 import gzip
 import hashlib
@@ -31,8 +30,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from smartregion.rdf.prefixes import PREFIXES
 from smartregion.settings import Settings
-from smartregion.store.embedded import PREFIXES, Store, StoreError
+from smartregion.store.embedded import Store, StoreError
 
 MANIFEST = "manifest.json"
 _SNAPSHOT_ATTEMPTS = 3
@@ -235,40 +235,3 @@ def _prune(folder: Path, identity: str, keep: str) -> None:
     own.sort(key=lambda m: m.created, reverse=True)
     for manifest in own[1:]:
         shutil.rmtree(manifest.folder, ignore_errors=True)
-
-
-# --- command line -----------------------------------------------------------------------------------
-
-
-def add_dumps_command(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``smartregion dumps`` (for ``cli.COMMANDS``)."""
-    # Imported here: cli imports this module to register the command.
-    from smartregion.cli.main import _epilog, _Formatter, _store_options
-
-    parser = subparsers.add_parser(
-        "dumps",
-        parents=[_store_options()],
-        formatter_class=_Formatter,
-        help="write the full dumps of the store's live revision",
-        description="Write smartregion.trig.gz, .nq.gz, .ttl.gz (union of all graphs) and .jsonld.gz for the store's "
-        "live revision into the dumps folder next to the store, and list them with size and SHA-256. "
-        "`smartregion build` does this already; use it after writing to the store by other means.",
-        epilog=_epilog(
-            "smartregion dumps",
-            "smartregion dumps --backend remote --endpoint http://localhost:7878/query --gsp http://localhost:7878/store",
-        ),
-    )
-    parser.set_defaults(run=_run_dumps)
-
-
-def _run_dumps(args: argparse.Namespace) -> int:
-    from smartregion.cli.main import settings_from
-    from smartregion.store.embedded import open_store
-
-    settings = settings_from(args)
-    manifest = write_dumps(open_store(settings), dumps_folder(settings))
-    print(f"dumps of {manifest.revision} in {manifest.folder}: {manifest.statements} statements in {len(manifest.graphs)} graphs")
-    width = max(len(name) for name in manifest.files)
-    for name, file in manifest.files.items():
-        print(f"  {name.ljust(width)}  {file.bytes:>10} bytes  {file.statements:>8} statements  sha256 {file.sha256}")
-    return 0

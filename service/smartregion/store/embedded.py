@@ -36,29 +36,19 @@ from SPARQLWrapper import POST, POSTDIRECTLY, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from smartregion.rdf.ids import BASE, SR
+from smartregion.rdf.prefixes import PREFIXES
+from smartregion.rdf.sparql_text import (
+    dataset_clauses,
+    decode_codepoints,
+    keywords,
+    query_form,
+)
 from smartregion.settings import Settings
-from smartregion.rdf.sparql_text import dataset_clauses, decode_codepoints, keywords, query_form
 
 META_GRAPH = BASE + "graph/meta"  # the remote store's revision marker; not part of the knowledge
 REVISION = SR + "revision"
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
-# Prefixes for dumps; data files declare their own.
-PREFIXES = {
-    "sr": SR,
-    "src": BASE + "source/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "schema": "https://schema.org/",
-    "org": "http://www.w3.org/ns/org#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "cv": "http://data.europa.eu/m8g/",
-}
 
 
 class StoreError(Exception):

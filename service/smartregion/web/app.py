@@ -19,15 +19,15 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smartregion.contribute import audit
-from smartregion.web import questions as catalogue_api
+from smartregion.settings import Settings
+from smartregion.store.embedded import open_store
+from smartregion.store.executor import Executor
 from smartregion.web import contributions as contributions_api
-from smartregion.web import sparql as endpoint
 from smartregion.web import linkeddata
 from smartregion.web import network as network_api
 from smartregion.web import publish as publish_api
-from smartregion.store.executor import Executor
-from smartregion.settings import Settings
-from smartregion.store.embedded import open_store
+from smartregion.web import questions as catalogue_api
+from smartregion.web import sparql as endpoint
 
 WRITE_PATHS = ("/api/contributions", "/api/forget")
 SAFE_METHODS = ("GET", "HEAD")

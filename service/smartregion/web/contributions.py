@@ -27,14 +27,20 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from smartregion.contribute import contributions
-from smartregion.contribute import erasure
-from smartregion.contribute.spreadsheets import reading as spreadsheet
+from smartregion.contribute import contributions, erasure
 from smartregion.contribute.audit import TOKEN_PARAMETERS, AuditLog, Write
-from smartregion.contribute.contributions import ContributionError, Problem, Provenance, UnknownContribution, iri_hash
+from smartregion.contribute.contributions import (
+    ContributionError,
+    Problem,
+    Provenance,
+    UnknownContribution,
+    iri_hash,
+)
+from smartregion.contribute.spreadsheets import reading as spreadsheet
+from smartregion.contribute.spreadsheets.registry import get_kind
 from smartregion.publish.dumps import dumps_folder
-from smartregion.web.errors import errors
 from smartregion.settings import Settings
+from smartregion.web.errors import errors
 
 router = APIRouter(tags=["contributions"])
 
@@ -284,7 +290,7 @@ async def post_contribution(
                     "a spreadsheet upload needs ?kind= (organisations, persons, events, cooperations, memberships, projects)",
                 )
             try:
-                template = spreadsheet.get_kind(kind)
+                template = get_kind(kind)
             except ContributionError as exc:
                 raise ApiError(400, "unknown kind", str(exc)) from None
         body = await _body(request)

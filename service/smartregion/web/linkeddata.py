@@ -30,15 +30,15 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from smartregion.web import i18n
 from smartregion.network import projection as network
-from smartregion.web import network as network_api
-from smartregion.web import pages
 from smartregion.rdf import results
-from smartregion.web.errors import errors
 from smartregion.rdf.ids import ID, ONTOLOGY, SOURCE
-from smartregion.web.pages import INCOMING_LIMIT, PREFIXES, sparql_iri
+from smartregion.rdf.prefixes import PREFIXES
 from smartregion.store.embedded import Store
+from smartregion.web import i18n, pages
+from smartregion.web import network as network_api
+from smartregion.web.errors import errors
+from smartregion.web.pages import INCOMING_LIMIT, sparql_iri
 
 router = APIRouter(tags=["linked data"])
 Handler = TypeVar("Handler", bound=Callable[..., Response])
@@ -50,7 +50,7 @@ SUFFIXES = {"html": HTML, "ttl": results.TURTLE, "nt": results.NTRIPLES, "jsonld
 NAMES = {"html": "HTML", "turtle": "Turtle", "ntriples": "N-Triples", "jsonld": "JSON-LD", "rdfxml": "RDF/XML"}
 
 # The published JSON-LD context: our prefixes, and ``id:`` for instances.
-CONTEXT = {"@context": {**PREFIXES, "id": ID}}
+CONTEXT = {"@context": dict(PREFIXES)}
 
 # Pages run no script at all; styles only from here. Forms (search) go to this service only.
 PAGE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; "

@@ -20,9 +20,17 @@ from starlette.datastructures import State
 
 from smartregion.network import exports
 from smartregion.network import projection as network
-from smartregion.web.errors import errors
+from smartregion.network.projection import (
+    KINDS,
+    WEIGHTS,
+    BadParameter,
+    Filter,
+    NetworkCache,
+    Snapshot,
+    UnknownEntity,
+)
 from smartregion.rdf.ids import ID, SOURCE
-from smartregion.network.projection import KINDS, WEIGHTS, BadParameter, Filter, NetworkCache, Snapshot, UnknownEntity
+from smartregion.web.errors import errors
 
 logger = logging.getLogger("smartregion.network.projection")
 PACKAGE = Path(__file__).parent

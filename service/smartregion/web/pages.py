@@ -24,21 +24,23 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from smartregion.web import i18n
 from smartregion.rdf.ids import BASE, ID, ONTOLOGY, SOURCE, SR
-from smartregion.store.embedded import PREFIXES as STORE_PREFIXES
+from smartregion.rdf.prefixes import (
+    DCTERMS,
+    OWL,
+    RDF,
+    RDFS,
+    SCHEMA,
+    SKOS,
+    XSD,
+    compact,
+    local_name,
+)
 from smartregion.store.embedded import Store
+from smartregion.web import i18n
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCTERMS = "http://purl.org/dc/terms/"
-SCHEMA = "https://schema.org/"
-ORG = "http://www.w3.org/ns/org#"
 
 RDF_TYPE = RDF + "type"
 RDFS_LABEL = RDFS + "label"
@@ -46,15 +48,6 @@ SKOS_ALT = SKOS + "altLabel"
 DCTERMS_SOURCE = DCTERMS + "source"
 LABEL_PROPERTIES = (RDFS_LABEL, SKOS + "prefLabel", DCTERMS + "title")
 
-# The prefixes written in pages, in Turtle and in the published JSON-LD context.
-PREFIXES = {
-    **STORE_PREFIXES,
-    "vann": "http://purl.org/vocab/vann/",
-    "time": "http://www.w3.org/2006/time#",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "void": "http://rdfs.org/ns/void#",
-    "wd": "http://www.wikidata.org/entity/",
-}
 
 # The kinds of term the ontology page lists, each with an anchor there.
 TERM_KINDS = {
@@ -102,19 +95,6 @@ def pick(literals: Iterable[ox.Literal], lang: str) -> ox.Literal | None:
         return order, literal.value
 
     return min(literals, key=rank, default=None)
-
-
-def compact(iri: str) -> str | None:
-    """``prefix:local`` for an IRI in a known namespace, else None."""
-    for prefix, namespace in sorted(PREFIXES.items(), key=lambda item: -len(item[1])):
-        local = iri[len(namespace):]
-        if iri.startswith(namespace) and local and re.fullmatch(r"[\w.-]+", local):
-            return f"{prefix}:{local}"
-    return None
-
-
-def local_name(iri: str) -> str:
-    return re.split(r"[#/]", iri.rstrip("/#"))[-1] or iri
 
 
 def anchor(iri: str) -> str:

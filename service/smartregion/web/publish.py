@@ -23,12 +23,19 @@ from anyio import to_thread
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
+from smartregion.publish.dcat import catalog_graph, void_graph
+from smartregion.publish.dumps import (
+    BY_NAME,
+    FORMATS,
+    Manifest,
+    current_dumps,
+    dumps_folder,
+)
 from smartregion.rdf import results
-from smartregion.publish.dcat import PREFIXES, catalog_graph, void_graph
-from smartregion.publish.dumps import BY_NAME, FORMATS, Manifest, current_dumps, dumps_folder
-from smartregion.web.errors import errors
+from smartregion.rdf.prefixes import PREFIXES
 from smartregion.settings import Settings
 from smartregion.store.embedded import Store, StoreError
+from smartregion.web.errors import errors
 
 router = APIRouter(tags=["Publishing (DCAT-AP.de, VoID, dumps)"])
 

@@ -17,10 +17,17 @@ from fastapi.responses import JSONResponse, Response
 
 from smartregion import questions as catalogue
 from smartregion.rdf import results
-from smartregion.web.sparql import ProtocolError, error_response
-from smartregion.web.errors import errors
-from smartregion.store.executor import Answer, Executor, ExecutorBusy, QueryFailed, QueryRefused, QueryTimeout
 from smartregion.store.embedded import QuerySyntaxError
+from smartregion.store.executor import (
+    Answer,
+    Executor,
+    ExecutorBusy,
+    QueryFailed,
+    QueryRefused,
+    QueryTimeout,
+)
+from smartregion.web.errors import errors
+from smartregion.web.sparql import ProtocolError, error_response
 
 router = APIRouter(tags=["Question catalogue"])
 

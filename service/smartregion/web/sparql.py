@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from smartregion.rdf import results
-from smartregion.web.errors import errors
+from smartregion.store.embedded import QuerySyntaxError, Store
 from smartregion.store.executor import (
     Executor,
     ExecutorBusy,
@@ -27,7 +27,7 @@ from smartregion.store.executor import (
     QueryTimeout,
     QueryTooComplex,
 )
-from smartregion.store.embedded import QuerySyntaxError, Store
+from smartregion.web.errors import errors
 
 router = APIRouter(tags=["SPARQL"])
 

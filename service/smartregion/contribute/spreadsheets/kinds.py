@@ -1,6 +1,6 @@
 """The six spreadsheet templates coordinators fill in: organisations, persons, events, cooperations,
 memberships and projects. Each maps its columns onto the model of ``ontology/README.md``; imported
-by ``spreadsheet.load_kinds``, which registers them.
+by ``registry``, which lists them by name.
 
 Columns shared by several kinds (iri, dates, topics, website, description) are defined once below.
 A row about an existing entity (matched by its IRI or its exact name) adds to it; a single-valued
@@ -14,10 +14,15 @@ from dataclasses import replace
 from rdflib.namespace import DCTERMS, RDFS, SKOS
 from rdflib.term import Literal, URIRef
 
+from smartregion.contribute.spreadsheets.reading import (
+    Column,
+    Kind,
+    RowContext,
+)
 from smartregion.rdf.ids import SR
-from smartregion.contribute.spreadsheets.reading import Column, Kind, RowContext, register_kind
 
 SCHEMA = "https://schema.org/"
+KINDS: list[Kind] = []  # in the order `smartregion template` lists them
 ORG = "http://www.w3.org/ns/org#"
 
 
@@ -139,7 +144,7 @@ def _organisation(ctx: RowContext) -> None:
     _common(ctx, subject)
 
 
-register_kind(
+KINDS.append(
     Kind(
         "organisations",
         "companies, agencies, associations, institutes, initiatives",
@@ -227,7 +232,7 @@ def _plain(text: str | None) -> Literal | None:
     return Literal(text) if text else None
 
 
-register_kind(
+KINDS.append(
     Kind(
         "persons",
         "people; their roles go into a memberships sheet",
@@ -311,7 +316,7 @@ def _event(ctx: RowContext) -> None:
     _common(ctx, subject)
 
 
-register_kind(
+KINDS.append(
     Kind(
         "events",
         "conferences, workshops, sessions, panels and talks; a row may be part of an event of an earlier row",
@@ -444,7 +449,7 @@ def _stored_cooperation(ctx: RowContext, partners: list[URIRef], kind: URIRef | 
     return rows[0]["c"] if len(rows) == 1 else None
 
 
-register_kind(
+KINDS.append(
     Kind(
         "cooperations",
         "stated cooperations between two or more actors",
@@ -519,7 +524,7 @@ def _stored_membership(ctx: RowContext, member: URIRef, organisation: URIRef, ro
     return rows[0]["m"] if len(rows) == 1 else None
 
 
-register_kind(
+KINDS.append(
     Kind(
         "memberships",
         "who holds which role in which organisation or project, and when",
@@ -615,7 +620,7 @@ def _project(ctx: RowContext) -> None:
     _common(ctx, subject)
 
 
-register_kind(
+KINDS.append(
     Kind(
         "projects",
         "projects, apps, platforms, qualification programmes, consulting projects, strategies",

@@ -1,8 +1,8 @@
 """Spreadsheets into triples: reading CSV and XLSX files, column templates ("kinds"), and the row helpers
 a kind uses to turn one row into entities and relations.
 
-A kind (organisations, persons, events, cooperations, memberships, projects; more can be registered
-with :func:`register_kind`) knows its columns — an English and a German header, aliases, whether the
+A kind (organisations, persons, events, cooperations, memberships, projects; ``registry`` lists
+them) knows its columns — an English and a German header, aliases, whether the
 column is required, an example and what goes in — and a ``convert`` function that reads one row
 through a :class:`RowContext`. The context does the careful parts the same way for every kind:
 dates, numbers, URLs, choices, references to existing entities (matching.py: by IRI, official key
@@ -16,7 +16,6 @@ Nothing here writes to a store: :func:`import_table` hands the graph to ``contri
 from __future__ import annotations
 
 import csv
-import importlib
 import io
 import re
 import zipfile
@@ -38,10 +37,10 @@ from smartregion.contribute.contributions import (
     add_graph,
     is_iri,
     new_contribution_iri,
-    short_iri,
 )
-from smartregion.rdf.ids import ID, slugify
 from smartregion.names.matching import Matcher, describe, normalise
+from smartregion.rdf.ids import ID, slugify
+from smartregion.rdf.prefixes import shorten
 from smartregion.store.embedded import Store
 
 MEDIA_TYPES = {
@@ -49,8 +48,6 @@ MEDIA_TYPES = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 LIST_SEPARATOR = re.compile(r"\s*[;|\n]\s*")  # commas stay: names contain them ("Stadt Halle, Saale")
-# Modules whose import registers kinds; a module that is not there is skipped.
-KIND_MODULES = ("smartregion.contribute.spreadsheets.kinds", "smartregion.contribute.spreadsheets.reference")
 
 
 # --- reading files ----------------------------------------------------------------------------------
@@ -217,39 +214,6 @@ class Kind:
             if column.name == name:
                 return column
         raise KeyError(f"kind {self.name} has no column {name!r}")
-
-
-KINDS: dict[str, Kind] = {}
-
-
-def register_kind(kind: Kind) -> Kind:
-    """Make a kind available to `smartregion import --kind NAME` and the API's ``?kind=``."""
-    KINDS[kind.name] = kind
-    return kind
-
-
-def load_kinds() -> dict[str, Kind]:
-    """Every registered kind, importing the modules that register them."""
-    for module in KIND_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:  # the module exists but something it needs does not
-                raise
-    return KINDS
-
-
-def get_kind(name: str) -> Kind:
-    kinds = load_kinds()
-    if name not in kinds:
-        raise ContributionError(
-            [
-                Problem(
-                    f"unknown kind {name!r}", fix=f"use one of: {', '.join(sorted(kinds))} (`smartregion template KIND` shows the columns)"
-                )
-            ]
-        )
-    return kinds[name]
 
 
 def header_key(header: str) -> str:
@@ -549,7 +513,7 @@ class RowContext:
         else:
             self.problem(
                 column,
-                f"<{subject}> is stored as {', '.join(sorted(short_iri(t) for t in self.matcher.asserted(str(subject))))}, not {short_iri(cls)}",
+                f"<{subject}> is stored as {', '.join(sorted(shorten(t) for t in self.matcher.asserted(str(subject))))}, not {shorten(cls)}",
                 "leave the type empty for an existing entity, or give a more specific type of the same kind",
             )
 

@@ -1,6 +1,6 @@
 """Reference data through the importer: the official territorial register and the Modellprojekte Smart Cities.
 
-Two spreadsheet kinds (registered with ``spreadsheet.register_kind``, so ``smartregion import`` and
+Two spreadsheet kinds (listed in ``registry``, so ``smartregion import`` and
 the write API know them), each read with the columns of its CSV in ``shared/data`` as published:
 
 - ``municipalities``: Destatis GV100AD ``gemeinden.csv``. A row of the Gemeinde table names its
@@ -28,8 +28,20 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Literal, URIRef
 
 from smartregion.contribute.contributions import GERMAN
-from smartregion.rdf.ids import ID, SR, district_slugs, entity_iri, municipality_slugs, slugify, source_iri
-from smartregion.contribute.spreadsheets.reading import Column, Kind, RowContext, register_kind
+from smartregion.contribute.spreadsheets.reading import (
+    Column,
+    Kind,
+    RowContext,
+)
+from smartregion.rdf.ids import (
+    ID,
+    SR,
+    district_slugs,
+    entity_iri,
+    municipality_slugs,
+    slugify,
+    source_iri,
+)
 
 SCHEMA = "https://schema.org/"
 GEOCODING = "http://dcat-ap.de/def/politicalGeocoding/"
@@ -225,7 +237,7 @@ def _describe_destatis(ctx: RowContext) -> None:
     ctx.add(COUNTRY, OWL.sameAs, URIRef("http://www.wikidata.org/entity/Q183"))
 
 
-MUNICIPALITIES = register_kind(
+MUNICIPALITIES = (
     Kind(
         "municipalities",
         "the official register of municipalities (Destatis GV100AD gemeinden.csv): municipalities, districts, states",
@@ -372,7 +384,7 @@ def _describe_mpsc(ctx: RowContext) -> None:
     ctx.add(KFW, SKOS.altLabel, Literal("Kreditanstalt für Wiederaufbau", lang="de"))
 
 
-MPSC = register_kind(
+MPSC = (
     Kind(
         "mpsc",
         "the Modellprojekte Smart Cities (mpsc.csv): projects, cohorts, member municipalities or district",
@@ -386,3 +398,4 @@ MPSC = register_kind(
     )
 )
 
+KINDS = (MUNICIPALITIES, MPSC)
