@@ -143,10 +143,17 @@ def test_existing_entities_are_matched_never_duplicated(fresh_store: EmbeddedSto
 
 
 def test_new_iris_follow_the_slug_rules_and_never_clash(fresh_store: EmbeddedStore) -> None:
-    # "Bitkom!" is not the name of organisation/bitkom, but its slug is taken: the new entity gets -2.
-    result = imported(fresh_store, "name\nBitkom!\nÖkoStadt Größenwahn\n", "organisations")
+    # "Berlin Partner!" is no name of organisation/berlin-partner ("Berlin Partner für Wirtschaft und
+    # Technologie"), but its slug is taken: the new entity gets -2.
+    result = imported(fresh_store, "name\nBerlin Partner!\nÖkoStadt Größenwahn\n", "organisations")
     subjects = {str(s) for s in result.graph.subjects() if str(s).startswith(ID)}
-    assert subjects == {ID + "organisation/bitkom-2", ID + "organisation/oekostadt-groessenwahn"}
+    assert subjects == {ID + "organisation/berlin-partner-2", ID + "organisation/oekostadt-groessenwahn"}
+
+
+def test_names_match_whatever_their_punctuation_case_and_umlauts(fresh_store: EmbeddedStore) -> None:
+    result = imported(fresh_store, "name,type,start,organisers\nDigitaltag,conference,13.05.2025,„BITKOM!“\n", "events")
+    organisers = {str(o) for o in result.graph.objects(rdflib.URIRef(ID + "event/digitaltag"), rdflib.URIRef("https://schema.org/organizer"))}
+    assert organisers == {ID + "organisation/bitkom"}
 
 
 def test_rows_may_refer_to_entities_of_earlier_rows(fresh_store: EmbeddedStore) -> None:

@@ -15,28 +15,21 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from smartregion.rdf.ids import ID, SR
 from smartregion.rdf.prefixes import shorten
+from smartregion.rdf.text import fold, spell_out_umlauts
 from smartregion.store.embedded import Store
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 KEY_PROPERTIES = (SR + "ags", SR + "ars", SR + "districtKey", SR + "stateKey")
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
-_DASHES_QUOTES = str.maketrans({"–": "-", "—": "-", "‐": "-", "„": '"', "“": '"', "”": '"', "‚": "'", "‘": "'", "’": "'"})
-
-
 def normalise(text: str) -> str:
-    """The form names are compared in: case, accents, umlaut spelling and spacing do not count."""
-    text = unicodedata.normalize("NFKD", text.translate(_DASHES_QUOTES).translate(_UMLAUTS))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"\s+", " ", text).strip().casefold()
+    """The one key a name is matched by: folded (case, accents, punctuation do not count), umlauts spelled out."""
+    return fold(spell_out_umlauts(text))
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,6 @@ diacritics dropped (ö → o) and with German umlauts spelled out (ö → oe).
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +17,7 @@ from itertools import accumulate
 
 from smartregion.rdf.ids import ID, SR
 from smartregion.rdf.prefixes import local_name
+from smartregion.rdf.text import spellings
 
 # Match levels, best first; "words" = every word of the query starts a word of the name.
 LEVELS = {"exact": 5, "prefix": 4, "word": 3, "words": 2, "substring": 1}
@@ -52,23 +51,6 @@ SELECT DISTINCT ?s ?name ?lang ?which WHERE {
 TYPE_QUERY = """
 SELECT DISTINCT ?s ?cls WHERE { ?s a ?cls }
 """
-
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
-
-
-def _fold(text: str) -> str:
-    if not text.isascii():  # most names are ASCII, and decomposing them is a third of building the index
-        decomposed = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(_NOT_ALNUM.sub(" ", text.casefold().replace("ß", "ss")).split())
-
-
-def spellings(text: str) -> set[str]:
-    """The comparable forms of a name: diacritics dropped, and umlauts spelled out."""
-    forms = {_fold(text)} if text.isascii() else {_fold(text), _fold(text.casefold().translate(_UMLAUTS))}
-    return forms - {""}
-
 
 def match_level(query: str, name: str) -> int:
     """How well a folded query matches a folded name (0 = not at all), see ``LEVELS``."""

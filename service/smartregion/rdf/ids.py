@@ -11,18 +11,18 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
+from smartregion.rdf.text import spell_out_umlauts
+
 BASE = "https://w3id.org/smartregion/"
 ID = BASE + "id/"
 SOURCE = BASE + "source/"
 ONTOLOGY = BASE + "ontology"
 SR = ONTOLOGY + "#"
 
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
-
 
 def slugify(text: str) -> str:
     """Lowercase ASCII slug: German umlauts spelled out, any other run of symbols becomes '-'."""
-    ascii_text = unicodedata.normalize("NFKD", text.translate(_UMLAUTS)).encode("ascii", "ignore").decode()
+    ascii_text = unicodedata.normalize("NFKD", spell_out_umlauts(text)).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
