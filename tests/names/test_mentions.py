@@ -15,7 +15,8 @@ import pytest
 import rdflib
 
 from smartregion.cli.main import main
-from smartregion.names.mentions import MentionCache, MentionIndex, read_text, short_form
+from smartregion.names.mentions import MentionIndex, read_text, short_form
+from smartregion.store.cache import PerRevision
 from smartregion.store.embedded import EmbeddedStore, Store
 
 DATA = Path(__file__).parents[1] / "data" / "mentions"
@@ -122,9 +123,9 @@ def test_short_forms() -> None:
 
 def test_the_index_is_built_once_per_revision(tmp_path: Path) -> None:
     store = _load(EmbeddedStore(tmp_path / "store"))
-    cache = MentionCache(store)
-    first = cache.index()
-    assert cache.index() is first
+    cache = PerRevision(store, lambda store, revision: MentionIndex.from_store(store))
+    first = cache.get()
+    assert cache.get() is first and cache.builds == 1
     extra = rdflib.Graph()
     extra.parse(
         data='<https://w3id.org/smartregion/id/organisation/dabb> a <https://w3id.org/smartregion/ontology#Organisation> ; '
@@ -132,8 +133,8 @@ def test_the_index_is_built_once_per_revision(tmp_path: Path) -> None:
         format="turtle",
     )
     store.replace_graphs({"https://w3id.org/smartregion/source/extra": extra})
-    second = cache.index()
-    assert second is not first
+    second = cache.get()
+    assert second is not first and cache.builds == 2 and cache.revision == store.revision()
     assert [m.text for m in second.find("Die DigitalAgentur Brandenburg berät.")] == ["DigitalAgentur Brandenburg"]
 
 

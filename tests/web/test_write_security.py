@@ -64,7 +64,7 @@ def summary(records: list[dict]) -> list[tuple]:
 def test_http_writes_and_refusals_are_audited(
     project_root: Path, fresh_store: EmbeddedStore, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="smartregion.contribute.audit")
+    caplog.set_level(logging.INFO, logger="smartregion.audit")
     with TestClient(create_app(settings(project_root, fresh_store))) as client:
         added = turtle(client, VEREIN, agent="Erika Test", filename="verein.ttl")
         assert added.status_code == 201, added.text
@@ -114,7 +114,7 @@ def test_http_writes_and_refusals_are_audited(
     text = audit_log(fresh_store).path.read_text(encoding="utf-8")
     assert TOKEN not in text and "madeleine" not in text.lower() and "falsch" not in text
     # The same records go to the logger smartregion.audit, one message each.
-    messages = [r.getMessage() for r in caplog.records if r.name == "smartregion.contribute.audit"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "smartregion.audit"]
     assert len(messages) == len(records)
     assert messages[1].startswith(records[1]["time"] + " done add via http by 'Erika Test' from testclient: graphs <")
     assert messages[1].endswith("revision rev-1 -> rev-2; status 201")

@@ -39,7 +39,7 @@ from smartregion.store.embedded import Store
 
 FILE_NAME = "audit.jsonl"
 REDACTED = "[redacted]"
-logger = logging.getLogger("smartregion.contribute.audit")
+logger = logging.getLogger("smartregion.audit")
 
 # Query parameters a client might put a token in; a write refuses them (the token goes in a header).
 TOKEN_PARAMETERS = ("token", "access_token", "write_token", "api_key", "apikey", "bearer", "authorization")

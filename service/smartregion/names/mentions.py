@@ -38,7 +38,6 @@ Matching rules (each is tested in ``tests/test_mentions.py``):
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -373,27 +372,6 @@ def _apostrophe_genitive(text: str, end: int, last_word: str) -> int:
 
 def _continues_word(text: str, at: int) -> bool:
     return at < len(text) and (text[at].isalnum())
-
-
-# --- one index per store revision -------------------------------------------------------------------
-
-
-class MentionCache:
-    """The index of one store, rebuilt when the store's revision changes."""
-
-    def __init__(self, store: Store):
-        self.store = store
-        self._lock = threading.Lock()
-        self._revision: str | None = None
-        self._index: MentionIndex | None = None
-
-    def index(self) -> MentionIndex:
-        revision = self.store.revision()
-        with self._lock:
-            if self._index is None or revision != self._revision:
-                self._index = MentionIndex.from_store(self.store)
-                self._revision = revision
-            return self._index
 
 
 def read_text(path: Path) -> str:

@@ -1,8 +1,9 @@
 """Entity search by label and alias: accent- and case-insensitive, ranked exact > prefix > word > substring.
 
 SPARQL engines differ in how (and whether) they fold accents, so the names are fetched once per
-store revision through SPARQL and matched here in Python; the index is cached together with the
-network (``network.NetworkCache``).
+store revision through SPARQL and matched here in Python. The index is its own component, kept per
+revision (``store.cache.PerRevision``) apart from the network, so search never waits for a projection;
+the network takes its labels from it.
 
 A name is compared in two spellings, so that both "Dorfer" and "Doerfer" find "Dörfer": with
 diacritics dropped (ö → o) and with German umlauts spelled out (ö → oe).
@@ -14,10 +15,16 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import accumulate
+from typing import Protocol
 
 from smartregion.rdf.ids import ID, SR
 from smartregion.rdf.prefixes import local_name
 from smartregion.rdf.text import spellings
+
+
+class Selecting(Protocol):
+    def select(self, query: str) -> list[dict[str, str]]: ...
+
 
 # Match levels, best first; "words" = every word of the query starts a word of the name.
 LEVELS = {"exact": 5, "prefix": 4, "word": 3, "words": 2, "substring": 1}
@@ -131,6 +138,11 @@ class Entry:
 
 class SearchIndex:
     """Names of every entity in the ``id/`` namespace, folded for matching."""
+
+    @classmethod
+    def from_store(cls, store: Selecting, revision: str | None = None) -> SearchIndex:
+        """The index of the store as it is now (``revision`` only names it, for :class:`PerRevision`)."""
+        return cls(store.select(LABEL_QUERY), store.select(TYPE_QUERY))
 
     def __init__(self, label_rows: Iterable[Mapping[str, str]], type_rows: Iterable[Mapping[str, str]]):
         label_rows = list(filter(in_id_space, label_rows))

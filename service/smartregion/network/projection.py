@@ -71,6 +71,7 @@ from smartregion.names.search import (
 )
 from smartregion.rdf.ids import ID, SR
 from smartregion.rdf.prefixes import local_name
+from smartregion.store.cache import PerRevision
 
 WEIGHTS = {"cooperation": 3, "co-organisation": 2, "project": 2, "role": 2, "organisational": 2, "session": 1}
 KINDS = tuple(WEIGHTS)
@@ -410,10 +411,10 @@ def _project_rows(store: Store, classes: _Classes) -> list[dict[str, str]]:
     return [{**row, "base": base} for row in _rows(store, PARTICIPATION_QUERY) for base in sorted(bases.get(row["hub"], ()))]
 
 
-def build_snapshot(store: Store, revision: str) -> Snapshot:
+def build_snapshot(store: Store, revision: str, index: SearchIndex | None = None) -> Snapshot:
     """Query the store and project the actor network (see the module doc for the rules)."""
     type_rows = _rows(store, TYPE_QUERY)
-    index = SearchIndex(_rows(store, LABEL_QUERY), type_rows)
+    index = index or SearchIndex(_rows(store, LABEL_QUERY), type_rows)
     classes = _Classes(type_rows, _rows(store, CLASS_QUERY))
     actors = _load_actors(store, classes, index)
     dates = _Dates(store)
@@ -461,23 +462,17 @@ def build_snapshot(store: Store, revision: str) -> Snapshot:
     return Snapshot(revision, links.graph(), actors, index)
 
 
-class NetworkCache:
-    """The network of the store's current revision; a write (a new revision) rebuilds it, nothing else."""
+class NetworkCache(PerRevision[Snapshot]):
+    """The network of the store's current revision; a write (a new revision) projects it again, nothing else.
 
-    def __init__(self, store: Store):
-        self.store = store
-        self._lock = threading.Lock()
-        self._snapshot: Snapshot | None = None
-        self.builds = 0  # how often the network was projected (to see the cache at work)
+    Labels come from ``labels`` (the search index, its own per-revision component) where given.
+    """
+
+    def __init__(self, store: Store, labels: PerRevision[SearchIndex] | None = None):
+        super().__init__(store, lambda store, revision: build_snapshot(store, revision, labels.get() if labels else None))
 
     def snapshot(self) -> Snapshot:
-        # Read the revision before building: a write during the build then forces the next rebuild.
-        revision = self.store.revision()
-        with self._lock:
-            if self._snapshot is None or self._snapshot.revision != revision:
-                self._snapshot = build_snapshot(self.store, revision)
-                self.builds += 1
-            return self._snapshot
+        return self.get()
 
 
 # -- resolving parameters -----------------------------------------------------------------------

@@ -28,6 +28,7 @@ from smartregion.web import network as network_api
 from smartregion.web import publish as publish_api
 from smartregion.web import questions as catalogue_api
 from smartregion.web import sparql as endpoint
+from smartregion.web.dependencies import warm_up
 
 WRITE_PATHS = ("/api/contributions", "/api/forget")
 SAFE_METHODS = ("GET", "HEAD")
@@ -94,8 +95,8 @@ def create_app(settings: Settings, *, warm_network: bool = False) -> FastAPI:
         app.state.executor = Executor(
             store, timeout=settings.query_timeout, row_limit=settings.row_limit, workers=settings.query_workers
         )
-        if warm_network:
-            threading.Thread(target=network_api.warm_up, args=(app.state,), name="network-warm-up", daemon=True).start()
+        # The search index always, the network if asked: pages and search must not wait for them.
+        threading.Thread(target=warm_up, args=(app.state,), kwargs={"network": warm_network}, name="warm-up", daemon=True).start()
         try:
             yield
         finally:

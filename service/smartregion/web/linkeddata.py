@@ -36,7 +36,7 @@ from smartregion.rdf.ids import ID, ONTOLOGY, SOURCE
 from smartregion.rdf.prefixes import PREFIXES
 from smartregion.store.embedded import Store
 from smartregion.web import i18n, pages
-from smartregion.web import network as network_api
+from smartregion.web.dependencies import network_cache, search_cache
 from smartregion.web.errors import errors
 from smartregion.web.pages import INCOMING_LIMIT, sparql_iri
 
@@ -219,7 +219,7 @@ def _html(request: Request, body: str, status: int = 200, headers: dict[str, str
 
 def _suggestions(request: Request, words: str) -> list[dict]:
     """Entities whose names come close to the words of a path, from the search behind /api/search."""
-    index = network_api.get_cache(request).snapshot().index
+    index = search_cache(request.app.state).get()
     found = index.search(words, limit=10)
     if not found:
         for word in sorted(words.split(), key=len, reverse=True):
@@ -265,7 +265,7 @@ def _not_acceptable(resource: Resource) -> Response:
 
 def _partners(request: Request, iri: str) -> list[dict] | None:
     """The actor's partners from the network layer; None if it is not an actor."""
-    snapshot = network_api.get_cache(request).snapshot()
+    snapshot = network_cache(request.app.state).snapshot()
     return network.cooperations(snapshot, iri) if iri in snapshot.actors else None
 
 
@@ -356,6 +356,6 @@ def context() -> Response:
 @_get_and_head("/", "The home page: search, the network map, the question catalogue, the catalogue")
 def home(request: Request, q: Annotated[str | None, Query(description="Search for a name")] = None) -> Response:
     ctx = _context(request, "/")
-    index = network_api.get_cache(request).snapshot().index
+    index = search_cache(request.app.state).get()
     body = pages.home_page(request.app.state.store, ctx, q.strip() if q else None, lambda text: index.search(text, limit=20))
     return _html(request, body, headers={"Vary": "Accept-Language, Cookie"})

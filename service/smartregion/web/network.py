@@ -1,22 +1,20 @@
 """REST routes for the network questions, the exports, entity search and the network map page.
 
-The network is cached per store revision on ``app.state.network`` (see ``network.NetworkCache``),
-so every route answers from the same projection until the next write. ``smartregion serve`` projects
-it at start (:func:`warm_up`): at a million triples that takes 16–18 s the first caller would wait.
+The network is cached per store revision (``web.dependencies``), so every route answers from the
+same projection until the next write. ``smartregion serve`` projects it at start: at a million
+triples that takes 16–18 s the first caller would wait. Search uses the search index alone.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from starlette.datastructures import State
 
 from smartregion.network import exports
 from smartregion.network import projection as network
@@ -25,14 +23,14 @@ from smartregion.network.projection import (
     WEIGHTS,
     BadParameter,
     Filter,
-    NetworkCache,
     Snapshot,
     UnknownEntity,
 )
 from smartregion.rdf.ids import ID, SOURCE
+from smartregion.web.dependencies import SearchDep, SnapshotDep
 from smartregion.web.errors import errors
 
-logger = logging.getLogger("smartregion.network.projection")
+logger = logging.getLogger("smartregion.network")
 PACKAGE = Path(__file__).parent
 STATIC = PACKAGE / "static"
 PAGE = PACKAGE / "templates" / "network.html"
@@ -68,36 +66,6 @@ def _examples(*values: object) -> dict:
     return {str(v): {"summary": str(v), "value": v} for v in values}
 
 
-def cache_of(state: State) -> NetworkCache:
-    """The app's network cache, made on first use for the app's store."""
-    cache = getattr(state, "network", None)
-    if cache is None or cache.store is not state.store:
-        cache = state.network = NetworkCache(state.store)
-    return cache
-
-
-def warm_up(state: State) -> None:
-    """Project the network of the current revision now, so that the first network call finds it ready."""
-    started = time.perf_counter()
-    try:
-        snap = cache_of(state).snapshot()
-    except Exception:  # e.g. a remote store that is down: the first network call tries again and says why
-        logger.exception("the network could not be projected at start")
-        return
-    graph = snap.graph
-    logger.info("network of %s ready in %.1f s: %d linked actors, %d links", snap.revision, time.perf_counter() - started,
-                graph.number_of_nodes(), graph.number_of_edges())
-
-
-def get_cache(request: Request) -> NetworkCache:
-    return cache_of(request.app.state)
-
-
-def get_snapshot(cache: Annotated[NetworkCache, Depends(get_cache)]) -> Snapshot:
-    return cache.snapshot()
-
-
-SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
 
 
 @contextmanager
@@ -140,7 +108,7 @@ def _actor(snap: Snapshot, value: str, parameter: str) -> str:
 
 @router.get("/api/search", tags=["network"], summary="Find entities by label or alias", responses=errors(422))
 def search(
-    snap: SnapshotDep,
+    index: SearchDep,
     q: Annotated[str, Query(min_length=1, description="Name, abbreviation or part of it; accents and case are "
                                                       "ignored.", openapi_examples=_examples("WFBB", "neuland", "Dorfer"))],
     type: Annotated[list[str], Query(description="Only entities of this kind (organisation, person, municipality, "
@@ -149,7 +117,7 @@ def search(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict:
     """Ranked exact > prefix > word > all words > substring, over `rdfs:label` and `skos:altLabel`."""
-    return {"query": q, "results": snap.index.search(q, type, limit)}
+    return {"query": q, "results": index.search(q, type, limit)}
 
 
 COOPERATIONS_EXAMPLE = {

@@ -34,6 +34,7 @@ from smartregion.publish.dumps import (
 from smartregion.rdf import results
 from smartregion.rdf.prefixes import PREFIXES
 from smartregion.settings import Settings
+from smartregion.store.cache import PerRevision
 from smartregion.store.embedded import Store, StoreError
 from smartregion.web.errors import errors
 
@@ -44,23 +45,23 @@ DESCRIPTIONS: dict[str, Callable[[Store, Settings, Manifest], rdflib.Graph]] = {
 
 
 @dataclass
-class _Cache:
-    """Descriptions of one revision: kind → triples, (kind, format key) → body. A new revision empties it."""
+class _Descriptions:
+    """Descriptions of one revision: kind → triples, (kind, format key) → body."""
 
-    revision: str | None = None
+    revision: str
     triples: dict[str, list[ox.Triple]] = field(default_factory=dict)
     bodies: dict[tuple[str, str], bytes] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-_CACHE_LOCK = threading.Lock()  # guards creating the app's cache, which worker threads may race to do
+_MAKING = threading.Lock()  # creating the app's cache, which worker threads may race to do
 
 
-def _cache(app: FastAPI) -> _Cache:
-    with _CACHE_LOCK:
-        if not hasattr(app.state, "publish_cache"):
-            app.state.publish_cache = _Cache()
-        return app.state.publish_cache
+def _cache(app: FastAPI) -> PerRevision[_Descriptions]:
+    with _MAKING:
+        if not hasattr(app.state, "descriptions"):
+            app.state.descriptions = PerRevision(app.state.store, lambda store, revision: _Descriptions(revision))
+        return app.state.descriptions
 
 
 def _describe(app: FastAPI, kind: str, fmt: results.Format) -> tuple[bytes, Manifest]:
@@ -72,21 +73,20 @@ def _describe(app: FastAPI, kind: str, fmt: results.Format) -> tuple[bytes, Mani
     store: Store = app.state.store
     settings: Settings = app.state.settings
     manifest = current_dumps(store, dumps_folder(settings))
-    cache = _cache(app)
-    with cache.lock:
-        if cache.revision != manifest.revision:
-            cache.revision, cache.triples, cache.bodies = manifest.revision, {}, {}
-        triples, body = cache.triples.get(kind), cache.bodies.get((kind, fmt.key))
+    memo = _cache(app).get()
+    if memo.revision != manifest.revision:  # a write came between: describe this manifest, keep nothing
+        memo = _Descriptions(manifest.revision)
+    with memo.lock:
+        triples, body = memo.triples.get(kind), memo.bodies.get((kind, fmt.key))
     if body is not None:
         return body, manifest
     if triples is None:
         graph = DESCRIPTIONS[kind](store, settings, manifest)
         triples = [q.triple for q in ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)]
     body = results.serialise_triples(fmt, triples, PREFIXES)
-    with cache.lock:
-        if cache.revision == manifest.revision:
-            cache.triples[kind] = triples
-            cache.bodies[(kind, fmt.key)] = body
+    with memo.lock:
+        memo.triples[kind] = triples
+        memo.bodies[(kind, fmt.key)] = body
     return body, manifest
 
 
