@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from common import BENCH, Workspace, parse_scale
-from smartregion.network.projection import (
+from smartregion.network import (
     SEED,
     betweenness_centrality,
     betweenness_sample,

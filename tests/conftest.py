@@ -15,7 +15,6 @@ import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, settings
 from live import free_port, serving, wait_until_answering
-
 from smartregion.build import build
 from smartregion.settings import Settings
 from smartregion.settings import project_root as find_project_root

@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from smartregion.web.app import create_app
 from smartregion.settings import Settings
+from smartregion.web.app import create_app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Without the background-networking flags Chromium tries to reach Google's hosts at every start.

@@ -9,7 +9,6 @@ import ast
 from pathlib import Path
 
 import networkx as nx
-
 import smartregion
 
 PACKAGE = Path(smartregion.__file__).parent

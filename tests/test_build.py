@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pytest
 import rdflib
-
 import smartregion
-
 from smartregion.build import ONTOLOGY_GRAPH, BuildError, build, parse_project
 from smartregion.cli.main import main
 from smartregion.settings import Settings

@@ -8,7 +8,6 @@ asks every question on the remote backend too and expects the very same rows.
 from __future__ import annotations
 
 import pytest
-
 from smartregion import questions as catalogue
 
 ID = "https://w3id.org/smartregion/id/"

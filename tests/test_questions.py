@@ -10,11 +10,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
-
 from smartregion import questions as catalogue
 from smartregion.questions import Catalogue, CatalogueError, ParameterError
-from smartregion.web.app import create_app
 from smartregion.settings import Settings
+from smartregion.web.app import create_app
 
 ID = "https://w3id.org/smartregion/id/"
 

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, SH
-
 from smartregion.validation import load_shapes, validate
 
 ROOT = Path(__file__).resolve().parents[1]

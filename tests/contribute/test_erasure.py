@@ -11,15 +11,19 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
-from smartregion.contribute.spreadsheets import reading as spreadsheet
-from smartregion.contribute.spreadsheets.registry import get_kind
-from smartregion.web.app import create_app
 from smartregion.build import build
 from smartregion.cli.main import main
-from smartregion.contribute.contributions import ERASURES_GRAPH, ContributionError, Provenance
+from smartregion.contribute.contributions import (
+    ERASURES_GRAPH,
+    ContributionError,
+    Provenance,
+)
 from smartregion.contribute.erasure import NotAPerson, UnknownEntity, forget
+from smartregion.contribute.spreadsheets import reading as spreadsheet
+from smartregion.contribute.spreadsheets.registry import get_kind
 from smartregion.settings import Settings
 from smartregion.store.embedded import EmbeddedStore
+from smartregion.web.app import create_app
 
 ID = "https://w3id.org/smartregion/id/"
 SR = "https://w3id.org/smartregion/ontology#"

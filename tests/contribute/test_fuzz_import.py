@@ -25,13 +25,13 @@ from fastapi.testclient import TestClient
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from smartregion.web import contributions as contributions_api
+from smartregion.contribute.contributions import ContributionError, Provenance
 from smartregion.contribute.spreadsheets import reading as spreadsheet
 from smartregion.contribute.spreadsheets.registry import KINDS
-from smartregion.web.app import create_app
-from smartregion.contribute.contributions import ContributionError, Provenance
 from smartregion.settings import Settings
 from smartregion.store.embedded import EmbeddedStore
+from smartregion.web import contributions as contributions_api
+from smartregion.web.app import create_app
 
 ID = "https://w3id.org/smartregion/id/"
 SR = "https://w3id.org/smartregion/ontology#"

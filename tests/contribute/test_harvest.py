@@ -17,7 +17,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from conftest import OxigraphServer, running_oxigraph
 from smartregion.cli.main import main
 from smartregion.contribute.contributions import ContributionError

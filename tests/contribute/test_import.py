@@ -11,12 +11,16 @@ from pathlib import Path
 import openpyxl
 import pytest
 import rdflib
-from smartregion.contribute import contributions
-from smartregion.contribute.spreadsheets import reading as spreadsheet
-from smartregion.contribute.spreadsheets.registry import get_kind
 from smartregion.build import build
 from smartregion.cli.main import main
-from smartregion.contribute.contributions import CONTRIBUTION_NS, ContributionError, Provenance
+from smartregion.contribute import contributions
+from smartregion.contribute.contributions import (
+    CONTRIBUTION_NS,
+    ContributionError,
+    Provenance,
+)
+from smartregion.contribute.spreadsheets import reading as spreadsheet
+from smartregion.contribute.spreadsheets.registry import get_kind
 from smartregion.settings import Settings
 from smartregion.store.embedded import EmbeddedStore
 

@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 import rdflib
 from rdflib.term import URIRef
-
-from smartregion.contribute.spreadsheets import reading as spreadsheet
-from smartregion.contribute.spreadsheets.registry import get_kind
 from smartregion.contribute.contributions import ContributionError, Provenance
+from smartregion.contribute.spreadsheets import reading as spreadsheet
 from smartregion.contribute.spreadsheets.reference import DESTATIS_SOURCE, MPSC_SOURCE
+from smartregion.contribute.spreadsheets.registry import get_kind
 from smartregion.store.embedded import EmbeddedStore
 
 DATA = Path(__file__).parents[1] / "data" / "reference"

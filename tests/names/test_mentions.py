@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import rdflib
-
 from smartregion.cli.main import main
 from smartregion.names.mentions import MentionIndex, read_text, short_form
 from smartregion.store.cache import PerRevision

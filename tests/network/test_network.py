@@ -10,12 +10,10 @@ import pytest
 import rdflib
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from smartregion.network import projection as network
+from smartregion import network
 from smartregion.cli import network as network_cli
-from smartregion.names import search
 from smartregion.cli.main import CliError
-from smartregion.network.projection import Filter, NetworkCache, Snapshot
+from smartregion.network import Filter, NetworkCache, Snapshot, analysis
 from smartregion.store.embedded import EmbeddedStore
 
 ID = "https://w3id.org/smartregion/id/"
@@ -170,53 +168,6 @@ def test_bad_filters_name_their_parameter(snap: Snapshot, kwargs: dict, paramete
     assert caught.value.parameter == parameter and f"'{parameter}'" in str(caught.value)
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("neuland", NEULAND21),
-        ("WFBB", WFBB),
-        ("wfbb", WFBB),
-        ("Wirtschaftsförderung Brandenburg", WFBB),
-        ("wirtschaftsforderung brandenburg", WFBB),
-        ("Dorfer", ID + "event/regionalkonferenz-bad-belzig-2024"),
-        ("Doerfer", ID + "event/regionalkonferenz-bad-belzig-2024"),
-        ("BMWSB", BMWSB),
-    ],
-)
-def test_search_finds_by_label_or_alias_ignoring_accents_and_case(snap: Snapshot, query: str, expected: str) -> None:
-    assert snap.index.search(query)[0]["iri"] == expected
-
-
-@given(query=st.one_of(st.text(max_size=12), st.sampled_from(["Brandenburg", "Bad", "e.V.", "münster", "Kreis Soe", "a b"])),
-       person=st.booleans())
-@settings(max_examples=150)
-def test_search_finds_every_entry_a_full_scan_would(snap: Snapshot, query: str, person: bool) -> None:
-    # search() compares only the entries whose names contain the query's longest word: it must lose none.
-    index, types = snap.index, ["person"] if person else []
-    expected = {
-        entry.iri
-        for entry in index.entries.values()
-        if (not types or "person" in entry.types())
-        and any(search.match_level(q, form) for q in search.spellings(query) for _, forms in entry.names for form in forms)
-    }
-    assert {hit["iri"] for hit in index.search(query, types, limit=len(index.entries))} == expected
-
-
-def test_search_ranks_exact_before_prefix_before_word_before_substring(snap: Snapshot) -> None:
-    hits = snap.index.search("Brandenburg", limit=100)
-    assert hits[0]["iri"] == ID + "state/brandenburg" and hits[0]["match"] == "exact"
-    levels = [network.LEVELS[h["match"]] for h in hits]
-    assert levels == sorted(levels, reverse=True)
-    assert {"exact", "prefix", "word"} <= {h["match"] for h in hits}
-    assert snap.index.search("euland")[0] == {**snap.index.search("euland")[0], "iri": NEULAND21, "match": "substring"}
-
-
-def test_search_by_type(snap: Snapshot) -> None:
-    people = snap.index.search("a", types=["person"], limit=100)
-    assert people and all(h["type"] == "person" for h in people)
-    assert [h["iri"] for h in snap.index.search("Brandenburg", types=["state"])] == [ID + "state/brandenburg"]
-
-
 def test_labels_resolve_to_actors_and_places(snap: Snapshot) -> None:
     assert network.resolve_actor(snap, "WFBB") == WFBB
     assert network.resolve_actor(snap, "id/organisation/neuland21") == NEULAND21
@@ -240,8 +191,8 @@ def test_centrality_measures(snap: Snapshot, monkeypatch: pytest.MonkeyPatch) ->
     eigen = network.centrality(snap, "eigenvector", 5)
     assert len(eigen["ranking"]) == 5 and eigen["ranking"][0]["score"] >= eigen["ranking"][-1]["score"]
     # Above the size threshold betweenness is estimated from k sampled sources, and says so.
-    monkeypatch.setattr(network, "BETWEENNESS_EXACT_UP_TO", 10)
-    monkeypatch.setattr(network, "BETWEENNESS_SAMPLE", 20)
+    monkeypatch.setattr(analysis, "BETWEENNESS_EXACT_UP_TO", 10)
+    monkeypatch.setattr(analysis, "BETWEENNESS_SAMPLE", 20)
     snap.memo.clear()  # rankings are remembered per snapshot: forget the exact one, and the sampled one after
     try:
         sampled = network.centrality(snap, "betweenness", 5)

@@ -13,11 +13,11 @@ import rdflib
 from fastapi.testclient import TestClient
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, SKOS, VOID, XSD
-from smartregion.web.app import create_app
 from smartregion.publish.dcat import CATALOG, DATASET, catalog_graph, dcat_ap_de_licence
 from smartregion.publish.dumps import FORMATS, Manifest, write_dumps
 from smartregion.settings import Settings
 from smartregion.store.embedded import EmbeddedStore, Store
+from smartregion.web.app import create_app
 
 STANDARDS = Path(__file__).parents[1] / "standards"
 DCAT_AP = [STANDARDS / "dcat-ap-3.0.0" / "dcat-ap-SHACL.ttl"]

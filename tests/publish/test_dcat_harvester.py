@@ -15,8 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from live import free_port, serving
 import rdflib
+from live import free_port, serving
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
 from smartregion.settings import Settings
 from smartregion.store.embedded import META_GRAPH, Store

@@ -12,7 +12,6 @@ import pytest
 import rdflib
 from fastapi.testclient import TestClient
 from smartregion.cli import main as cli
-from smartregion.web.app import create_app
 from smartregion.publish.dumps import (
     FORMATS,
     MANIFEST,
@@ -23,6 +22,7 @@ from smartregion.publish.dumps import (
 )
 from smartregion.settings import Settings
 from smartregion.store.embedded import META_GRAPH, EmbeddedStore, RemoteStore, Store
+from smartregion.web.app import create_app
 
 EX = "https://example.org/"
 RDF_SYNTAX = {"smartregion.trig.gz": "trig", "smartregion.nq.gz": "nquads", "smartregion.ttl.gz": "turtle", "smartregion.jsonld.gz": "json-ld"}

@@ -10,8 +10,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import rdflib
-
 from smartregion.rdf import results
+from smartregion.store.embedded import EmbeddedStore, QuerySyntaxError, RemoteStore
 from smartregion.store.executor import (
     Answer,
     Executor,
@@ -21,7 +21,6 @@ from smartregion.store.executor import (
     prepare,
     serialise_result,
 )
-from smartregion.store.embedded import EmbeddedStore, QuerySyntaxError, RemoteStore
 
 EX = "http://example.org/"
 GRAPHS = [EX + "g1", EX + "g2"]

@@ -36,10 +36,10 @@ import pyoxigraph as ox
 import pytest
 from live import listener, serving
 from smartregion.rdf import results
-from smartregion.store.executor import Executor, QueryFailed, QueryTooComplex
-from smartregion.settings import Settings
 from smartregion.rdf.sparql_text import NESTING_LIMIT, OPERATOR_LIMIT
+from smartregion.settings import Settings
 from smartregion.store.embedded import EmbeddedStore
+from smartregion.store.executor import Executor, QueryFailed, QueryTooComplex
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 ID = "https://w3id.org/smartregion/id/"

@@ -10,13 +10,13 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import pyoxigraph as ox
 import live
+import pyoxigraph as ox
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
-
 from smartregion.build import ONTOLOGY_GRAPH, parse_project, summarise
+from smartregion.rdf.sparql_text import dataset_clauses, query_form
 from smartregion.store.embedded import (
     META_GRAPH,
     EmbeddedStore,
@@ -28,7 +28,6 @@ from smartregion.store.embedded import (
     check_query,
     triples_by_graph,
 )
-from smartregion.rdf.sparql_text import dataset_clauses, query_form
 
 PREFIXES = """
 PREFIX sr: <https://w3id.org/smartregion/ontology#>

@@ -9,13 +9,13 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import openpyxl
 import live
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
-from smartregion.web.app import create_app
 from smartregion.settings import Settings
 from smartregion.store.embedded import EmbeddedStore
+from smartregion.web.app import create_app
 
 ID = "https://w3id.org/smartregion/id/"
 SR = "https://w3id.org/smartregion/ontology#"

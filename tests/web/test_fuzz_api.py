@@ -28,9 +28,9 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 from smartregion import questions as catalogue
-from smartregion.web.app import create_app
 from smartregion.settings import Settings
 from smartregion.store.embedded import EmbeddedStore
+from smartregion.web.app import create_app
 
 ID = "https://w3id.org/smartregion/id/"
 TOKEN = "fuzz-token-51d0"

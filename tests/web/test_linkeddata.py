@@ -15,9 +15,8 @@ from fastapi.testclient import TestClient
 from rdflib import Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS
-
-from smartregion.web.app import create_app
 from smartregion.settings import Settings
+from smartregion.web.app import create_app
 
 BASE = "https://w3id.org/smartregion/"
 ID = BASE + "id/"

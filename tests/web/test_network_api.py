@@ -15,10 +15,9 @@ import networkx as nx
 import pytest
 from fastapi.testclient import TestClient
 from live import free_port, server_process
-
+from smartregion.settings import Settings
 from smartregion.web import network as network_api
 from smartregion.web.app import create_app
-from smartregion.settings import Settings
 
 ID = "https://w3id.org/smartregion/id/"
 WFBB = ID + "organisation/wfbb"

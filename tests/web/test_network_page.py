@@ -13,8 +13,6 @@ import pytest
 from live import needs_chromium
 from playwright.sync_api import Browser, Page
 
-
-
 WFBB = "https://w3id.org/smartregion/id/organisation/wfbb"
 
 pytestmark = needs_chromium

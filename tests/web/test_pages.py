@@ -14,12 +14,11 @@ import pytest
 import rdflib
 from fastapi.testclient import TestClient
 from rdflib.namespace import OWL, RDF
-
+from smartregion.settings import Settings
+from smartregion.store.embedded import EmbeddedStore
 from smartregion.web import network as network_api
 from smartregion.web import pages
 from smartregion.web.app import create_app
-from smartregion.settings import Settings
-from smartregion.store.embedded import EmbeddedStore
 
 BASE = "https://w3id.org/smartregion/"
 ID = BASE + "id/"

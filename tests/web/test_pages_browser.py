@@ -13,7 +13,6 @@ import pytest
 from live import needs_chromium
 from playwright.sync_api import Browser, Page
 
-
 PHONE = {"width": 375, "height": 740}
 
 pytestmark = needs_chromium

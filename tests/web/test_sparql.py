@@ -17,14 +17,26 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-from live import listener, serving
 import rdflib
+from live import listener, serving
 from rdflib.compare import isomorphic
-from SPARQLWrapper import CSV, GET, JSON, JSONLD, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, URLENCODED, XML, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
-
 from smartregion.settings import Settings
 from smartregion.store.embedded import EmbeddedStore, Store
+from SPARQLWrapper import (
+    CSV,
+    GET,
+    JSON,
+    JSONLD,
+    POST,
+    POSTDIRECTLY,
+    RDFXML,
+    TSV,
+    TURTLE,
+    URLENCODED,
+    XML,
+    SPARQLWrapper,
+)
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SD = "http://www.w3.org/ns/sparql-service-description#"

@@ -19,14 +19,14 @@ import pytest
 from fastapi.testclient import TestClient
 from live import free_port, server_process
 from smartregion.cli import main as cli
-from smartregion.web import linkeddata
-from smartregion.web import network as network_api
-from smartregion.web.app import DOCS_CSP, PERMISSIONS_POLICY, create_app
 from smartregion.contribute.audit import FILE_NAME, AuditLog
 from smartregion.contribute.contributions import CONTRIBUTION_NS, iri_hash
 from smartregion.rdf.ids import SOURCE
 from smartregion.settings import Settings
 from smartregion.store.embedded import EmbeddedStore
+from smartregion.web import linkeddata
+from smartregion.web import network as network_api
+from smartregion.web.app import DOCS_CSP, PERMISSIONS_POLICY, create_app
 
 ID = "https://w3id.org/smartregion/id/"
 SR = "https://w3id.org/smartregion/ontology#"

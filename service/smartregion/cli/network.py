@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from smartregion import network
 from smartregion.cli.common import (
     CliError,
     Formatter,
@@ -18,15 +19,14 @@ from smartregion.cli.common import (
     store_options,
     table,
 )
-from smartregion.network import exports
-from smartregion.network import projection as network
-from smartregion.network.projection import (
+from smartregion.network import (
     KINDS,
     BadParameter,
     Filter,
     NetworkCache,
     Snapshot,
     UnknownEntity,
+    exports,
 )
 from smartregion.rdf.prefixes import shorten
 from smartregion.store.embedded import open_store

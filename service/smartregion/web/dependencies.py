@@ -15,7 +15,7 @@ from fastapi import Depends, Request
 from starlette.datastructures import State
 
 from smartregion.names.search import SearchIndex
-from smartregion.network.projection import NetworkCache, Snapshot
+from smartregion.network import NetworkCache, Snapshot
 from smartregion.store.cache import PerRevision
 
 logger = logging.getLogger("smartregion.web")

@@ -30,7 +30,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from smartregion.network import projection as network
+from smartregion import network
 from smartregion.rdf import results
 from smartregion.rdf.ids import ID, ONTOLOGY, SOURCE
 from smartregion.rdf.prefixes import PREFIXES

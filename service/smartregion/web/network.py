@@ -16,15 +16,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from smartregion.network import exports
-from smartregion.network import projection as network
-from smartregion.network.projection import (
+from smartregion import network
+from smartregion.network import (
     KINDS,
     WEIGHTS,
     BadParameter,
     Filter,
     Snapshot,
     UnknownEntity,
+    exports,
 )
 from smartregion.rdf.ids import ID, SOURCE
 from smartregion.web.dependencies import SearchDep, SnapshotDep
