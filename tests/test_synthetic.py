@@ -9,7 +9,8 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from smartregion.cli.main import main
-from smartregion.synthetic import ORGANISATION_KINDS, generate
+from smartregion.synthetic import generate
+from smartregion.synthetic.words import ORGANISATION_KINDS
 from smartregion.validation import validate
 
 SR = "https://w3id.org/smartregion/ontology#"

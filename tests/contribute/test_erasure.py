@@ -13,14 +13,13 @@ import pytest
 from fastapi.testclient import TestClient
 from smartregion.build import build
 from smartregion.cli.main import main
+from smartregion.contribute import spreadsheets
 from smartregion.contribute.contributions import (
     ERASURES_GRAPH,
     ContributionError,
     Provenance,
 )
 from smartregion.contribute.erasure import NotAPerson, UnknownEntity, forget
-from smartregion.contribute.spreadsheets import reading as spreadsheet
-from smartregion.contribute.spreadsheets.registry import get_kind
 from smartregion.settings import Settings
 from smartregion.store.embedded import EmbeddedStore
 from smartregion.web.app import create_app
@@ -87,8 +86,8 @@ def test_forget_refuses_what_is_not_a_person(fresh_store: EmbeddedStore, capsys)
 
 def test_nodes_that_existed_only_for_the_person_go_too(fresh_store: EmbeddedStore) -> None:
     def imported(text: str, kind: str) -> None:
-        table = spreadsheet.read_table(text.encode(), f"{kind}.csv")
-        spreadsheet.import_table(fresh_store, table, get_kind(kind), Provenance("t", f"{kind}.csv", "spreadsheet"))
+        table = spreadsheets.read_table(text.encode(), f"{kind}.csv")
+        spreadsheets.import_table(fresh_store, table, spreadsheets.get_kind(kind), Provenance("t", f"{kind}.csv", "spreadsheet"))
 
     imported("name\nErika Musterfrau\n", "persons")
     imported("partners,kind\nErika Musterfrau; WFBB,consulting\nErika Musterfrau; WFBB; DABB,strategic-cooperation\n", "cooperations")
@@ -110,9 +109,9 @@ def test_nodes_that_existed_only_for_the_person_go_too(fresh_store: EmbeddedStor
 
 def test_an_erased_person_stays_out_of_imports_and_rebuilds(fresh_store: EmbeddedStore, project_root: Path) -> None:
     forget(fresh_store, LEE, agent="t")
-    table = spreadsheet.read_table(b"name\nMadeleine Lee\n", "p.csv")
+    table = spreadsheets.read_table(b"name\nMadeleine Lee\n", "p.csv")
     with pytest.raises(ContributionError, match="erased on request"):
-        spreadsheet.import_table(fresh_store, table, get_kind("persons"), Provenance("t", "p.csv", "spreadsheet"))
+        spreadsheets.import_table(fresh_store, table, spreadsheets.get_kind("persons"), Provenance("t", "p.csv", "spreadsheet"))
     # graph/000-... still names her; the rebuild (with the contribution and erasure graphs) leaves her out.
     # Validation is left out: the same files pass the shapes in built_store, this test is about erasure.
     outcome = build(Settings(home=project_root, store_path=fresh_store.path), progress=False, check=False)

@@ -25,9 +25,8 @@ from fastapi.testclient import TestClient
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from smartregion.contribute import spreadsheets
 from smartregion.contribute.contributions import ContributionError, Provenance
-from smartregion.contribute.spreadsheets import reading as spreadsheet
-from smartregion.contribute.spreadsheets.registry import KINDS
 from smartregion.settings import Settings
 from smartregion.store.embedded import EmbeddedStore
 from smartregion.web import contributions as contributions_api
@@ -70,14 +69,14 @@ def rarely(draw: st.DrawFn) -> bool:
 
 
 @st.composite
-def spreadsheets(draw: st.DrawFn) -> tuple[str, bytes, str]:
+def spreadsheet_files(draw: st.DrawFn) -> tuple[str, bytes, str]:
     """(kind, file content, file name): CSV with any separator, encoding, BOM and quoting, or XLSX, or junk.
 
     Headers are the kind's required columns and some others, in any of their spellings and cases; now and
     then a required one is missing, one comes twice, or one is unknown.
     """
-    kind_name = draw(st.sampled_from([*USER_KINDS] * 4 + sorted(set(KINDS) - set(USER_KINDS))))
-    kind = KINDS[kind_name]
+    kind_name = draw(st.sampled_from([*USER_KINDS] * 4 + sorted(set(spreadsheets.KINDS) - set(USER_KINDS))))
+    kind = spreadsheets.KINDS[kind_name]
     if rarely(draw):
         return kind_name, draw(st.binary(max_size=300)), "junk.csv"
     columns = [c for c in kind.columns if c.required]
@@ -118,13 +117,13 @@ def spreadsheets(draw: st.DrawFn) -> tuple[str, bytes, str]:
     return kind_name, text.encode(encoding, errors="replace"), "rows.csv"
 
 
-def names(table: spreadsheet.Table, kind: spreadsheet.Kind) -> list[str]:
+def names(table: spreadsheets.Table, kind: spreadsheets.Kind) -> list[str]:
     """The cells of the table's name column, if the kind has one."""
-    keys = {spreadsheet.header_key(h) for c in kind.columns if c.name == "name" for h in c.headers()}
-    return [row.values[h] for row in table.rows for h in table.headers if spreadsheet.header_key(h) in keys and row.values.get(h)]
+    keys = {spreadsheets.header_key(h) for c in kind.columns if c.name == "name" for h in c.headers()}
+    return [row.values[h] for row in table.rows for h in table.headers if spreadsheets.header_key(h) in keys and row.values.get(h)]
 
 
-def assert_located(problems: list, kind: spreadsheet.Kind, table: spreadsheet.Table | None, data: bytes) -> None:
+def assert_located(problems: list, kind: spreadsheets.Kind, table: spreadsheets.Table | None, data: bytes) -> None:
     """Every problem says what is wrong and how to fix it, at a row and column the file has."""
     assert problems
     last_row = data.count(b"\n") + data.count(b"\r") + 1
@@ -139,7 +138,7 @@ def assert_located(problems: list, kind: spreadsheet.Kind, table: spreadsheet.Ta
 
 
 @settings(max_examples=100)
-@given(upload=spreadsheets())
+@given(upload=spreadsheet_files())
 @example(upload=("organisations", b"name\nok\n" + b"x" * 140_000 + b"\n", "long.csv"))  # was a 500: csv's field limit
 @example(upload=("organisations", b"name\nalt\rmac\n", "mac.csv"))  # was a 500: a lone \r in an unquoted cell
 @example(upload=("organisations", b"\x9d", "junk.csv"))  # was a 500: a byte that is no character in cp1252 either
@@ -151,12 +150,12 @@ def assert_located(problems: list, kind: spreadsheet.Kind, table: spreadsheet.Ta
                                    b"010010000000,01001000,Flensburg,Flensburg,63,false,01,Schleswig-Holstein,SH,01001\n", "kreis.csv"))
 def test_spreadsheets_import_or_are_refused_at_their_cell(fresh_store: EmbeddedStore, upload: tuple[str, bytes, str]) -> None:
     kind_name, data, name = upload
-    kind = KINDS[kind_name]
+    kind = spreadsheets.KINDS[kind_name]
     before = fresh_store.revision(), fresh_store.triple_count()
     table = None
     try:
-        table = spreadsheet.read_table(data, name)
-        result = spreadsheet.import_table(fresh_store, table, kind, Provenance("fuzz", name, "spreadsheet"), dry_run=True)
+        table = spreadsheets.read_table(data, name)
+        result = spreadsheets.import_table(fresh_store, table, kind, Provenance("fuzz", name, "spreadsheet"), dry_run=True)
     except ContributionError as exc:
         event("refused")  # --hypothesis-show-statistics shows how often each way was taken
         assert_located(exc.problems, kind, table, data)
@@ -172,9 +171,9 @@ def test_spreadsheets_import_or_are_refused_at_their_cell(fresh_store: EmbeddedS
 
 def test_formula_like_cells_are_kept_as_text(fresh_store: EmbeddedStore) -> None:
     """A CSV cell is text: ``=cmd()`` becomes a name as written, never something evaluated or dropped."""
-    table = spreadsheet.read_table(b"name,description\n=cmd(),+SUM(A1:A9)\n", "formula.csv")
+    table = spreadsheets.read_table(b"name,description\n=cmd(),+SUM(A1:A9)\n", "formula.csv")
     provenance = Provenance("t", "formula.csv", "spreadsheet")
-    result = spreadsheet.import_table(fresh_store, table, KINDS["organisations"], provenance, dry_run=True)
+    result = spreadsheets.import_table(fresh_store, table, spreadsheets.KINDS["organisations"], provenance, dry_run=True)
     new = ID + "organisation/cmd"
     labels = {str(o) for s, p, o in result.graph if str(s) == new and str(p) == RDFS_LABEL}
     assert labels == {"=cmd()"}
@@ -222,12 +221,12 @@ def mutated(draw: st.DrawFn, text: str) -> bytes:
 
 @st.composite
 def uploads(draw: st.DrawFn) -> tuple[str, bytes, dict[str, str]]:
-    """(media type, body, query parameters): RDF in every format the API names (and RDF/XML), or a spreadsheet."""
+    """(media type, body, query parameters): RDF in every format the API names (and RDF/XML), or a spreadsheets."""
     media_type = draw(st.sampled_from([*VALID_UPLOADS, "text/csv", XLSX]))
     if media_type in VALID_UPLOADS:
         body = draw(st.one_of(st.binary(max_size=200), mutated(VALID_UPLOADS[media_type])))
         return media_type, body, {}
-    kind, data, name = draw(spreadsheets())
+    kind, data, name = draw(spreadsheet_files())
     return media_type, data, {"kind": kind, "filename": name}
 
 

@@ -13,14 +13,12 @@ import pytest
 import rdflib
 from smartregion.build import build
 from smartregion.cli.main import main
-from smartregion.contribute import contributions
+from smartregion.contribute import contributions, spreadsheets
 from smartregion.contribute.contributions import (
     CONTRIBUTION_NS,
     ContributionError,
     Provenance,
 )
-from smartregion.contribute.spreadsheets import reading as spreadsheet
-from smartregion.contribute.spreadsheets.registry import get_kind
 from smartregion.settings import Settings
 from smartregion.store.embedded import EmbeddedStore
 
@@ -52,8 +50,8 @@ def refused(store: EmbeddedStore, data: bytes, name: str, kind: str) -> list[con
     """Import ``data``; assert it is refused and the store unchanged; return the problems."""
     before, revision = content(store), store.revision()
     with pytest.raises(ContributionError) as caught:
-        spreadsheet.import_table(
-            store, spreadsheet.read_table(data, name), get_kind(kind), Provenance("t", name, "spreadsheet")
+        spreadsheets.import_table(
+            store, spreadsheets.read_table(data, name), spreadsheets.get_kind(kind), Provenance("t", name, "spreadsheet")
         )
     assert content(store) == before and store.revision() == revision
     assert caught.value.problems
@@ -61,8 +59,8 @@ def refused(store: EmbeddedStore, data: bytes, name: str, kind: str) -> list[con
 
 
 def imported(store: EmbeddedStore, text: str, kind: str, name: str = "rows.csv", **options) -> contributions.ContributionResult:
-    table = spreadsheet.read_table(text.encode("utf-8"), name)
-    return spreadsheet.import_table(store, table, get_kind(kind), Provenance("Erika Test", name, "spreadsheet"), **options)
+    table = spreadsheets.read_table(text.encode("utf-8"), name)
+    return spreadsheets.import_table(store, table, spreadsheets.get_kind(kind), Provenance("Erika Test", name, "spreadsheet"), **options)
 
 
 # --- templates --------------------------------------------------------------------------------------
@@ -76,7 +74,7 @@ def test_every_template_imports_as_a_dry_run(kind: str, suffix: str, lang: str, 
     assert code == 0 and path.is_file()
     if suffix == ".xlsx":  # the German headers, and a sheet that explains the columns
         workbook = openpyxl.load_workbook(path)
-        assert [c.value for c in workbook.worksheets[0][1]] == [c.german for c in get_kind(kind).columns]
+        assert [c.value for c in workbook.worksheets[0][1]] == [c.german for c in spreadsheets.get_kind(kind).columns]
         assert workbook.worksheets[1].title == "Spalten"
     before = content(fresh_store)
     code, out, err = run(capsys, "import", str(path), "--kind", kind, "--store", str(fresh_store.path), "--dry-run")
@@ -88,7 +86,7 @@ def test_every_template_imports_as_a_dry_run(kind: str, suffix: str, lang: str, 
 def test_template_describe_lists_every_column(capsys) -> None:
     code, out, _ = run(capsys, "template", "events", "--describe")
     assert code == 0
-    for column in get_kind("events").columns:
+    for column in spreadsheets.get_kind("events").columns:
         assert f"`{column.name}`" in out and f"`{column.german}`" in out
 
 
@@ -284,7 +282,7 @@ def test_duplicate_rows(fresh_store: EmbeddedStore) -> None:
 def test_files_that_are_not_spreadsheets(fresh_store: EmbeddedStore, data: bytes, name: str, why: str) -> None:
     before = content(fresh_store)
     with pytest.raises(ContributionError) as caught:
-        spreadsheet.read_table(data, name)
+        spreadsheets.read_table(data, name)
     assert "is not a spreadsheet" in str(caught.value) and why in str(caught.value)
     assert content(fresh_store) == before
 
@@ -294,7 +292,7 @@ def test_a_zip_that_is_not_a_workbook(fresh_store: EmbeddedStore) -> None:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("hello.txt", "hello")
     with pytest.raises(ContributionError, match="no Excel workbook"):
-        spreadsheet.read_table(buffer.getvalue(), "data.xlsx")
+        spreadsheets.read_table(buffer.getvalue(), "data.xlsx")
 
 
 def test_shape_violations_are_reported_at_their_cell(fresh_store: EmbeddedStore) -> None:

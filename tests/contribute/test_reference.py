@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 import rdflib
 from rdflib.term import URIRef
+from smartregion.contribute import spreadsheets
 from smartregion.contribute.contributions import ContributionError, Provenance
-from smartregion.contribute.spreadsheets import reading as spreadsheet
 from smartregion.contribute.spreadsheets.reference import DESTATIS_SOURCE, MPSC_SOURCE
-from smartregion.contribute.spreadsheets.registry import get_kind
 from smartregion.store.embedded import EmbeddedStore
 
 DATA = Path(__file__).parents[1] / "data" / "reference"
@@ -136,9 +135,9 @@ def _about_entities(graph: rdflib.Graph) -> set[tuple]:
 
 
 def test_the_importer_gives_the_shipped_statements_for_an_excerpt_of_the_register(built_store: EmbeddedStore, project_root: Path) -> None:
-    table = spreadsheet.read_file(DATA / "gemeinden-auszug.csv")
-    result = spreadsheet.import_table(
-        built_store, table, get_kind("municipalities"), Provenance("test", "gemeinden-auszug.csv", "reference-import"),
+    table = spreadsheets.read_file(DATA / "gemeinden-auszug.csv")
+    result = spreadsheets.import_table(
+        built_store, table, spreadsheets.get_kind("municipalities"), Provenance("test", "gemeinden-auszug.csv", "reference-import"),
         dry_run=True, graph_iri=DESTATIS_SOURCE,
     )
     generated = _about_entities(result.graph)
@@ -155,9 +154,9 @@ def test_the_importer_gives_the_shipped_statements_for_an_excerpt_of_the_registe
 
 
 def test_the_importer_gives_the_shipped_statements_for_an_excerpt_of_the_mpsc_list(built_store: EmbeddedStore, project_root: Path) -> None:
-    table = spreadsheet.read_file(DATA / "mpsc-auszug.csv")
-    result = spreadsheet.import_table(
-        built_store, table, get_kind("mpsc"), Provenance("test", "mpsc-auszug.csv", "reference-import"),
+    table = spreadsheets.read_file(DATA / "mpsc-auszug.csv")
+    result = spreadsheets.import_table(
+        built_store, table, spreadsheets.get_kind("mpsc"), Provenance("test", "mpsc-auszug.csv", "reference-import"),
         dry_run=True, graph_iri=MPSC_SOURCE,
     )
     projects = {s for s in result.graph.subjects() if isinstance(s, URIRef) and s.startswith(ID + "project/")}
@@ -177,8 +176,8 @@ def test_bad_rows_are_reported_with_row_and_column(built_store: EmbeddedStore, t
     broken = tmp_path / "mpsc.csv"
     broken.write_text("\n".join([header, solingen, solingen, solingen.replace("MPSC-2019-01", "MPSC-2019-99").replace("05122000", "99999999")]) + "\n", encoding="utf-8")
     with pytest.raises(ContributionError) as refused:
-        spreadsheet.import_table(
-            built_store, spreadsheet.read_file(broken), get_kind("mpsc"), Provenance("test", "mpsc.csv", "reference-import"),
+        spreadsheets.import_table(
+            built_store, spreadsheets.read_file(broken), spreadsheets.get_kind("mpsc"), Provenance("test", "mpsc.csv", "reference-import"),
             dry_run=True, graph_iri=MPSC_SOURCE,
         )
     problems = [(p.row, p.column, p.message.split(":")[0]) for p in refused.value.problems]

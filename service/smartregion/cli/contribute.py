@@ -21,15 +21,13 @@ from smartregion.cli.common import (
     store_options,
     table,
 )
-from smartregion.contribute import contributions, erasure
+from smartregion.contribute import contributions, erasure, spreadsheets
 from smartregion.contribute.audit import begin_cli, outcome
 from smartregion.contribute.contributions import (
     ContributionError,
     ContributionResult,
     Provenance,
 )
-from smartregion.contribute.spreadsheets import reading as spreadsheet
-from smartregion.contribute.spreadsheets.registry import get_kind
 from smartregion.publish.dumps import dumps_folder
 from smartregion.store.embedded import open_store
 
@@ -62,13 +60,13 @@ def _run_import(args: argparse.Namespace) -> int:
     store = open_store(settings)
     dry_run = args.dry_run or args.output is not None
     try:
-        kind = get_kind(args.kind)
+        kind = spreadsheets.get_kind(args.kind)
         provenance = Provenance(_agent(args), path.name, "spreadsheet", {"kind": kind.name})
         iri = args.graph or contributions.new_contribution_iri(provenance)
         write = None if dry_run else begin_cli(settings, store, "add", provenance.agent, graphs=[iri])
         with outcome(write, (ContributionError,), _problems) as graphs:
-            table = spreadsheet.read_file(path)
-            result = spreadsheet.import_table(
+            table = spreadsheets.read_file(path)
+            result = spreadsheets.import_table(
                 store, table, kind, provenance, dry_run=dry_run, graph_iri=iri, dumps_folder=dumps_folder(settings)
             )
             graphs.append(result.graph_iri)
@@ -134,20 +132,20 @@ def _register_import(commands: argparse._SubParsersAction) -> None:
 def _run_template(args: argparse.Namespace) -> int:
 
     try:
-        kind = get_kind(args.kind)
+        kind = spreadsheets.get_kind(args.kind)
     except ContributionError as exc:
         raise CliError(str(exc)) from None
     if args.describe:
-        print(spreadsheet.describe_kind(kind))
+        print(spreadsheets.describe_kind(kind))
         return 0
     if args.output is None:
         import csv
 
-        csv.writer(sys.stdout).writerows(spreadsheet.template_rows(kind, args.lang))
+        csv.writer(sys.stdout).writerows(spreadsheets.template_rows(kind, args.lang))
         return 0
-    if Path(args.output).suffix.lower() not in spreadsheet.MEDIA_TYPES:
+    if Path(args.output).suffix.lower() not in spreadsheets.MEDIA_TYPES:
         raise CliError(f"-o {args.output}: the template is written as .csv or .xlsx")
-    spreadsheet.write_template(kind, args.output, args.lang)
+    spreadsheets.write_template(kind, args.output, args.lang)
     print(
         f"wrote {args.output}: the columns of {kind.name} with an example row; fill it in and run "
         f"`smartregion import {args.output} --kind {kind.name} --dry-run`"

@@ -30,10 +30,10 @@ from datetime import date
 from urllib.parse import quote
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, VOID, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 
 from smartregion.publish.dumps import FORMATS, Manifest
-from smartregion.rdf.ids import BASE, ID, ONTOLOGY, SOURCE, SR, slugify
+from smartregion.rdf.ids import BASE, ONTOLOGY, SOURCE, SR, slugify
 from smartregion.rdf.prefixes import PREFIXES
 from smartregion.settings import Settings
 from smartregion.store.embedded import META_GRAPH, Store
@@ -91,7 +91,6 @@ LINK_TARGETS = {
     "gnd": ("Gemeinsame Normdatei (GND)", "https://d-nb.info/gnd/"),
 }
 LINK_PREDICATES = {str(OWL.sameAs): "owl-sameas", str(SKOS.exactMatch): "skos-exactmatch", SCHEMA + "sameAs": "schema-sameas"}
-W3C_FORMATS = ("TriG", "N-Quads", "Turtle", "JSON-LD")  # of the dumps, as http://www.w3.org/ns/formats/ names
 
 _DCT = str(DCTERMS)
 _GRAPH_FACTS = f"""
@@ -270,7 +269,7 @@ def _url(graph: Graph, url: URIRef) -> URIRef:
     return url
 
 
-def _text(graph: Graph, node: URIRef | BNode, predicate: URIRef, de: str, en: str) -> None:
+def text(graph: Graph, node: URIRef | BNode, predicate: URIRef, de: str, en: str) -> None:
     graph.add((node, predicate, Literal(de, lang="de")))
     graph.add((node, predicate, Literal(en, lang="en")))
 
@@ -303,8 +302,8 @@ class _Builder:
         g = self.graph
         catalog = URIRef(CATALOG)
         g.add((catalog, RDF.type, DCAT.Catalog))
-        _text(g, catalog, DCTERMS.title, "smartregion – Katalog", "smartregion – catalogue")
-        _text(
+        text(g, catalog, DCTERMS.title, "smartregion – Katalog", "smartregion – catalogue")
+        text(
             g, catalog, DCTERMS.description,
             "Offener Linked-Data-Wissensgraph des Smart-City- und Smart-Region-Ökosystems in Deutschland: "
             "Personen, Behörden, Kommunen, Förderprogramme, Projekte, Veranstaltungen und Kooperationen, "
@@ -359,22 +358,22 @@ class _Builder:
 
     def _level(self, name: str) -> URIRef:
         level = _typed(self.graph, LEVEL + name, SKOS.Concept, LEVEL.rstrip("/"))
-        _text(self.graph, level, SKOS.prefLabel, *LEVELS[name])
+        text(self.graph, level, SKOS.prefLabel, *LEVELS[name])
         return level
 
     def _theme_scheme(self) -> URIRef:
         scheme = _typed(self.graph, EU + "data-theme", SKOS.ConceptScheme)
-        _text(self.graph, scheme, DCTERMS.title, "Datenthema", "Data theme")
+        text(self.graph, scheme, DCTERMS.title, "Datenthema", "Data theme")
         return scheme
 
     def _theme(self, code: str) -> URIRef:
         theme = _typed(self.graph, f"{EU}data-theme/{code}", SKOS.Concept, EU + "data-theme")
-        _text(self.graph, theme, SKOS.prefLabel, *THEMES[code])
+        text(self.graph, theme, SKOS.prefLabel, *THEMES[code])
         return theme
 
     def _germany(self) -> URIRef:
         country = _typed(self.graph, EU + "country/DEU", DCTERMS.Location, EU + "country")
-        _text(self.graph, country, SKOS.prefLabel, "Deutschland", "Germany")
+        text(self.graph, country, SKOS.prefLabel, "Deutschland", "Germany")
         return country
 
     def _state(self, iri: str, label: str) -> URIRef:
@@ -421,8 +420,8 @@ class _Builder:
         self._common(node, CC_BY, {t for f in self.facts for t in f.themes}, states, period)
         g.set((node, DCATDE.politicalGeocodingLevelURI, self._level("federal")))
         g.add((node, DCTERMS.spatial, self._germany()))
-        _text(g, node, DCTERMS.title, "smartregion – Wissensgraph (alle Quellen)", "smartregion – knowledge graph (all sources)")
-        _text(
+        text(g, node, DCTERMS.title, "smartregion – Wissensgraph (alle Quellen)", "smartregion – knowledge graph (all sources)")
+        text(
             g, node, DCTERMS.description,
             f"Der ganze Wissensgraph: {len(self.facts)} benannte Graphen (einer je Quelle, dazu die Ontologie) mit "
             f"{self.manifest.statements} Aussagen. Abfragbar über den SPARQL-Endpunkt, vollständig als Dump.",
@@ -450,7 +449,7 @@ class _Builder:
             return None
         rights = URIRef(CATALOG + "#attribution")
         self.graph.add((rights, RDF.type, DCTERMS.RightsStatement))
-        _text(
+        text(
             self.graph, rights, RDFS.label,
             "Enthält Daten anderer Lizenz, Quellenvermerk: " + "; ".join(citations),
             "Contains data under another licence, attribution: " + "; ".join(citations),
@@ -463,8 +462,8 @@ class _Builder:
         title = facts.titles.get("de") or facts.titles.get("") or next(iter(facts.titles.values()), facts.iri)
         if facts.is_source:
             by = f" ({facts.publisher})" if facts.publisher else ""
-            _text(g, node, DCTERMS.title, f"Aussagen der Quelle „{title}“", f"Statements of the source “{title}”")
-            _text(
+            text(g, node, DCTERMS.title, f"Aussagen der Quelle „{title}“", f"Statements of the source “{title}”")
+            text(
                 g, node, DCTERMS.description,
                 f"Die Aussagen der Quelle „{title}“{by}, als benannter Graph <{facts.iri}> des smartregion-Wissensgraphen "
                 f"({facts.statements} Aussagen).",
@@ -472,8 +471,8 @@ class _Builder:
                 f"knowledge graph ({facts.statements} statements).",
             )
         else:
-            _text(g, node, DCTERMS.title, title, facts.titles.get("en", title))
-            _text(
+            text(g, node, DCTERMS.title, title, facts.titles.get("en", title))
+            text(
                 g, node, DCTERMS.description,
                 facts.descriptions.get("de", f"Der benannte Graph <{facts.iri}> ({facts.statements} Aussagen)."),
                 facts.descriptions.get("en", f"The named graph <{facts.iri}> ({facts.statements} statements)."),
@@ -495,8 +494,8 @@ class _Builder:
         node = URIRef(f"{CATALOG}#dump-{slugify(name)}")
         url = self.site.dump_url(name)
         g.add((node, RDF.type, DCAT.Distribution))
-        _text(g, node, DCTERMS.title, f"Dump: {fmt.label_de}", f"Dump: {fmt.label_en}")
-        _text(
+        text(g, node, DCTERMS.title, f"Dump: {fmt.label_de}", f"Dump: {fmt.label_en}")
+        text(
             g, node, DCTERMS.description,
             f"{fmt.label_de}, gzip-komprimiert, {file.statements} Aussagen (Stand {self.manifest.revision}).",
             f"{fmt.label_en}, gzip-compressed, {file.statements} statements (revision {self.manifest.revision}).",
@@ -524,8 +523,8 @@ class _Builder:
         g.add((node, RDF.type, DCAT.Distribution))
         where = f"GRAPH <{facts.iri}>" if facts else "die Vereinigung aller Graphen"
         where_en = f"GRAPH <{facts.iri}>" if facts else "the union of all graphs"
-        _text(g, node, DCTERMS.title, "SPARQL-Endpunkt", "SPARQL endpoint")
-        _text(
+        text(g, node, DCTERMS.title, "SPARQL-Endpunkt", "SPARQL endpoint")
+        text(
             g, node, DCTERMS.description,
             f"Abfragen über SPARQL 1.1, Standardgraph: {where}.", f"Queries by SPARQL 1.1, default graph: {where_en}.",
         )
@@ -537,8 +536,8 @@ class _Builder:
     def _service(self) -> URIRef:
         g, node = self.graph, self.service
         g.add((node, RDF.type, DCAT.DataService))
-        _text(g, node, DCTERMS.title, "smartregion SPARQL-Endpunkt", "smartregion SPARQL endpoint")
-        _text(
+        text(g, node, DCTERMS.title, "smartregion SPARQL-Endpunkt", "smartregion SPARQL endpoint")
+        text(
             g, node, DCTERMS.description,
             "Lesender SPARQL-1.1-Endpunkt über die Vereinigung aller benannten Graphen, mit Zeit- und Zeilenlimit.",
             "Read-only SPARQL 1.1 endpoint over the union of all named graphs, with time and row limits.",
@@ -560,104 +559,3 @@ class _Builder:
 def catalog_graph(store: Store, settings: Settings, manifest: Manifest) -> Graph:
     """The DCAT-AP.de catalogue of the revision the manifest describes."""
     return _Builder(Site.from_settings(settings), manifest, gather(store, manifest)).build()
-
-
-# --- VoID ---------------------------------------------------------------------------------------
-
-
-# Distinct terms first, then the filter: filtering every statement by a string test is much slower.
-_KNOWLEDGE = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{META_GRAPH}>)"
-_VOID_COUNTS = {
-    VOID.distinctSubjects: f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s WHERE {{ {_KNOWLEDGE} }} }}",
-    VOID.distinctObjects: f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?o WHERE {{ {_KNOWLEDGE} }} }}",
-    VOID.properties: f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?p WHERE {{ {_KNOWLEDGE} }} }}",
-    # Entities: typed resources in our instance namespace (every entity has a type; the shapes say so).
-    VOID.entities: f"""SELECT (COUNT(*) AS ?n) WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ GRAPH ?g {{ ?s a ?type }} FILTER(?g != <{META_GRAPH}>) }} }}
-                          FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{ID}")) }}""",
-}
-_VOID_CLASSES = f"""
-SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s a ?class }} FILTER(?g != <{META_GRAPH}>) }}
-GROUP BY ?class ORDER BY ?class"""
-_VOID_TERMS = f"""
-SELECT DISTINCT ?term WHERE {{ GRAPH ?g {{ {{ ?s ?term ?o }} UNION {{ ?s a ?term }} }} FILTER(?g != <{META_GRAPH}>) }}"""
-_VOID_LINKS = """
-SELECT ?p (COUNT(*) AS ?n) WHERE { VALUES ?p { %s } GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?o) && STRSTARTS(STR(?o), "%s")) } GROUP BY ?p"""
-
-
-def vocabulary_of(term: str) -> str:
-    """The namespace a term belongs to: up to its last ``#`` or ``/``."""
-    cut = max(term.rfind("#"), term.rfind("/"))
-    return term[: cut + 1]
-
-
-def void_graph(store: Store, settings: Settings, manifest: Manifest) -> Graph:
-    """The VoID description of the revision the manifest describes; the datasets are the catalogue's."""
-    site = Site.from_settings(settings)
-    facts = gather(store, manifest, coverage=False)
-    g = Graph()
-    for prefix, namespace in PREFIXES.items():
-        g.bind(prefix, namespace)
-    document = URIRef(site.base + ".well-known/void")
-    g.add((document, RDF.type, VOID.DatasetDescription))
-    g.add((document, FOAF.primaryTopic, DATASET))
-    _text(g, document, DCTERMS.title, "VoID-Beschreibung von smartregion", "VoID description of smartregion")
-
-    root = DATASET
-    g.add((root, RDF.type, VOID.Dataset))
-    _text(g, root, DCTERMS.title, "smartregion – Wissensgraph (alle Quellen)", "smartregion – knowledge graph (all sources)")
-    g.add((root, DCTERMS.description, Literal(
-        "void:triples counts statements per named graph; a triple stated by two sources counts twice. "
-        f"The union (smartregion.ttl.gz) holds {manifest.triples} distinct triples.", lang="en")))
-    g.add((root, FOAF.homepage, URIRef(site.homepage)))
-    g.add((root, DCTERMS.license, URIRef(CC_BY)))
-    g.add((root, DCTERMS.modified, Literal(manifest.modified.isoformat(), datatype=XSD.dateTime)))
-    g.add((root, VOID.sparqlEndpoint, site.sparql))
-    g.add((root, VOID.uriSpace, Literal(ID)))
-    g.add((root, VOID.triples, Literal(manifest.statements, datatype=XSD.integer)))
-    for predicate, query in _VOID_COUNTS.items():
-        g.add((root, predicate, Literal(int(store.select(query)[0]["n"]), datatype=XSD.integer)))
-    classes = store.select(_VOID_CLASSES)
-    g.add((root, VOID.classes, Literal(len(classes), datatype=XSD.integer)))
-    for row in classes:
-        partition = BNode()
-        g.add((root, VOID.classPartition, partition))
-        g.add((partition, VOID["class"], URIRef(row["class"])))
-        g.add((partition, VOID.entities, Literal(int(row["n"]), datatype=XSD.integer)))
-    for vocabulary in sorted({vocabulary_of(r["term"]) for r in store.select(_VOID_TERMS)} - {""}):
-        g.add((root, VOID.vocabulary, URIRef(vocabulary)))
-    for fmt in FORMATS:
-        g.add((root, VOID.dataDump, site.dump_url(fmt.name)))
-    for name in W3C_FORMATS:
-        g.add((root, VOID.feature, URIRef("http://www.w3.org/ns/formats/" + name)))
-    for graph_facts in facts:
-        subset = graph_facts.node
-        g.add((root, VOID.subset, subset))
-        g.add((subset, RDF.type, VOID.Dataset))
-        g.add((subset, SD.name, URIRef(graph_facts.iri)))
-        g.add((subset, VOID.triples, Literal(graph_facts.statements, datatype=XSD.integer)))
-        title = graph_facts.titles.get("de") or next(iter(graph_facts.titles.values()), graph_facts.iri)
-        g.add((subset, DCTERMS.title, Literal(title, lang="de" if "de" in graph_facts.titles else None)))
-        g.add((subset, DCTERMS.license, URIRef(graph_facts.licence)))
-    _linksets(store, g, root)
-    return g
-
-
-def _linksets(store: Store, g: Graph, root: URIRef) -> None:
-    """One void:Linkset per link predicate and target that the data actually uses."""
-    predicates = " ".join(f"<{p}>" for p in LINK_PREDICATES)
-    for name, (title, space) in LINK_TARGETS.items():
-        rows = [r for r in store.select(_VOID_LINKS % (predicates, space)) if int(r["n"])]
-        if not rows:
-            continue
-        target = URIRef(f"{CATALOG}#{name}")
-        g.add((target, RDF.type, VOID.Dataset))
-        g.add((target, DCTERMS.title, Literal(title)))
-        g.add((target, VOID.uriSpace, Literal(space)))
-        for row in rows:
-            linkset = URIRef(f"{CATALOG}#links-{name}-{LINK_PREDICATES[row['p']]}")
-            g.add((root, VOID.subset, linkset))
-            g.add((linkset, RDF.type, VOID.Linkset))
-            g.add((linkset, VOID.linkPredicate, URIRef(row["p"])))
-            g.add((linkset, VOID.subjectsTarget, root))
-            g.add((linkset, VOID.objectsTarget, target))
-            g.add((linkset, VOID.triples, Literal(int(row["n"]), datatype=XSD.integer)))

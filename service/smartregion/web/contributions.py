@@ -27,7 +27,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from smartregion.contribute import contributions, erasure
+from smartregion.contribute import contributions, erasure, spreadsheets
 from smartregion.contribute.audit import TOKEN_PARAMETERS, AuditLog, Write
 from smartregion.contribute.contributions import (
     ContributionError,
@@ -36,8 +36,6 @@ from smartregion.contribute.contributions import (
     UnknownContribution,
     iri_hash,
 )
-from smartregion.contribute.spreadsheets import reading as spreadsheet
-from smartregion.contribute.spreadsheets.registry import get_kind
 from smartregion.publish.dumps import dumps_folder
 from smartregion.settings import Settings
 from smartregion.web.errors import errors
@@ -290,15 +288,15 @@ async def post_contribution(
                     "a spreadsheet upload needs ?kind= (organisations, persons, events, cooperations, memberships, projects)",
                 )
             try:
-                template = get_kind(kind)
+                template = spreadsheets.get_kind(kind)
             except ContributionError as exc:
                 raise ApiError(400, "unknown kind", str(exc)) from None
         body = await _body(request)
         store, folder = request.app.state.store, dumps_folder(_settings(request))
         if is_table:
-            table = await run_in_threadpool(spreadsheet.read_table, body, name)  # a big workbook would stall the event loop
+            table = await run_in_threadpool(spreadsheets.read_table, body, name)  # a big workbook would stall the event loop
             result = await run_in_threadpool(
-                spreadsheet.import_table, store, table, template, provenance, dry_run=dry_run, graph_iri=iri, dumps_folder=folder
+                spreadsheets.import_table, store, table, template, provenance, dry_run=dry_run, graph_iri=iri, dumps_folder=folder
             )
         else:
             graph = await run_in_threadpool(_parse_rdf, body, RDF_TYPES[media_type])

@@ -33,12 +33,13 @@ from fastapi.responses import JSONResponse, Response
 from smartregion import network
 from smartregion.rdf import results
 from smartregion.rdf.ids import ID, ONTOLOGY, SOURCE
-from smartregion.rdf.prefixes import PREFIXES
+from smartregion.rdf.prefixes import PREFIXES, XSD
 from smartregion.store.embedded import Store
 from smartregion.web import i18n, pages
 from smartregion.web.dependencies import network_cache, search_cache
 from smartregion.web.errors import errors
-from smartregion.web.pages import INCOMING_LIMIT, sparql_iri
+from smartregion.web.pages import INCOMING_LIMIT
+from smartregion.web.rendering import RDF_TYPE, PageContext, sparql_iri
 
 router = APIRouter(tags=["linked data"])
 Handler = TypeVar("Handler", bound=Callable[..., Response])
@@ -137,7 +138,7 @@ def _jsonld_value(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> object:
         return {"@id": "_:" + term.value}
     if term.language:
         return {"@value": term.value, "@language": term.language}
-    if term.datatype.value == pages.XSD + "string":
+    if term.datatype.value == XSD + "string":
         return term.value
     return {"@value": term.value, "@type": _compact(term.datatype.value)}
 
@@ -147,7 +148,7 @@ def jsonld(triples: list[ox.Triple], context_url: str) -> bytes:
     nodes: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for t in triples:
         subject = "_:" + t.subject.value if isinstance(t.subject, ox.BlankNode) else _compact(t.subject.value)
-        if t.predicate.value == pages.RDF_TYPE and isinstance(t.object, ox.NamedNode):
+        if t.predicate.value == RDF_TYPE and isinstance(t.object, ox.NamedNode):
             nodes[subject]["@type"].append(_compact(t.object.value))
         else:
             nodes[subject][_compact(t.predicate.value)].append(_jsonld_value(t.object))
@@ -178,8 +179,8 @@ def _language(request: Request) -> str:
     return i18n.choose(request.query_params.get("lang"), request.cookies, request.headers.get("accept-language"))
 
 
-def _context(request: Request, resource_path: str, alternates: Sequence[tuple[str, str, str]] = ()) -> pages.PageContext:
-    return pages.PageContext(
+def _context(request: Request, resource_path: str, alternates: Sequence[tuple[str, str, str]] = ()) -> PageContext:
+    return PageContext(
         here=resource_path, lang=_language(request), base_url=request.app.state.settings.base_url,
         query=dict(request.query_params), alternates=alternates,
     )

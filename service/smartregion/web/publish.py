@@ -23,7 +23,7 @@ from anyio import to_thread
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
-from smartregion.publish.dcat import catalog_graph, void_graph
+from smartregion.publish.dcat import catalog_graph
 from smartregion.publish.dumps import (
     BY_NAME,
     FORMATS,
@@ -31,6 +31,7 @@ from smartregion.publish.dumps import (
     current_dumps,
     dumps_folder,
 )
+from smartregion.publish.void import void_graph
 from smartregion.rdf import results
 from smartregion.rdf.prefixes import PREFIXES
 from smartregion.settings import Settings

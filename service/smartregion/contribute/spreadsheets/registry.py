@@ -6,10 +6,10 @@ A new kind is a ``Kind`` in a module of this package, added to the table below.
 from __future__ import annotations
 
 from smartregion.contribute.contributions import ContributionError, Problem
-from smartregion.contribute.spreadsheets import kinds, reference
+from smartregion.contribute.spreadsheets import activities, actors, reference
 from smartregion.contribute.spreadsheets.reading import Kind
 
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (*kinds.KINDS, *reference.KINDS)}
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (*actors.KINDS, *activities.KINDS, *reference.KINDS)}
 
 
 def get_kind(name: str) -> Kind:

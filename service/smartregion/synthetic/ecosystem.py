@@ -1,18 +1,4 @@
-"""A synthetic smart-region ecosystem of any size, for benchmarks and load tests.
-
-``smartregion generate --scale N`` writes N organisations and everything around them that the
-model knows: synthetic municipalities in districts in the 16 real states, persons with roles over
-time (memberships with start and end), funding programmes with cohorts, projects, conferences with
-sessions, organisers and speakers, and stated cooperations. It comes to about ten triples per
-organisation, so ``--scale 100000`` gives about a million. The data follows ``ontology/README.md``
-and passes the shapes, so that the build, the catalogue and the network meet what real data looks
-like; participation is skewed (a few hubs take part in much, most actors in little), as in the
-seed documents.
-
-Generated data is a stand-in, never knowledge: it goes to a file the user names (by default under
-the git-ignored ``bench/data/``), never into ``graph/``. The same scale and seed give the same
-bytes, so a benchmark can be repeated.
-"""
+"""The generator: places, actors, programmes, projects, events and cooperations, written as TriG."""
 
 from __future__ import annotations
 
@@ -26,20 +12,34 @@ from typing import TextIO
 import pyoxigraph as ox
 from tqdm import tqdm
 
-from smartregion.rdf.ids import ID, SOURCE, slugify
+from smartregion.rdf.ids import ID, slugify
+from smartregion.rdf.prefixes import PREFIXES as NAMESPACES
 from smartregion.settings import project_root
+from smartregion.synthetic.words import (
+    ATTENDANCE,
+    DOCUMENT_KINDS,
+    ENDINGS,
+    ENTITIES_PER_SOURCE,
+    FIRST_NAMES,
+    JOB_TITLES,
+    LAST_NAMES,
+    MINISTRY_FIELDS,
+    OCCUPATIONS,
+    ORGANISATION_KINDS,
+    PROJECT_KINDS,
+    PROJECT_WORDS,
+    QUALIFIERS,
+    ROLE_WEIGHTS,
+    ROOTS,
+    SESSION_KINDS,
+    STATES,
+    TITLES,
+)
 
 TRIPLES_PER_ORGANISATION = 10  # what the mix below comes to, roughly; the summary has the exact count
 
-PREFIXES = {
-    "sr": "https://w3id.org/smartregion/ontology#",
-    "src": SOURCE,
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "schema": "https://schema.org/",
-    "org": "http://www.w3.org/ns/org#",
+PREFIXES = {  # one per kind of entity too, so that the file stays small
+    **{prefix: NAMESPACES[prefix] for prefix in ("sr", "src", "rdfs", "xsd", "skos", "dcterms", "schema", "org")},
     **{kind: f"{ID}{kind}/" for kind in (
         "organisation", "person", "membership", "municipality", "district", "state", "country", "programme",
         "cohort", "project", "event", "cooperation", "topic", "role", "cooperation-kind", "document-kind",
@@ -47,97 +47,6 @@ PREFIXES = {
 }
 GERMAN = "<http://publications.europa.eu/resource/authority/language/DEU>"
 GEOCODING = "http://dcat-ap.de/def/politicalGeocoding/stateKey/"
-
-# The 16 Länder: name, English name, key, and how many of the 400 Kreise lie in each (as in reality),
-# so that districts and municipalities spread over the states as they do.
-STATES = (
-    ("Schleswig-Holstein", "Schleswig-Holstein", "01", 15), ("Hamburg", "Hamburg", "02", 1),
-    ("Niedersachsen", "Lower Saxony", "03", 45), ("Bremen", "Bremen", "04", 2),
-    ("Nordrhein-Westfalen", "North Rhine-Westphalia", "05", 53), ("Hessen", "Hesse", "06", 26),
-    ("Rheinland-Pfalz", "Rhineland-Palatinate", "07", 36), ("Baden-Württemberg", "Baden-Württemberg", "08", 44),
-    ("Bayern", "Bavaria", "09", 96), ("Saarland", "Saarland", "10", 6), ("Berlin", "Berlin", "11", 1),
-    ("Brandenburg", "Brandenburg", "12", 18), ("Mecklenburg-Vorpommern", "Mecklenburg-Western Pomerania", "13", 8),
-    ("Sachsen", "Saxony", "14", 13), ("Sachsen-Anhalt", "Saxony-Anhalt", "15", 14), ("Thüringen", "Thuringia", "16", 22),
-)
-
-_ROOTS = (
-    "Ahrens", "Bern", "Birken", "Blanken", "Brand", "Buch", "Eich", "Elster", "Falken", "Fichten", "Franken", "Frei",
-    "Fried", "Grün", "Hagen", "Hamm", "Hart", "Hirsch", "Hohen", "Kirch", "Königs", "Lichten", "Linden", "Marien",
-    "Mühl", "Neu", "Ober", "Oster", "Rosen", "Rot", "Sand", "Schön", "Schwarz", "Stein", "Sonnen", "Tann", "Wald",
-    "Weiß", "Wester", "Wies", "Wolfs", "Zell",
-)
-_ENDINGS = (
-    "bach", "berg", "born", "brück", "burg", "dorf", "feld", "furt", "hagen", "hain", "hausen", "heide", "heim",
-    "hof", "holz", "kirchen", "lage", "leben", "ow", "rode", "see", "stadt", "stedt", "tal", "walde", "werder",
-    "wiese", "witz",
-)
-_QUALIFIERS = ("", " an der Elbe", " am Main", " (Oder)", " in der Heide", " am See", " im Tal", " an der Saale",
-               " (Spree)", " am Rhein", " im Harz")
-_FIRST_NAMES = (
-    "Anna", "Andreas", "Birgit", "Bernd", "Claudia", "Christian", "Daniela", "Dirk", "Elena", "Erik", "Franziska",
-    "Frank", "Gabriele", "Georg", "Hanna", "Heiko", "Ines", "Jan", "Julia", "Jens", "Katrin", "Klaus", "Lena",
-    "Lars", "Maria", "Markus", "Nadine", "Nils", "Olga", "Oliver", "Petra", "Paul", "Ruth", "Ralf", "Sabine",
-    "Stefan", "Tanja", "Thomas", "Ulrike", "Uwe", "Vera", "Volker", "Wiebke", "Wolfgang", "Yvonne", "Zoe",
-    "Ayşe", "Mehmet", "Jörg", "Jürgen",
-)
-_LAST_NAMES = (
-    "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz", "Hoffmann",
-    "Schäfer", "Koch", "Bauer", "Richter", "Klein", "Wolf", "Schröder", "Neumann", "Schwarz", "Zimmermann",
-    "Braun", "Krüger", "Hofmann", "Hartmann", "Lange", "Schmitt", "Werner", "Schmitz", "Krause", "Meier",
-    "Lehmann", "Schmid", "Schulze", "Maier", "Köhler", "Herrmann", "König", "Walter", "Mayer", "Huber", "Kaiser",
-    "Fuchs", "Peters", "Lang", "Scholz", "Möller", "Weiß", "Jung", "Hahn", "Schubert", "Vogel", "Friedrich",
-    "Keller", "Günther", "Frank", "Berger", "Winkler", "Roth", "Beck", "Lorenz", "Baumann", "Franke", "Albrecht",
-    "Schuster", "Simon", "Ludwig", "Böhm", "Winter", "Kraus", "Martin", "Schumacher", "Krämer", "Vogt", "Stein",
-    "Jäger", "Otto", "Sommer", "Groß", "Seidel", "Heinrich", "Brandt", "Haas", "Schreiber", "Graf", "Yılmaz",
-    "Kaya", "Nowak", "Kowalski", "Dietrich", "Engel", "Arnold", "Pohl", "Kuhn", "Busch", "Horn", "Bergmann",
-    "Thomas", "Voigt", "Sauer",
-)
-_TITLES = ("Dr.", "Prof. Dr.", "Dr.-Ing.")
-_OCCUPATIONS = ("Stadtplanerin", "Wirtschaftsinformatiker", "Verwaltungswirtin", "Geograph", "Ingenieurin",
-                "Politikwissenschaftler", "Sozialpädagogin", "Informatiker")
-
-# Organisation kinds with their share of all organisations and how their names are made; a name
-# template gets a place name ({place}) and a word from its own list ({word}).
-ORGANISATION_KINDS: tuple[tuple[str, float, tuple[str, ...], tuple[str, ...]], ...] = (
-    ("Company", 0.33, ("{word} {place} GmbH", "{word} {place} AG"),
-     ("Datenwerk", "Netzwerkstatt", "Digitalschmiede", "Codefabrik", "Cloudhaus", "Sensorik", "Geodaten",
-      "Mobilitätslabor", "Plattformbau", "Energiedaten")),
-    ("Association", 0.14, ("{word} {place} e. V.",),
-     ("Digitalverein", "Förderverein Breitband", "Netzwerk Smarte Region", "Bürgernetz", "Coworking-Verein",
-      "Verein Dorfleben digital")),
-    ("PublicAgency", 0.08, ("{word} {place}",),
-     ("Zweckverband Breitband", "Kommunales Rechenzentrum", "Amt für Geoinformation", "Digitalagentur",
-      "Landesamt für Digitalisierung")),
-    ("Ministry", 0.01, ("{word}",), ()),
-    ("EconomicDevelopmentAgency", 0.08, ("{word} {place}",),
-     ("Wirtschaftsförderung", "Wirtschaftsförderungsgesellschaft", "Standortagentur", "Gründerzentrum")),
-    ("ResearchInstitute", 0.08, ("{word} {place}",),
-     ("Hochschule", "Technische Hochschule", "Institut für Regionalentwicklung", "Forschungszentrum Digitale Dörfer")),
-    ("Initiative", 0.10, ("{word} {place}",),
-     ("Smart", "Digitales Dorf", "Initiative Heimat digital", "Landlabor", "Zukunftswerkstatt")),
-    ("OrganisationalUnit", 0.05, ("{word} {place}",),
-     ("Geschäftsstelle", "Stabsstelle Digitalisierung", "Koordinierungsstelle", "Transferstelle")),
-    ("Organisation", 0.13, ("{word} {place}",),
-     ("Stadtwerke", "Sparkasse", "Klinikum", "Volkshochschule", "Bibliothek", "Verkehrsverbund")),
-)
-_MINISTRY_FIELDS = ("Digitales", "Wirtschaft und Energie", "Infrastruktur und Landesplanung", "Inneres und Kommunales",
-                    "Ländliche Entwicklung")
-PROJECT_KINDS = (("Project", 0.5), ("App", 0.12), ("Platform", 0.12), ("QualificationProgramme", 0.08),
-                 ("ConsultingProject", 0.1), ("Strategy", 0.08))
-PROJECT_WORDS = {"App": "App", "Platform": "Plattform", "Strategy": "Digitalstrategie"}  # others: "Projekt"
-SESSION_KINDS = {"Session": "Session", "Panel": "Podium", "Talk": "Vortrag", "Workshop": "Workshop"}
-ROLE_WEIGHTS = {"employee": 30, "expert": 12, "project-manager": 12, "manager": 8, "lead": 10, "deputy-lead": 5,
-                "programme-lead": 4, "head-of-unit": 5, "head-of-division": 4, "board-member": 5, "spokesperson": 3,
-                "president": 1, "state-secretary": 1}
-JOB_TITLES = {"employee": "Referentin", "expert": "Fachexperte", "project-manager": "Projektmanagerin",
-              "manager": "Manager Digitalisierung", "lead": "Geschäftsführer", "deputy-lead": "Stellvertretende Leiterin",
-              "programme-lead": "Programmleiterin", "head-of-unit": "Referatsleiter", "head-of-division": "Bereichsleiterin",
-              "board-member": "Vorstandsmitglied", "spokesperson": "Sprecherin", "president": "Präsident",
-              "state-secretary": "Staatssekretärin"}
-DOCUMENT_KINDS = ("event-announcement", "event-report", "project-report")
-ATTENDANCE = ("schema:OfflineEventAttendanceMode", "schema:OnlineEventAttendanceMode", "schema:MixedEventAttendanceMode")
-ENTITIES_PER_SOURCE = 1000  # organisations per source document (named graph)
-
 
 @dataclass(frozen=True)
 class Vocabulary:
@@ -376,12 +285,12 @@ class _Generator:
         return [place for _, place in sorted(municipalities, key=lambda m: -m[0])]
 
     def place_names(self, count: int) -> list[str]:
-        combinations = len(_ROOTS) * len(_ENDINGS) * len(_QUALIFIERS)
+        combinations = len(ROOTS) * len(ENDINGS) * len(QUALIFIERS)
         names = []
         for number in self.rng.sample(range(combinations), count):
-            number, qualifier = divmod(number, len(_QUALIFIERS))
-            root, ending = divmod(number, len(_ENDINGS))
-            names.append(_ROOTS[root] + _ENDINGS[ending] + _QUALIFIERS[qualifier])
+            number, qualifier = divmod(number, len(QUALIFIERS))
+            root, ending = divmod(number, len(ENDINGS))
+            names.append(ROOTS[root] + ENDINGS[ending] + QUALIFIERS[qualifier])
         return names
 
     def organisations(self, places: list[_Place]) -> list[_Actor]:
@@ -389,7 +298,7 @@ class _Generator:
         weights = [w for _, w, *_ in ORGANISATION_KINDS]
         templates = {k: (t, words) for k, _, t, words in ORGANISATION_KINDS}
         ministries = [(f"Ministerium für {f} des Landes {s}", self.states[i]) for i, (s, *_) in enumerate(STATES)
-                      for f in _MINISTRY_FIELDS]
+                      for f in MINISTRY_FIELDS]
         self.rng.shuffle(ministries)
         organisations: list[_Actor] = []
         for _ in range(self.n):
@@ -437,13 +346,13 @@ class _Generator:
     def persons(self) -> list[_Actor]:
         persons = []
         for _ in range(int(self.n * 0.3)):
-            name = f"{self.rng.choice(_FIRST_NAMES)} {self.rng.choice(_LAST_NAMES)}"
+            name = f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}"
             actor = _Actor(self.slug("person", name), name, "Person")
             pairs = [("a", "sr:Person"), ("rdfs:label", de(name))]
             if self.rng.random() < 0.2:
-                pairs.append(("schema:honorificPrefix", _quote(self.rng.choice(_TITLES))))
+                pairs.append(("schema:honorificPrefix", _quote(self.rng.choice(TITLES))))
             if self.rng.random() < 0.1:
-                pairs.append(("schema:hasOccupation", de(self.rng.choice(_OCCUPATIONS))))
+                pairs.append(("schema:hasOccupation", de(self.rng.choice(OCCUPATIONS))))
             self.out.entity(self.source(), actor.iri, "Person", pairs)
             persons.append(actor)
             self.tick(1)
