@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, settings
 from live import free_port, serving, wait_until_answering
 from smartregion.build import build
 from smartregion.settings import Settings
-from smartregion.settings import project_root as find_project_root
 from smartregion.store.embedded import EmbeddedStore, RemoteStore
 
 # Property-based tests: repeatable in CI (derandomized, no example database), no per-example deadline
@@ -84,7 +83,7 @@ def running_oxigraph(location: Path) -> Iterator[OxigraphServer]:
 
 @pytest.fixture(scope="session")
 def project_root() -> Path:
-    return find_project_root()
+    return Settings.from_env().home
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from smartregion.cli.main import main
+from smartregion.settings import Settings
 from smartregion.synthetic import generate
 from smartregion.synthetic.words import ORGANISATION_KINDS
 from smartregion.validation import validate
@@ -20,11 +21,12 @@ PREFIX schema: <https://schema.org/>
 PREFIX org: <http://www.w3.org/ns/org#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 """
+HOME = Settings.from_env().home
 
 
 def text(scale: int, seed: int) -> str:
     out = io.StringIO()
-    generate(scale, out, seed=seed)
+    generate(scale, out, seed=seed, home=HOME)
     return out.getvalue()
 
 
@@ -53,7 +55,7 @@ def test_same_seed_same_bytes_other_seed_other_data() -> None:
 
 def test_about_ten_triples_per_organisation_counted_exactly() -> None:
     out = io.StringIO()
-    summary = generate(2000, out, seed=1)
+    summary = generate(2000, out, seed=1, home=HOME)
     data = rdflib.Dataset()
     data.parse(data=out.getvalue(), format="trig")
     assert summary.triples == len(list(data.quads((None, None, None, None))))

@@ -26,7 +26,7 @@ import pyoxigraph as ox
 import yaml
 
 from smartregion.rdf.sparql_text import tokens
-from smartregion.settings import project_root
+from smartregion.settings import Settings
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 HEADER_KEYS = {"summary", "description", "tags", "defaults", "enumerate", "examples", "method"}
@@ -353,15 +353,10 @@ class Catalogue:
             raise UnknownQuestion(name, sorted(self._queries)) from None
 
 
-def queries_folder() -> Path:
-    """``queries/`` of the project this package belongs to."""
-    return project_root() / "queries"
-
-
 @lru_cache(maxsize=1)
 def default_catalogue() -> Catalogue:
-    """The project's catalogue, read once: the files are part of the release, not of the data."""
-    return Catalogue(queries_folder())
+    """The catalogue of ``Settings.home``, read once: the files are part of the release, not of the data."""
+    return Catalogue(Settings.from_env().home / "queries")
 
 
 def list_queries() -> list[Query]:

@@ -23,8 +23,8 @@ def _is_project(folder: Path) -> bool:
     return all((folder / name).is_dir() for name in _PROJECT_FOLDERS)
 
 
-def project_root(env: Mapping[str, str] | None = None) -> Path:
-    """The folder holding ``ontology/ shapes/ graph/ queries/``.
+def _find_project(env: Mapping[str, str] | None = None) -> Path:
+    """The folder holding ``ontology/ shapes/ graph/ queries/``: ``Settings.home``, and only that.
 
     ``SMARTREGION_HOME`` (from ``env``, default the process environment) if set; else the first such folder above this file (an editable install or
     a checkout); else above the working directory (a regular install run inside a clone).
@@ -56,7 +56,7 @@ def _number(env: Mapping[str, str], name: str, default: float, kind: type) -> fl
 class Settings:
     """All settings; ``None`` for an endpoint means "not configured"."""
 
-    home: Path = field(default_factory=project_root)
+    home: Path = field(default_factory=_find_project)
     # Default <home>/.smartregion/store (git-ignored): revision folders rev-<n>/ and CURRENT.
     store_path: Path = None  # type: ignore[assignment]  # filled in by __post_init__
     backend: str = "embedded"
@@ -109,5 +109,5 @@ class Settings:
             values["store_path"] = Path(env["SMARTREGION_STORE"])
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "home" not in values:
-            values["home"] = project_root(env)
+            values["home"] = _find_project(env)
         return cls(**values)  # type: ignore[arg-type]

@@ -27,7 +27,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 from rdflib.term import BNode, Literal, Node, URIRef
 
-from smartregion.settings import project_root
+from smartregion.settings import Settings
 
 _SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 # SPARQL property path operators for SHACL's path forms.
@@ -72,9 +72,9 @@ class ValidationReport:
         return self.graph.serialize(format="turtle")
 
 
-def load_shapes() -> rdflib.Graph:
-    """All shapes of the project, ``shapes/*.ttl``, in one graph."""
-    return _parse_all(sorted((project_root() / "shapes").glob("*.ttl")))
+def load_shapes(home: Path | None = None) -> rdflib.Graph:
+    """All shapes of the project (``home``, default ``Settings.home``), ``shapes/*.ttl``, in one graph."""
+    return _parse_all(sorted(((home or Settings.from_env().home) / "shapes").glob("*.ttl")))
 
 
 def validate(
@@ -121,7 +121,7 @@ def _shapes() -> rdflib.Graph:
 
 @lru_cache(maxsize=1)
 def _vocabulary() -> rdflib.Graph:
-    return _parse_all(sorted((project_root() / "ontology").glob("*.ttl")))
+    return _parse_all(sorted((Settings.from_env().home / "ontology").glob("*.ttl")))
 
 
 def _parse_all(files: list[Path]) -> rdflib.Graph:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from smartregion.cli.common import CliError, Formatter, epilog
-from smartregion.settings import project_root
+from smartregion.settings import Settings
 from smartregion.synthetic import TRIPLES_PER_ORGANISATION, default_output, generate
 
 
@@ -36,7 +36,7 @@ def add_generate_command(subparsers: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
 
-    home = project_root()
+    home = Settings.from_env().home
     if args.scale < 1:
         raise CliError(f"--scale must be at least 1, not {args.scale}")
     target = (args.output or default_output(home, args.scale, args.seed)).expanduser().resolve()

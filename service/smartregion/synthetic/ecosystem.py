@@ -14,7 +14,6 @@ from tqdm import tqdm
 
 from smartregion.rdf.ids import ID, slugify
 from smartregion.rdf.prefixes import PREFIXES as NAMESPACES
-from smartregion.settings import project_root
 from smartregion.synthetic.words import (
     ATTENDANCE,
     DOCUMENT_KINDS,
@@ -533,11 +532,11 @@ def work_units(scale: int) -> int:
             + int(scale * 0.3) + int(scale * 0.03))
 
 
-def generate(scale: int, out: TextIO, *, seed: int = 1, home: Path | None = None, progress: bool = False) -> Summary:
+def generate(scale: int, out: TextIO, *, home: Path, seed: int = 1, progress: bool = False) -> Summary:
     """Write the synthetic ecosystem of ``scale`` organisations as TriG to ``out``."""
     if scale < 1:
         raise ValueError(f"scale must be at least 1 organisation, not {scale}")
-    vocabulary = Vocabulary.from_ontology(home or project_root())
+    vocabulary = Vocabulary.from_ontology(home)
     summary = Summary(scale, seed)
     writer = _Writer(summary)
     with tqdm(total=work_units(scale), desc="generating", unit="entity", file=sys.stderr, disable=not progress) as bar:
