@@ -135,6 +135,7 @@ def create_app(settings: Settings, *, warm_network: bool = False) -> FastAPI:
             yield
         finally:
             app.state.executor.close()
+            audit.AuditLog.for_settings(settings).flush()  # the count of refusals not logged this minute
 
     app = FastAPI(
         title="smartregion",
