@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from smartregion.app import NUL_IN_PATH
 
 EVIL = "evil.example"
 BASE = "https://w3id.org/smartregion"  # the default base URL, which the served app has
@@ -89,15 +90,19 @@ NUL_PATHS = [
 ]
 
 
-def test_nul_in_a_path_is_404_and_the_server_stays_up(base_url: str) -> None:
+def test_nul_and_other_impossible_paths_are_404_and_the_server_stays_up(base_url: str) -> None:
     answers = {}
     for path in NUL_PATHS:
         for method in ("GET", "HEAD", "POST", "DELETE"):
             response = httpx.request(method, base_url + path, timeout=30)
             answers[(method, path)] = response.status_code
             if method == "GET":
-                assert response.json() == {"error": "not found", "detail": "no path holds a NUL character (%00)"}
+                assert response.json() == NUL_IN_PATH
     assert set(answers.values()) == {404}, {k: v for k, v in answers.items() if v != 404}
+    # Names the file system cannot take are no files either.
+    for path in ("/static/" + "a" * 5000, "/static/" + ("b" * 200 + "/") * 30 + "c.css", "/static/..%2F..%2Fpyproject.toml"):
+        missing = httpx.get(base_url + path, timeout=30)
+        assert missing.status_code == 404 and missing.json()["detail"].startswith("no static file '"), missing.text[:200]
     alive = httpx.get(base_url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/json"}, timeout=60)
     assert alive.status_code == 200 and alive.json()["boolean"] is True
     assert httpx.get(base_url + "/static/pages.css", timeout=30).status_code == 200

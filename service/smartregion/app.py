@@ -39,6 +39,7 @@ DOCS_CSP = (
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/docs", "/redoc")
+NUL_IN_PATH = {"error": "not found", "detail": "no path holds a NUL character (%00)", "hint": "Remove %00 from the path."}
 
 
 class ReadOnlyCORS(CORSMiddleware):
@@ -100,7 +101,7 @@ class PathGuard:
     def _answer(self, scope: Scope) -> Response | None:
         path: str = scope["path"]
         if "\x00" in path:
-            return JSONResponse({"error": "not found", "detail": "no path holds a NUL character (%00)"}, status_code=404)
+            return JSONResponse(NUL_IN_PATH, status_code=404)
         if path == "/" or not path.endswith("/") or path.endswith("//") or self._routes(scope, path):
             return None
         target = path[:-1]
