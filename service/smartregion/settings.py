@@ -73,6 +73,9 @@ class Settings:
     publisher_name: str = "smartregion"
     contact_email: str | None = None  # None: the contact point names the home page instead of a made-up address
     homepage: str | None = None  # None: base_url, the service's own home page
+    # The audit log rotates at this size, keeping this many older files (audit.py): at most (backups + 1) x max_bytes on disk.
+    audit_max_bytes: int = 10_000_000
+    audit_backups: int = 5
 
     def __post_init__(self) -> None:
         # Absolute paths: query worker processes open the store by path.
@@ -85,6 +88,10 @@ class Settings:
             raise SettingsError(f"query timeout must be positive, not {self.query_timeout}")
         if self.row_limit < 0:
             raise SettingsError(f"row limit must be 0 (no limit) or positive, not {self.row_limit}")
+        if self.audit_max_bytes < 1000:
+            raise SettingsError(f"SMARTREGION_AUDIT_MAX_BYTES={self.audit_max_bytes}: the audit log needs at least 1000 bytes a file")
+        if self.audit_backups < 1:
+            raise SettingsError(f"SMARTREGION_AUDIT_BACKUPS={self.audit_backups}: keep at least 1 older audit file, or rotating would drop the log")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -104,6 +111,8 @@ class Settings:
             "publisher_name": env.get("SMARTREGION_PUBLISHER_NAME") or "smartregion",
             "contact_email": env.get("SMARTREGION_CONTACT_EMAIL") or None,
             "homepage": env.get("SMARTREGION_HOMEPAGE") or None,
+            "audit_max_bytes": _number(env, "SMARTREGION_AUDIT_MAX_BYTES", 10_000_000, int),
+            "audit_backups": _number(env, "SMARTREGION_AUDIT_BACKUPS", 5, int),
         }
         if env.get("SMARTREGION_STORE"):
             values["store_path"] = Path(env["SMARTREGION_STORE"])

@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyoxigraph as ox
+
 from smartregion import __version__
 from smartregion.cli.common import (
     CliError,
@@ -36,7 +38,11 @@ from smartregion.contribute.harvest import add_harvest_command
 from smartregion.rdf.prefixes import shorten
 from smartregion.rdf.sparql_text import query_form
 from smartregion.settings import Settings, SettingsError
-from smartregion.store.embedded import QuerySyntaxError, StoreError, open_store
+from smartregion.store.embedded import (
+    QuerySyntaxError,
+    StoreError,
+    open_store,
+)
 
 if TYPE_CHECKING:
     from smartregion.build import BuildResult
@@ -193,6 +199,16 @@ def _cell(binding: dict | None) -> str:
     return binding["value"]
 
 
+def _spreadsheet_safe(json_results: bytes, fmt: str) -> bytes:
+    """SPARQL JSON results as CSV or TSV written by the service's own writers, which keep cells a spreadsheet
+    would evaluate as text (csvsafe.py); the engine's (or a remote store's) CSV would not."""
+    from . import results
+
+    solutions = ox.parse_query_results(json_results, format=ox.QueryResultsFormat.JSON)
+    variables = [v.value for v in solutions.variables]
+    return results.serialise_solutions(results.BY_KEY[fmt], variables, [list(row) for row in solutions])
+
+
 def _run_query(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     text = query_text(args.query, _parameters(args.param), settings.home)
@@ -206,6 +222,9 @@ def _run_query(args: argparse.Namespace) -> int:
         return 0
     if form == "ASK" and args.format != "json":
         print("true" if store.ask(text) else "false")
+        return 0
+    if args.format in ("csv", "tsv"):
+        sys.stdout.write(_spreadsheet_safe(store.query_bytes(text, _MEDIA_TYPES["json"]), args.format).decode("utf-8"))
         return 0
     if args.format != "table":
         sys.stdout.write(store.query_bytes(text, _MEDIA_TYPES[args.format]).decode("utf-8"))

@@ -9,6 +9,15 @@ crash thus still shows who began it and on which graphs (``smartregion audit`` m
 since the store may hold it. A request refused before a write begins (no or a wrong token, a token in
 the URL, a body that is not JSON) is one ``refused`` line.
 
+A refusal is cheap for a client to cause, so it must not cost the disk much. A ``refused`` line holds
+no request body, each of its fields is cut to ``FIELD_LIMIT`` characters (with the original length
+said), and each client gets at most ``REFUSALS_PER_MINUTE`` such lines a minute; what is over that is
+counted and summarised in one ``suppressed`` line when the client's minute is over (at the latest when
+the server stops). Lines of authorised writes (``attempt`` and its outcome) are never cut or
+suppressed. The file rotates by size (``audit_max_bytes``, ``audit_backups``: ``audit.jsonl.1`` is
+the newest older file), under a lock file, so that the server and the command line can both write;
+``smartregion audit`` reads the rotated files too, oldest first.
+
 Records never hold the write token: it is replaced by ``[redacted]`` wherever a caller put it (an
 agent name, a file name). An erasure is recorded by the SHA-256 hash of the person's IRI only, as its
 record in the graph is (erasure.py), so the log does not undo the erasure.
@@ -20,16 +29,19 @@ every request's URL, so the token and ``token=``-like query parameters are redac
 from __future__ import annotations
 
 import argparse
+import fcntl
 import getpass
 import json
 import logging
 import os
 import re
 import sys
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,6 +51,10 @@ from smartregion.store.embedded import Store
 
 FILE_NAME = "audit.jsonl"
 REDACTED = "[redacted]"
+FIELD_LIMIT = 256  # characters of each field of a refused line
+REFUSALS_PER_MINUTE = 30  # refused lines a client may cause a minute; the rest are counted
+_MINUTE = 60.0
+_CLIENTS = 10_000  # clients whose minute is tracked at once; more share one count, so memory stays bounded
 logger = logging.getLogger("smartregion.audit")
 
 # Query parameters a client might put a token in; a write refuses them (the token goes in a header).
@@ -75,34 +91,93 @@ def _now() -> str:
 
 
 class AuditLog:
-    """Appends records to one file; ``secrets`` (the write token) never reach it."""
+    """Appends records to one file, rotated by size; ``secrets`` (the write token) never reach it."""
 
-    def __init__(self, path: Path, secrets: Iterable[str | None] = ()):
+    def __init__(self, path: Path, secrets: Iterable[str | None] = (), *, max_bytes: int = 10_000_000, backups: int = 5):
         self.path = path
         self.secrets = [s for s in secrets if s]
+        self.max_bytes, self.backups = max_bytes, backups
 
     @classmethod
     def for_settings(cls, settings: Settings) -> AuditLog:
-        return cls(audit_path(settings), [settings.write_token])
+        return cls(audit_path(settings), [settings.write_token], max_bytes=settings.audit_max_bytes, backups=settings.audit_backups)
 
     def append(self, record: Record, private: Iterable[str] = ()) -> None:
         """Write one line and flush it to disk before returning; ``private`` strings are redacted too."""
+        self._summarise(_limiter(self.path).ended(time.monotonic()))
+        self._write(record, private)
+
+    def _write(self, record: Record, private: Iterable[str] = ()) -> None:
         hidden = [*self.secrets, *(p for p in private if p)]
         data = {key: _redact(value, hidden) for key, value in asdict(record).items()}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         line = (json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
-        # One write() on an O_APPEND descriptor: lines of concurrent writers never interleave.
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-        try:
-            os.write(descriptor, line)
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+        with self._locked():
+            if 0 < _size(self.path) and _size(self.path) + len(line) > self.max_bytes:
+                self._rotate()
+            # One write() on an O_APPEND descriptor: lines of concurrent writers never interleave.
+            descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+            try:
+                os.write(descriptor, line)
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
         logger.info("%s", describe(data))
 
+    @contextmanager
+    def _locked(self, mode: int = fcntl.LOCK_EX) -> Iterator[None]:
+        """The lock file beside the log: a rotation and a write (or a read) of several processes never interleave."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o640)
+        try:
+            fcntl.flock(descriptor, mode)
+            yield
+        finally:
+            os.close(descriptor)  # releases the lock
+
+    def _rotate(self) -> None:
+        """``audit.jsonl`` becomes ``.1``, ``.1`` becomes ``.2`` ...; the oldest beyond ``backups`` is replaced."""
+        for number in range(self.backups - 1, 0, -1):
+            older = self._backup(number)
+            if older.exists():
+                older.replace(self._backup(number + 1))
+        self.path.replace(self._backup(1))
+        folder = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)  # the renames are on disk before the next line goes to a new file
+        finally:
+            os.close(folder)
+
+    def _backup(self, number: int) -> Path:
+        return self.path.with_name(f"{self.path.name}.{number}")
+
+    def files(self) -> list[Path]:
+        """The log's files, oldest first: the rotated ones by number, highest first, then the current one."""
+        numbered = [(int(p.name.rsplit(".", 1)[1]), p) for p in self.path.parent.glob(self.path.name + ".*")
+                    if p.name.rsplit(".", 1)[1].isdigit()]
+        return [p for _, p in sorted(numbered, reverse=True)] + [self.path]
+
     def refused(self, action: str, *, via: str, agent: str, client: str, reason: str, status: int | None = None) -> None:
-        """A write refused before it began (not authorised, unreadable request): one line."""
-        self.append(Record(uuid.uuid4().hex, _now(), "refused", action, via, agent, client, status=status, reason=reason))
+        """A write refused before it began (not authorised, unreadable request): one compact line, at most
+        ``REFUSALS_PER_MINUTE`` a minute for one client; the others are counted (see :meth:`flush`)."""
+        limiter = _limiter(self.path)
+        now = time.monotonic()
+        self._summarise(limiter.ended(now))
+        if limiter.admit(client, action, via, now):
+            record = Record(uuid.uuid4().hex, _now(), "refused", action, via, agent, client, status=status, reason=reason)
+            self._write(_compact(record))
+
+    def flush(self) -> None:
+        """Write the summary line of every client whose refusals were suppressed, their minute over or not
+        (the server does, as it stops)."""
+        self._summarise(_limiter(self.path).ended(None))
+
+    def _summarise(self, windows: list[_Window]) -> None:
+        for window in windows:
+            reason = (f"{window.suppressed} more refusals suppressed: at most {REFUSALS_PER_MINUTE} refusals a minute "
+                      f"are logged for one client, this minute began {window.began}")
+            self._write(_compact(Record(uuid.uuid4().hex, _now(), "suppressed", window.action, window.via, "-", window.client,
+                                        reason=reason)))
 
     def begin(
         self, action: str, store: Store, *, via: str, agent: str, client: str, graphs: Iterable[str] = (), erased: str | None = None,
@@ -113,12 +188,95 @@ class AuditLog:
                                          store.revision(), erased=erased), list(private))
 
     def read(self) -> list[dict[str, object]]:
-        """Every record, oldest first; [] if nothing was written yet."""
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        """Every record of the current and the rotated files, oldest first; [] if nothing was written yet."""
+        if not self.path.parent.is_dir():
             return []
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
+        records: list[dict[str, object]] = []
+        with self._locked(fcntl.LOCK_SH):  # no rotation half-way through
+            for path in self.files():
+                try:
+                    text = path.read_text(encoding="utf-8")
+                except FileNotFoundError:
+                    continue
+                records.extend(json.loads(line) for line in text.splitlines() if line.strip())
+        return records
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _cut(value: str | None) -> str | None:
+    if value is None or len(value) <= FIELD_LIMIT:
+        return value
+    return f"{value[:FIELD_LIMIT]}… [cut from {len(value)} characters]"
+
+
+def _compact(record: Record) -> Record:
+    """A refused line as small as it can say what happened: every text field cut to ``FIELD_LIMIT`` characters."""
+    return replace(record, agent=_cut(record.agent), client=_cut(record.client), reason=_cut(record.reason))
+
+
+@dataclass
+class _Window:
+    """One client's current minute of refusals."""
+
+    client: str
+    action: str
+    via: str
+    start: float  # time.monotonic()
+    began: str  # the same moment in UTC, for the summary line
+    written: int = 0
+    suppressed: int = 0
+
+
+class _RefusalLimiter:
+    """Counts refusals per client and minute for one log file: which to write, and which minutes are over."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._windows: dict[str, _Window] = {}  # oldest minute first: a new minute is appended at the end
+
+    def admit(self, client: str, action: str, via: str, now: float) -> bool:
+        """True if this refusal gets its line; else it is counted towards the client's summary."""
+        with self._lock:
+            if client not in self._windows and len(self._windows) >= _CLIENTS:
+                client = "(other clients)"
+            window = self._windows.get(client)
+            if window is None:
+                window = self._windows[client] = _Window(client, action, via, now, _now())
+            window.action, window.via = action, via
+            if window.written < REFUSALS_PER_MINUTE:
+                window.written += 1
+                return True
+            window.suppressed += 1
+            return False
+
+    def ended(self, now: float | None) -> list[_Window]:
+        """Remove the minutes that are over (all, if ``now`` is None); those with suppressed refusals are returned."""
+        ended: list[_Window] = []
+        with self._lock:
+            while self._windows:
+                client, window = next(iter(self._windows.items()))
+                if now is not None and now - window.start < _MINUTE:
+                    break
+                del self._windows[client]
+                if window.suppressed:
+                    ended.append(window)
+        return ended
+
+
+_LIMITERS: dict[Path, _RefusalLimiter] = {}
+_LIMITERS_LOCK = threading.Lock()
+
+
+def _limiter(path: Path) -> _RefusalLimiter:
+    """The one limiter of a log file in this process: the API builds an AuditLog per request."""
+    with _LIMITERS_LOCK:
+        return _LIMITERS.setdefault(path, _RefusalLimiter())
 
 
 class Write:
@@ -251,7 +409,7 @@ def protect_logs(token: str | None) -> None:
 def _run(args: argparse.Namespace) -> int:
 
     log = AuditLog(audit_path(settings_from(args)))
-    every = log.read()
+    every = log.read()  # the rotated files too, oldest first
     records = every[-args.last :] if args.last else every
     if args.json:
         for record in records:
@@ -287,10 +445,11 @@ def add_audit_command(commands: argparse._SubParsersAction) -> None:
         "audit",
         formatter_class=Formatter,
         help="show the audit log of writes: who changed which graphs, when",
-        description=f"Print the audit log ({FILE_NAME} next to the store folder): every write through the HTTP API "
+        description=f"Print the audit log ({FILE_NAME} next to the store folder, with its rotated files {FILE_NAME}.1, .2, ...): every write through the HTTP API "
         "and the command line, with time (UTC), outcome (attempt, done, refused, failed), action (add, remove, "
         "forget), who (the agent named with the write, and the client address or the login name), the graphs, and "
-        "the store revision before and after. Refused requests (a missing or wrong token) are there too; the token "
+        "the store revision before and after. Refused requests (a missing or wrong token) are there too, compactly and "
+        f"at most {REFUSALS_PER_MINUTE} a minute per client (a 'suppressed' line counts the rest); the token "
         "never is. An erasure names the person only by the SHA-256 hash of the IRI.",
         epilog=epilog(
             "smartregion audit",

@@ -1,29 +1,32 @@
 """Harvest: take what another SPARQL endpoint knows into the graph, as a contribution.
 
-A CONSTRUCT query runs on the remote endpoint (through SPARQLWrapper); its triples become one
+A CONSTRUCT query runs on the remote endpoint (a SPARQL Protocol POST); its triples become one
 contribution (``contributions.add_graph``): validated like any other, written all or nothing, and
 traceable: the contribution is ``prov:wasDerivedFrom`` the endpoint, and the query text is kept
 (``prov:used`` an entity with the query as ``prov:value``).
 
 Limits protect the store and the harvester: only CONSTRUCT (its answer is triples, nothing to
-interpret), a time limit for the whole answer (SPARQLWrapper's own timeout is per socket read, and
-only on our side: the remote query may keep running), and a size limit in bytes and in triples,
-checked while the answer is read, so an endless answer is cut off early.
+interpret), a deadline for the whole exchange from connecting to the last byte (a socket timeout
+counts per read, so a server trickling its headers would pass it; the remote query may keep running
+on its side), and a size limit in bytes and in triples, checked while the answer is read, so an
+endless answer is cut off early. Redirects are refused, never followed: the endpoint recorded as the
+source is the one whose answer was imported.
 """
 
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
-import time
+import threading
 from dataclasses import dataclass
+from http.client import HTTPConnection, HTTPException, HTTPResponse, HTTPSConnection
 from pathlib import Path
-from urllib.error import URLError
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 import rdflib
-from SPARQLWrapper import POST, TURTLE, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
+from smartregion import __version__
 from smartregion.cli.common import CliError, Formatter, epilog, settings_from
 from smartregion.contribute.audit import begin_cli, outcome
 from smartregion.contribute.contributions import (
@@ -35,7 +38,7 @@ from smartregion.contribute.contributions import (
 from smartregion.rdf.sparql_text import query_form
 from smartregion.store.embedded import Store
 
-DEFAULT_TIMEOUT = 60.0  # seconds for the whole answer
+DEFAULT_TIMEOUT = 60.0  # seconds for the whole exchange
 DEFAULT_MAX_BYTES = 50_000_000
 DEFAULT_MAX_TRIPLES = 200_000
 _CHUNK = 65536
@@ -63,17 +66,7 @@ def check_construct(query: str) -> None:
 def fetch(endpoint: str, query: str, limits: Limits = Limits()) -> rdflib.Graph:
     """The triples the endpoint answers to the CONSTRUCT ``query``, within the limits."""
     check_construct(query)
-    client = SPARQLWrapper(endpoint)
-    client.setQuery(query)
-    client.setMethod(POST)
-    client.setReturnFormat(TURTLE)
-    client.setTimeout(max(1, int(limits.timeout)))
-    started = time.monotonic()
-    try:
-        response = client.query().response
-        body = _read_limited(response, limits, started, endpoint)
-    except (URLError, OSError, SPARQLWrapperException) as exc:
-        raise HarvestError(f"{endpoint}: the query failed: {_reason(exc)}") from None
+    body = _post(endpoint, query, limits)
     graph = rdflib.Graph()
     try:
         graph.parse(data=body, format="turtle", publicID=endpoint)
@@ -87,20 +80,93 @@ def fetch(endpoint: str, query: str, limits: Limits = Limits()) -> rdflib.Graph:
     return graph
 
 
-def _read_limited(response, limits: Limits, started: float, endpoint: str) -> bytes:
-    # read1 returns what has arrived; read(n) would wait for n bytes, past any deadline.
-    read = getattr(response, "read1", response.read)
+class _Deadline:
+    """Shuts the socket when the time is up, whatever the request waits for (headers trickling in, the
+    body): a socket timeout alone counts per read, so a server sending a byte now and then would hold the
+    harvest for ever. The socket is kept here: http.client lets go of it once an answer says
+    ``Connection: close`` and reads on through the response's own file."""
+
+    def __init__(self, seconds: float):
+        self.passed = False
+        self.sock: socket.socket | None = None
+        self._timer = threading.Timer(seconds, self._cut)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _cut(self) -> None:
+        self.passed = True
+        sock = self.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked read, which then sees the end of the stream
+            except OSError:
+                pass  # closed already
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _post(endpoint: str, query: str, limits: Limits) -> bytes:
+    """POST the query (SPARQL 1.1 Protocol, form-encoded) and read the whole answer within ``limits.timeout``.
+
+    A redirect is refused, not followed: the contribution names the endpoint as its source, and the
+    triples must come from there, not from wherever it points (another host, or the same host under
+    another name); the message names both, so that the user can harvest from the target if it is right.
+    """
+    url = urlsplit(endpoint)
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise HarvestError(f"{endpoint}: not an http:// or https:// URL of a SPARQL endpoint")
+    kind = HTTPSConnection if url.scheme == "https" else HTTPConnection
+    connection = kind(url.hostname, url.port, timeout=limits.timeout)
+    deadline = _Deadline(limits.timeout)
+    try:
+        connection.connect()
+        deadline.sock = connection.sock
+        if deadline.passed:  # time ran out while connecting, before there was a socket to shut
+            raise _too_slow(endpoint, limits)
+        connection.request(
+            "POST", urlunsplit(("", "", url.path or "/", url.query, "")), body=urlencode({"query": query}),
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/turtle, application/n-triples;q=0.9",
+                     "User-Agent": f"smartregion-harvest/{__version__}"},
+        )
+        response = connection.getresponse()
+        if 300 <= response.status < 400:
+            target = urljoin(endpoint, response.getheader("Location") or "")
+            raise HarvestError(
+                f"{endpoint}: the endpoint redirects ({response.status}) to {target}; a harvest follows no redirect, "
+                "so that the source it records is the one that answered: harvest from the target if you trust it"
+            )
+        if response.status != 200:
+            detail = " ".join(response.read(300).decode("utf-8", "replace").split())  # its error message, on one line
+            raise HarvestError(f"{endpoint}: the query failed: HTTP {response.status} {response.reason}: {detail}")
+        body = _read_limited(response, limits, endpoint)
+    except (OSError, HTTPException) as exc:
+        if deadline.passed:
+            raise _too_slow(endpoint, limits) from None
+        raise HarvestError(f"{endpoint}: the query failed: {_reason(exc)}") from None
+    finally:
+        deadline.cancel()
+        connection.close()
+    if deadline.passed:  # the cut socket may look like the end of an answer sent without a length
+        raise _too_slow(endpoint, limits)
+    return body
+
+
+def _too_slow(endpoint: str, limits: Limits) -> HarvestError:
+    return HarvestError(f"{endpoint}: no complete answer within {limits.timeout:g} s; narrow the query or raise --timeout")
+
+
+def _read_limited(response: HTTPResponse, limits: Limits, endpoint: str) -> bytes:
+    # read1 returns what has arrived; read(n) would wait for n bytes.
     chunks: list[bytes] = []
     size = 0
-    while chunk := read(_CHUNK):
+    while chunk := response.read1(_CHUNK):
         size += len(chunk)
         if size > limits.max_bytes:
             raise HarvestError(
                 f"{endpoint}: the answer is larger than the limit of {limits.max_bytes} bytes; "
                 "narrow the query or raise --max-bytes"
             )
-        if time.monotonic() - started > limits.timeout:
-            raise HarvestError(f"{endpoint}: no complete answer within {limits.timeout:g} s; narrow the query or raise --timeout")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -176,7 +242,7 @@ def add_harvest_command(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--query", metavar="FILE", type=Path, required=True, help="a .rq file with a CONSTRUCT query")
     parser.add_argument("--dry-run", action="store_true", help="validate and print the contribution as TriG; write nothing")
     parser.add_argument("--agent", default="smartregion harvest", metavar="NAME", help="who harvests (kept as provenance)")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S", help=f"seconds for the whole answer (default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S", help=f"seconds for the whole exchange, from connecting to the last byte (default {DEFAULT_TIMEOUT:g})")
     parser.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N", help=f"largest answer in bytes (default {DEFAULT_MAX_BYTES})")
     parser.add_argument("--max-triples", type=int, default=DEFAULT_MAX_TRIPLES, metavar="N", help=f"most triples (default {DEFAULT_MAX_TRIPLES})")
     parser.add_argument("--store", metavar="PATH", type=Path, help="embedded store folder (SMARTREGION_STORE)")

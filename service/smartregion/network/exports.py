@@ -7,7 +7,8 @@ weights) and ``evidence_count``; every link has ``weight``, ``kinds`` (";"-separ
 
 The CSV is an edge list, one row per link. Nodes are given by their IRI in ``source`` and
 ``target`` with their label and type alongside; the network holds only linked actors, so every
-node appears in at least one row.
+node appears in at least one row. A label a spreadsheet would read as a formula (``=...``, ``+...``,
+``-...``, ``@...``) is written with a leading ``'`` (csvsafe.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import io
 import json
 
 import networkx as nx
+
+from smartregion.rdf import csvsafe
 
 FORMATS = {
     "json": "application/json",
@@ -67,13 +70,15 @@ def flat_graph(graph: nx.Graph) -> nx.Graph:
 
 
 def to_csv(graph: nx.Graph) -> str:
+    """The edge list; text cells a spreadsheet would evaluate get a leading ' (csvsafe.py), numbers stay numbers."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF as RFC 4180 has it; with "\n" Python 3.11's writer leaves a CR inside a label unquoted, breaking the row.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for a, b, d in _edges(graph):
         na, nb = graph.nodes[a], graph.nodes[b]
-        writer.writerow([a, b, na["label"], nb["label"], na["type"], nb["type"], d["weight"], ";".join(d["kinds"]),
-                         len(d["evidence"])])
+        text = [a, b, na["label"], nb["label"], na["type"], nb["type"]]
+        writer.writerow([*map(csvsafe.cell, text), d["weight"], csvsafe.cell(";".join(d["kinds"])), len(d["evidence"])])
     return out.getvalue()
 
 

@@ -17,6 +17,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from smartregion.rdf import csvsafe
+
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 
@@ -264,12 +266,15 @@ def _solutions_xml(variables: list[str], rows: Iterable[Sequence[Term | None]]) 
 
 def _csv_term(term: Term | None) -> str:
     # CSV loses types on purpose (W3C CSV results §2): IRIs and literals as plain text, blank nodes as _:label.
+    # A value a spreadsheet would evaluate gets a leading ' (csvsafe.py); numbers stay numbers.
     if term is None:
         return ""
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
     if isinstance(term, ox.Triple):
         return _tsv_term(term)
+    if isinstance(term, ox.Literal):
+        return csvsafe.cell(term.value, term.datatype.value)
     return term.value
 
 
@@ -288,6 +293,9 @@ def _tsv_term(term: Term | None) -> str:
         return ""
     if isinstance(term, ox.Triple):
         return f"<<( {_tsv_term(term.subject)} {_tsv_term(term.predicate)} {_tsv_term(term.object)} )>>"
+    if isinstance(term, ox.Literal) and csvsafe.is_formula(term.value, term.datatype.value):
+        # A spreadsheet strips the quotes of "=..." and evaluates the rest: the ' goes inside them.
+        return '"' + csvsafe.TEXT_MARK + str(term)[1:]
     return str(term)
 
 

@@ -5,6 +5,7 @@ than GET/HEAD (and their preflights) get no CORS headers, so no other web site's
 write or read its answer, and no credentials are ever allowed. Security headers: every answer says
 ``nosniff``; every HTML page gets a Content-Security-Policy (its route's own, else the pages' strict
 one), ``X-Frame-Options: DENY``, a Referrer-Policy and a Permissions-Policy, error pages included.
+:class:`PathGuard` answers paths holding NUL (404) and trailing slashes (a relative redirect).
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import quote
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import MutableHeaders
+from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smartregion.contribute import audit
@@ -42,6 +46,7 @@ DOCS_CSP = (
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/docs", "/redoc")
+NUL_IN_PATH = {"error": "not found", "detail": "no path holds a NUL character (%00)", "hint": "Remove %00 from the path."}
 
 
 class ReadOnlyCORS(CORSMiddleware):
@@ -80,6 +85,43 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class PathGuard:
+    """Answers two kinds of path before the routes see them.
+
+    A path holding NUL (``%00``) is a 404: no resource has one, and a file lookup with it raises (a 500).
+    A path with one trailing slash that only matches a route without it is redirected (307) by a relative
+    ``Location`` (``/sparql/`` to ``../sparql``): Starlette's own slash redirect, switched off, builds an
+    absolute URL from the ``Host`` header, which the client chooses. A relative one is right wherever the
+    service is mounted, under a path prefix too.
+    """
+
+    def __init__(self, app: ASGIApp, router: Router):
+        self.app, self.router = app, router
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = self._answer(scope) if scope["type"] == "http" else None
+        if response is None:
+            await self.app(scope, receive, send)
+        else:
+            await response(scope, receive, send)
+
+    def _answer(self, scope: Scope) -> Response | None:
+        path: str = scope["path"]
+        if "\x00" in path:
+            return JSONResponse(NUL_IN_PATH, status_code=404)
+        if path == "/" or not path.endswith("/") or path.endswith("//") or self._routes(scope, path):
+            return None
+        target = path[:-1]
+        if not self._routes(scope, target):
+            return None
+        query = scope.get("query_string", b"").decode("latin-1")
+        return RedirectResponse("../" + quote(target.rsplit("/", 1)[-1]) + (f"?{query}" if query else ""), status_code=307)
+
+    def _routes(self, scope: Scope, path: str) -> bool:
+        probe = {**scope, "path": path}
+        return any(route.matches(probe)[0] is not Match.NONE for route in self.router.routes)
+
+
 def create_app(settings: Settings, *, warm_network: bool = False) -> FastAPI:
     """Build the app over the store the settings name; query workers live as long as the app runs.
 
@@ -101,14 +143,17 @@ def create_app(settings: Settings, *, warm_network: bool = False) -> FastAPI:
             yield
         finally:
             app.state.executor.close()
+            audit.AuditLog.for_settings(settings).flush()  # the count of refusals not logged this minute
 
     app = FastAPI(
         title="smartregion",
         summary="Linked-data knowledge graph of Germany's smart-city and smart-region ecosystem",
         lifespan=lifespan,
+        redirect_slashes=False,  # PathGuard redirects without the Host header
     )
     app.state.settings = settings
     app.state.store = store
+    app.add_middleware(PathGuard, router=app.router)  # added first, so innermost: its answers get CORS and security headers
     # Open for reads from any web page, without credentials; never for writes (see ReadOnlyCORS).
     app.add_middleware(
         ReadOnlyCORS,

@@ -252,7 +252,11 @@ def network_page() -> HTMLResponse:
 @router.get("/static/{name:path}", include_in_schema=False)
 def static_file(name: str) -> FileResponse:
     root = STATIC.resolve()
-    target = (root / name).resolve()
-    if not target.is_relative_to(root) or not target.is_file():
-        raise HTTPException(404, detail=f"no static file '{name}'")
+    try:
+        target = (root / name).resolve()
+        found = target.is_relative_to(root) and target.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, or holding NUL: no such file either
+        found = False
+    if not found:
+        raise HTTPException(404, detail=f"no static file '{name[:200]}'")
     return FileResponse(target, headers={"Cache-Control": "public, max-age=3600"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from anyio import to_thread
 from fastapi import APIRouter, Path, Request
@@ -67,9 +67,15 @@ def _openapi_parameters(questions: list[catalogue.Query]) -> list[dict]:
 _QUESTIONS = catalogue.list_queries()
 
 
+def question_url(question: catalogue.Query, request: Request) -> str:
+    """Where the question is answered, under the configured base URL: never built from the request's Host
+    header, which the client chooses (and a cache would keep for everyone)."""
+    return request.app.state.settings.base_url.rstrip("/") + "/api/queries/" + quote(question.name)
+
+
 def describe(question: catalogue.Query, request: Request) -> dict:
     """A question as the listing shows it, with URLs that run it."""
-    url = str(request.url_for("run_question", name=question.name))
+    url = question_url(question, request)
     examples = [
         {
             "parameters": {k: v for k, v in example.items() if k != "note"},
