@@ -377,8 +377,13 @@ def check_urls(graph: rdflib.Graph, origins: Origins | None = None) -> list[Prob
 
 def _triple_text(triple: tuple[Node, Node, Node]) -> str:
     """The triple as N-Triples terms, each cut to a readable length (a data: URL may be megabytes)."""
-    terms = [short_iri(str(t)) if isinstance(t, URIRef) and t.startswith(tuple(PREFIXES.values())) else t.n3() for t in triple]
+    terms = [_short_or_n3(t) for t in triple]
     return " ".join(t if len(t) <= 80 else t[:77] + "…" for t in terms)
+
+
+def _short_or_n3(term: Node) -> str:
+    short = short_iri(str(term)) if isinstance(term, URIRef) else None
+    return short if short and short != str(term) else term.n3()
 
 
 def store_kinds(store: Store) -> Kinds:
