@@ -325,3 +325,32 @@ def test_a_write_that_cannot_get_the_lock_in_time_changes_nothing(settings: Sett
         assert "busy with another write" in answer.json()["detail"]
     assert store.revision() == before
     assert mentions(store, PERSONS[2]) > 0
+
+
+def test_a_remote_build_waits_for_the_lock_and_carries_an_erasure_over(home: Path, tmp_path: Path, fresh_server) -> None:
+    """The remote backend: writers that share the project's lock file (next to the dumps) take turns too; an
+    erasure made while `smartregion build --backend remote` waits to load stays made."""
+    from smartregion.store import open_store
+
+    remote = Settings(
+        home=home, store_path=tmp_path / "store", backend="remote", endpoint=fresh_server.query,
+        gsp_endpoint=fresh_server.gsp, update_endpoint=fresh_server.update, write_token=TOKEN,
+    )
+    build(remote, progress=False)
+    store = open_store(remote)
+    assert mentions_remote(store, PERSONS[0]) > 0
+    lock = WriteLock(remote.store_path.parent / "remote-write.lock")
+    assert store.write_lock().path == lock.path
+    with lock.hold("test"):
+        command = cli(remote, "build", "--quiet", "--backend", "remote", "--endpoint", fresh_server.query,
+                      "--gsp", fresh_server.gsp, "--update-endpoint", fresh_server.update)
+        seen: list[str] = []
+        wait_for_line(command.stderr, WAITING, seen)
+        forget(store, PERSONS[0], agent="test")
+    assert "validating again" in finish(command, seen)
+    assert mentions_remote(store, PERSONS[0]) == 0
+    assert mentions_remote(store, PERSONS[1]) > 0
+
+
+def mentions_remote(store, iri: str) -> int:
+    return int(store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }} }}")[0]["n"])
