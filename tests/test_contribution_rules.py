@@ -21,8 +21,6 @@ import pytest
 import rdflib
 from conftest import running_oxigraph
 from fastapi.testclient import TestClient
-from test_write_races import home, settings  # noqa: F401 - fixtures: a small project of its own, built
-
 from smartregion.app import create_app
 from smartregion.build import build
 from smartregion.contributions import ContributionError
@@ -30,6 +28,7 @@ from smartregion.erasure import NotAPerson, forget
 from smartregion.harvest import harvest
 from smartregion.settings import Settings
 from smartregion.store import EmbeddedStore
+from test_write_races import home, settings  # noqa: F401 - fixtures: a small project of its own, built
 
 ID = "https://w3id.org/smartregion/id/"
 SR = "https://w3id.org/smartregion/ontology#"

@@ -24,7 +24,6 @@ import httpx
 import pyoxigraph as ox
 import pytest
 from live import serving
-
 from smartregion.build import build
 from smartregion.erasure import forget
 from smartregion.settings import Settings
@@ -39,6 +38,8 @@ SR = "https://w3id.org/smartregion/ontology#"
 PERSONS = [ID + f"person/{name}" for name in ("anna-alt", "ben-berg", "carla-clausen", "dora-dahl")]
 ACME = ID + "organisation/acme"
 WAITING = "waiting for the store's write lock"
+# Another process that holds a lock file until it is killed, as a writer busy for a long time would.
+HOLD_THE_LOCK = "import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)"
 
 TINY = """
 @prefix sr: <https://w3id.org/smartregion/ontology#> .
@@ -231,7 +232,7 @@ def test_removal_racing_a_contribution_that_refers_to_it(settings: Settings, ser
         first_id = first.json()["id"]
         referring = company(f"tochter{round_}", f"; <https://schema.org/parentOrganization> <{ID}organisation/basis{round_}>")
         removed, added = at_once(
-            lambda: httpx.delete(f"{server}/api/contributions/{first_id}", headers=AUTH, timeout=300),
+            lambda first_id=first_id: httpx.delete(f"{server}/api/contributions/{first_id}", headers=AUTH, timeout=300),
             contribute(server, referring),
         )
         assert sorted([removed.status_code, added.status_code]) in ([201, 409], [204, 422]), (removed.text, added.text)
@@ -308,8 +309,7 @@ def test_a_write_that_cannot_get_the_lock_in_time_changes_nothing(settings: Sett
     store = EmbeddedStore(settings.store_path)
     before = store.revision()
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX); "
-         "print('held', flush=True); time.sleep(60)", str(settings.store_path / "LOCK")],
+        [sys.executable, "-c", HOLD_THE_LOCK, str(settings.store_path / "LOCK")],
         stdout=subprocess.PIPE, text=True,
     )
     try:

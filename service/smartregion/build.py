@@ -29,7 +29,13 @@ import pyoxigraph as ox
 import rdflib
 from tqdm import tqdm
 
-from .contributions import NAME_PROPERTIES, demote_names, erased_hashes, kept_graphs, short_iri
+from .contributions import (
+    NAME_PROPERTIES,
+    demote_names,
+    erased_hashes,
+    kept_graphs,
+    short_iri,
+)
 from .dumps import dumps_folder, write_dumps
 from .erasure import erase_in_dataset
 from .ids import ONTOLOGY

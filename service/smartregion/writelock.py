@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 _POLL = 0.05  # seconds between attempts while waiting with a time limit
 
@@ -35,13 +36,10 @@ class WriteBusy(Exception):
 class WriteLock:
     """The write lock of one store; instances for the same file share their state within a process."""
 
-    _registry: dict[Path, _Shared] = {}
-    _registry_lock = threading.Lock()
-
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path).resolve()
-        with WriteLock._registry_lock:
-            self._shared = WriteLock._registry.setdefault(self.path, _Shared())
+        with _REGISTRY_LOCK:
+            self._shared = _REGISTRY.setdefault(self.path, _Shared())
 
     def holder(self) -> str:
         """Who holds (or last held) the lock, as its holder wrote it: pid, purpose, since when."""
@@ -49,10 +47,6 @@ class WriteLock:
             return self.path.read_text(encoding="utf-8").strip() or "another process"
         except OSError:
             return "another process"
-
-    def held_here(self) -> bool:
-        """True if this thread holds the lock (so a nested write does not wait for itself)."""
-        return self._shared.owner == threading.get_ident()
 
     @contextmanager
     def hold(self, purpose: str, *, timeout: float | None = None, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
@@ -66,7 +60,6 @@ class WriteLock:
             if shared.depth == 0:
                 shared.file = self._acquire_file(purpose, deadline, on_wait)
             shared.depth += 1
-            shared.owner = threading.get_ident()
         except BaseException:
             shared.thread_lock.release()
             raise
@@ -75,14 +68,13 @@ class WriteLock:
         finally:
             shared.depth -= 1
             if shared.depth == 0:
-                shared.owner = None
                 file, shared.file = shared.file, None
                 if file is not None:
                     fcntl.flock(file, fcntl.LOCK_UN)
                     file.close()
             shared.thread_lock.release()
 
-    def _acquire_file(self, purpose: str, deadline: float | None, on_wait: Callable[[str], None] | None):  # noqa: ANN202
+    def _acquire_file(self, purpose: str, deadline: float | None, on_wait: Callable[[str], None] | None) -> TextIO:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         file = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - closed on release
         try:
@@ -102,13 +94,13 @@ class WriteLock:
             file.close()
             raise
 
-    def _wait(self, file: object, purpose: str, deadline: float | None) -> None:
+    def _wait(self, file: TextIO, purpose: str, deadline: float | None) -> None:
         if deadline is None:
-            fcntl.flock(file, fcntl.LOCK_EX)  # type: ignore[arg-type]
+            fcntl.flock(file, fcntl.LOCK_EX)
             return
         while True:  # flock has no time limit of its own
             try:
-                fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)  # type: ignore[arg-type]
+                fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return
             except BlockingIOError:
                 if time.monotonic() >= deadline:
@@ -140,5 +132,8 @@ class _Shared:
     def __init__(self) -> None:
         self.thread_lock = threading.RLock()
         self.depth = 0
-        self.owner: int | None = None
-        self.file = None
+        self.file: TextIO | None = None
+
+
+_REGISTRY: dict[Path, _Shared] = {}  # lock file → its state in this process
+_REGISTRY_LOCK = threading.Lock()
