@@ -354,3 +354,22 @@ def test_a_remote_build_waits_for_the_lock_and_carries_an_erasure_over(home: Pat
 
 def mentions_remote(store, iri: str) -> int:
     return int(store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }} }}")[0]["n"])
+
+
+def test_an_import_matches_and_checks_under_the_lock(settings: Settings, tmp_path: Path) -> None:
+    """`smartregion import` waits for the lock before it matches its rows: a person erased while it waits is not
+    matched and not brought back (the row would make the erased IRI again), and nothing is written."""
+    rows = tmp_path / "persons.csv"
+    rows.write_text("name,title\nAnna Alt,Dr.\n", encoding="utf-8")
+    store = EmbeddedStore(settings.store_path)
+    with WriteLock(settings.store_path / "LOCK").hold("test"):
+        command = cli(settings, "import", str(rows), "--kind", "persons", "--agent", "race")
+        seen: list[str] = []
+        wait_for_line(command.stderr, WAITING, seen)
+        forget(store, PERSONS[0], agent="test")
+        revision = store.revision()
+    out, err = command.communicate(timeout=300)
+    assert command.returncode == 1, out + err
+    assert f"<{PERSONS[0]}> was erased on request" in err and "nothing was written" in err
+    assert store.revision() == revision
+    assert_gone(settings, PERSONS[0])
