@@ -51,6 +51,8 @@ PREFIXES = """
 @prefix skos:         <http://www.w3.org/2004/02/skos/core#> .
 @prefix rdfs:         <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix xsd:          <http://www.w3.org/2001/XMLSchema#> .
+@prefix foaf:         <http://xmlns.com/foaf/0.1/> .
+@prefix owl:          <http://www.w3.org/2002/07/owl#> .
 """
 
 # A valid little world that the cases add to; it must validate without a single result.
@@ -129,6 +131,15 @@ INVALID = [
          Expect("organisation:verein", "schema:url", "DatatypeConstraintComponent", "url-datatype")),
     case("CommonPropertiesShape", "count note without language", 'organisation:verein sr:countNote "rund 80" .',
          Expect("organisation:verein", "sr:countNote", "DatatypeConstraintComponent", "countNote-language")),
+    # Web addresses: http(s) only, never a URL that a browser would run or read locally
+    case("WebAddressShape", "javascript: url", 'organisation:verein schema:url "javascript:alert(1)"^^xsd:anyURI .',
+         Expect("organisation:verein", "schema:url", "PatternConstraintComponent", "url-web")),
+    case("WebAddressShape", "data: homepage", "organisation:verein foaf:homepage <data:text/html,x> .",
+         Expect("organisation:verein", "foaf:homepage", "PatternConstraintComponent", "homepage-web")),
+    case("WebAddressShape", "vbscript: sameAs", 'organisation:verein schema:sameAs "vbscript:msgbox(1)" .',
+         Expect("organisation:verein", "schema:sameAs", "PatternConstraintComponent", "sameAs-web")),
+    case("WebAddressShape", "file: owl:sameAs", "organisation:verein owl:sameAs <file:///etc/passwd> .",
+         Expect("organisation:verein", "owl:sameAs", "PatternConstraintComponent", "owl-sameAs-web")),
     # Dates and periods
     case("DatedShape", "start date as German text", 'project:app schema:startDate "01.07.2020" .',
          Expect("project:app", "schema:startDate", "OrConstraintComponent", "startDate-datatype")),
@@ -377,6 +388,8 @@ VALID = {
     "LabelShape": 'person:anna rdfs:label "Anna Example"@en .',
     "CommonPropertiesShape": 'organisation:verein sr:confidence 0.7 ; dcterms:subject topic:networking ;'
     ' schema:url "https://example.org/"^^xsd:anyURI ; sr:countNote "rund 80"@de .',
+    "WebAddressShape": 'organisation:verein schema:url "HTTPS://example.org/"^^xsd:anyURI ; foaf:homepage <https://example.org/> ;'
+    " schema:sameAs <https://example.org/verein> ; owl:sameAs <http://www.wikidata.org/entity/Q1> .",
     "DatedShape": 'membership:m a org:Membership ; org:member person:anna ; org:organization project:app ;'
     ' schema:startDate "2020-07"^^xsd:gYearMonth ; schema:endDate "2020-12-31"^^xsd:date ; dcterms:source src:doc .',
     # Same year, same day, and 10:00 UTC is noon in Berlin: none of these ends before it starts.

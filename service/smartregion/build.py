@@ -6,7 +6,15 @@ that fails halfway leave the previous revision live; so the previous store alway
 
 A build replaces what comes from ``ontology/`` and ``graph/`` and keeps what only the store has:
 contribution graphs (``https://w3id.org/smartregion/contribution/...``) and the erasure records,
-whose erased persons it leaves out of the parsed files too (contributions.py, erasure.py).
+whose erased persons it leaves out of the parsed files too (contributions.py, erasure.py). Where the
+files now name an entity that a contribution named first, the contribution's names become aliases;
+an entity that files and contributions give disjoint kinds (kinds.py) stops the build.
+
+Nothing written before the switch is lost: the build parses and validates without the store's write
+lock (minutes on a large graph, while contributions and erasures go on), then takes the lock and, if
+the store changed meanwhile, reads what to keep again and validates again under the lock before it
+loads and switches. Loading under the lock is what makes the switch carry over every earlier write;
+validating first without it keeps writers from waiting for the slow part whenever nothing changed.
 """
 
 from __future__ import annotations
@@ -21,12 +29,20 @@ import pyoxigraph as ox
 import rdflib
 from tqdm import tqdm
 
-from smartregion.contribute.contributions import erased_hashes, kept_graphs
+from smartregion.contribute.contributions import (
+    NAME_PROPERTIES,
+    demote_names,
+    erased_hashes,
+    kept_graphs,
+)
 from smartregion.contribute.erasure import erase_in_dataset
+from smartregion.contribute.kinds import Kinds
 from smartregion.publish.dumps import dumps_folder, write_dumps
 from smartregion.rdf.ids import ONTOLOGY
+from smartregion.rdf.prefixes import shorten
 from smartregion.settings import Settings
 from smartregion.store.embedded import META_GRAPH, Graphs, Store, as_quads, open_store
+from smartregion.store.writelock import tell_waiting
 from smartregion.validation import ValidationReport, validate
 
 ONTOLOGY_GRAPH = ONTOLOGY  # the ontology is a named graph of its own, IRI = the ontology's IRI
@@ -69,9 +85,12 @@ class BuildResult:
     summary: Summary
     kept: list[str] = field(default_factory=list)  # contribution and erasure graphs carried over from the store
     erased: int = 0  # persons of graph/ left out because they were erased
+    aliased: int = 0  # names of contributions kept as aliases because the files now name those entities
+    revalidated: bool = False  # the store changed while the build validated, so it validated again under the lock
 
 
 _ONTOLOGY_NODE = ox.NamedNode(ONTOLOGY_GRAPH)
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 @dataclass
@@ -164,22 +183,19 @@ def build(settings: Settings, *, progress: bool = True, check: bool = True, dump
     """Parse, validate, load; the store changes only if all of it succeeds. Then write the dumps (``dumps``)."""
     started = time.monotonic()
     project = parse_project(settings.home, progress=progress)
+    files = list(project.quads)
     store = open_store(settings)
-    # Contributions and erasure records live only in the store: a rebuild keeps them (validated with
-    # the rest), and persons erased there stay erased even where a file in graph/ still names them.
-    kept = kept_graphs(store)
-    project.add(kept)
-    erased = _erase(project, erased_hashes(store))
-    if check:
-        report = validate_project(project, lang=lang)
-        if not report.conforms:
-            count = sum(1 for v in report.violations if v.severity == "Violation")
-            raise BuildError(
-                f"SHACL validation failed with {count} violation(s); nothing was loaded. "
-                "Fix the data (see the report above), check with `smartregion validate`, then build again",
-                report,
-            )
-    store.replace_all(project.quads)
+    revision = store.revision()
+    prepared = _prepare(Project(list(files), project.files), store, check=check, lang=lang)
+    revalidated = False
+    with store.write_lock().hold("build", on_wait=tell_waiting):
+        if store.revision() != revision:
+            print("the store was written while the build validated: validating again with those writes", file=sys.stderr)
+            prepared = _prepare(Project(list(files), project.files), store, check=check, lang=lang)
+            revalidated = True
+        store.replace_all(prepared.project.quads)
+    if prepared.aliased:
+        print(f"{prepared.aliased} name(s) from contributions kept as aliases: the files now name those entities", file=sys.stderr)
     if dumps and settings.backend == "embedded":
         # Dumps of the new revision now, so that the first harvester does not wait. A remote store may
         # be written by others at any time: its dumps are made when first asked for (dumps.current_dumps).
@@ -189,9 +205,79 @@ def build(settings: Settings, *, progress: bool = True, check: bool = True, dump
         revision=store.revision(),
         seconds=time.monotonic() - started,
         summary=summarise(store),
-        kept=sorted(kept),
-        erased=len(erased),
+        kept=sorted(prepared.kept),
+        erased=len(prepared.erased),
+        aliased=prepared.aliased,
+        revalidated=revalidated,
     )
+
+
+@dataclass
+class _Prepared:
+    project: Project
+    kept: list[str]
+    erased: list[str]
+    aliased: int
+
+
+def _prepare(project: Project, store: Store, *, check: bool, lang: str) -> _Prepared:
+    """The files plus what only the store has, as the store is now: erasures applied, kinds and shapes checked."""
+    # Contributions and erasure records live only in the store: a rebuild keeps them (validated with
+    # the rest), and persons erased there stay erased even where a file in graph/ still names them.
+    kept = kept_graphs(store)
+    aliased = _alias_names(project, kept)
+    project.add(kept)
+    erased = _erase(project, erased_hashes(store))
+    _check_kinds(project)
+    if check:
+        report = validate_project(project, lang=lang)
+        if not report.conforms:
+            count = sum(1 for v in report.violations if v.severity == "Violation")
+            raise BuildError(
+                f"SHACL validation failed with {count} violation(s); nothing was loaded. "
+                "Fix the data (see the report above), check with `smartregion validate`, then build again",
+                report,
+            )
+    return _Prepared(project, sorted(kept), erased, aliased)
+
+
+def _alias_names(project: Project, kept: dict[str, rdflib.Graph]) -> int:
+    """Names that kept contributions give to entities the files name become aliases (contributions.demote_names)."""
+    wanted = {str(s) for graph in kept.values() for p in NAME_PROPERTIES for s in graph.subjects(p)}
+    names = {str(p) for p in NAME_PROPERTIES}
+    named: dict[rdflib.term.Node, set[rdflib.term.Node]] = {}
+    for quad in project.quads:
+        if quad.predicate.value in names and quad.subject.value in wanted and isinstance(quad.object, ox.Literal):
+            named.setdefault(rdflib.URIRef(quad.subject.value), set()).add(_literal(quad.object))
+    return sum(len(demote_names(graph, named)) for graph in kept.values()) if named else 0
+
+
+def _literal(term: ox.Literal) -> rdflib.Literal:
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language)
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+
+
+def _check_kinds(project: Project) -> None:
+    """No entity has two classes the ontology declares disjoint, across all graphs (kinds.py)."""
+    kinds = Kinds.from_ontology(project.ontology)
+    typed: dict[str, dict[str, str]] = {}
+    for quad in project.quads:
+        if quad.predicate.value == _RDF_TYPE and quad.graph_name != _ONTOLOGY_NODE and isinstance(quad.object, ox.NamedNode):
+            typed.setdefault(quad.subject.value, {}).setdefault(quad.object.value, quad.graph_name.value)
+    found = []
+    for entity, classes in typed.items():
+        ordered = sorted(classes)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1 :]:
+                if kinds.clash(a, b):
+                    found.append(f"<{entity}> is a {shorten(a)} in <{classes[a]}> and a {shorten(b)} in <{classes[b]}>")
+    if found:
+        listed = "; ".join(found[:5]) + ("; …" if len(found) > 5 else "")
+        raise BuildError(
+            f"{len(found)} entit{'y has' if len(found) == 1 else 'ies have'} kinds the ontology declares disjoint "
+            f"(owl:AllDisjointClasses): {listed}. Correct the file, or remove the contribution that says otherwise"
+        )
 
 
 def _erase(project: Project, hashes: set[str]) -> list[str]:

@@ -88,7 +88,7 @@ def validate(
     """
     union = rdflib.Graph()
     union.addN((s, p, o, union) for s, p, o in _all_triples(data))
-    union += _vocabulary() if ontology is None else ontology
+    union += project_ontology() if ontology is None else ontology
     conforms, report_graph, _ = shacl_validate(
         union,
         shacl_graph=_shapes(),
@@ -120,7 +120,8 @@ def _shapes() -> rdflib.Graph:
 
 
 @lru_cache(maxsize=1)
-def _vocabulary() -> rdflib.Graph:
+def project_ontology() -> rdflib.Graph:
+    """The project's ``ontology/*.ttl`` in one graph, parsed once per process (do not change it)."""
     return _parse_all(sorted((Settings.from_env().home / "ontology").glob("*.ttl")))
 
 

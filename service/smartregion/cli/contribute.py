@@ -3,7 +3,9 @@
 ``cli.py`` registers these through its ``COMMANDS`` list; its helpers are imported when a command
 runs, because ``cli`` imports this module. A refused contribution prints every problem (row, column,
 fix) on stderr and exits 1, with the store unchanged. Every write is recorded in the audit log
-(audit.py): its attempt, then done, refused or failed.
+(audit.py): its attempt, then done, refused or failed. Every write holds the store's write lock from
+before its checks to its end (writelock.py), waiting as long as another write (the server's, a build)
+takes, and saying so on stderr.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from smartregion.contribute.contributions import (
 )
 from smartregion.publish.dumps import dumps_folder
 from smartregion.store.embedded import open_store
+from smartregion.store.writelock import command_lock
 
 
 def _agent(args: argparse.Namespace) -> str:
@@ -63,13 +66,15 @@ def _run_import(args: argparse.Namespace) -> int:
         kind = spreadsheets.get_kind(args.kind)
         provenance = Provenance(_agent(args), path.name, "spreadsheet", {"kind": kind.name})
         iri = args.graph or contributions.new_contribution_iri(provenance)
-        write = None if dry_run else begin_cli(settings, store, "add", provenance.agent, graphs=[iri])
-        with outcome(write, (ContributionError,), _problems) as graphs:
-            table = spreadsheets.read_file(path)
-            result = spreadsheets.import_table(
-                store, table, kind, provenance, dry_run=dry_run, graph_iri=iri, dumps_folder=dumps_folder(settings)
-            )
-            graphs.append(result.graph_iri)
+        # The rows are matched against the store, checked and written under one hold of the lock.
+        with command_lock(store, "import", dry_run=dry_run):
+            write = None if dry_run else begin_cli(settings, store, "add", provenance.agent, graphs=[iri])
+            with outcome(write, (ContributionError,), _problems) as graphs:
+                table = spreadsheets.read_file(path)
+                result = spreadsheets.import_table(
+                    store, table, kind, provenance, dry_run=dry_run, graph_iri=iri, dumps_folder=dumps_folder(settings)
+                )
+                graphs.append(result.graph_iri)
     except ContributionError as exc:
         raise _refused(exc, f"import of {path.name}") from None
     if args.output:
@@ -186,9 +191,10 @@ def _run_contributions(args: argparse.Namespace) -> int:
             raise CliError("contributions remove needs the contribution's ID; `smartregion contributions` lists them")
         try:
             iri = contributions.contribution_iri(args.id)
-            write = begin_cli(settings, store, "remove", _agent(args), graphs=[iri])
-            with outcome(write, (ContributionError,), _problems):
-                contributions.remove(store, args.id, dumps_folder=dumps_folder(settings))
+            with command_lock(store, "removal"):
+                write = begin_cli(settings, store, "remove", _agent(args), graphs=[iri])
+                with outcome(write, (ContributionError,), _problems):
+                    contributions.remove(store, args.id, dumps_folder=dumps_folder(settings))
         except ContributionError as exc:
             raise _refused(exc, f"removing {args.id}") from None
         print(f"removed contribution {args.id}")
@@ -238,11 +244,12 @@ def _run_forget(args: argparse.Namespace) -> int:
     store = open_store(settings)
     iri = args.iri.strip().strip("<>")
     # The log names the person as the erasure record does: by the hash of the IRI only.
-    write = begin_cli(settings, store, "forget", _agent(args), erased=contributions.iri_hash(iri), private=[iri])
     try:
-        with outcome(write, (erasure.ErasureError,), str) as graphs:
-            result = erasure.forget(store, iri, agent=_agent(args), reason=args.reason, dumps_folder=dumps_folder(settings))
-            graphs += result.graphs
+        with command_lock(store, "erasure"):
+            write = begin_cli(settings, store, "forget", _agent(args), erased=contributions.iri_hash(iri), private=[iri])
+            with outcome(write, (erasure.ErasureError,), str) as graphs:
+                result = erasure.forget(store, iri, agent=_agent(args), reason=args.reason, dumps_folder=dumps_folder(settings))
+                graphs += result.graphs
     except erasure.ErasureError as exc:
         raise CliError(str(exc)) from None
     print(

@@ -202,7 +202,7 @@ def _cell(binding: dict | None) -> str:
 def _spreadsheet_safe(json_results: bytes, fmt: str) -> bytes:
     """SPARQL JSON results as CSV or TSV written by the service's own writers, which keep cells a spreadsheet
     would evaluate as text (csvsafe.py); the engine's (or a remote store's) CSV would not."""
-    from . import results
+    from smartregion.rdf import results
 
     solutions = ox.parse_query_results(json_results, format=ox.QueryResultsFormat.JSON)
     variables = [v.value for v in solutions.variables]

@@ -1,9 +1,13 @@
 """Contributions: additions to the graph from spreadsheets, the write API or a harvest, each a named graph
 ``https://w3id.org/smartregion/contribution/{id}`` of its own.
 
-A contribution is all or nothing. It is checked before anything is written: only instances
-(``id/...``) are described, every referenced instance exists, no erased person comes back, and the
-SHACL shapes hold. The shapes are run on the contribution plus a small context fetched from the store
+A contribution is all or nothing. It is checked before anything is written, under the store's write
+lock (writelock.py) against the live revision, so no other write can slip in between the checks and
+the write: only instances (``id/...``) are described, no IRI or web address is a ``javascript:``,
+``data:``, ``vbscript:`` or ``file:`` URL, every referenced instance exists, no erased person comes
+back, no entity gets a kind that the ontology declares disjoint with its kind in other graphs, and
+the SHACL shapes hold. A contribution adds and never renames: where other sources name an entity, the
+contribution's names for it are kept as aliases (``skos:altLabel``), with a warning. The shapes are run on the contribution plus a small context fetched from the store
 by SPARQL (what the store says about the entities the contribution touches, and the types of what
 those point to), not on the whole store; only results about the contribution's own subjects count,
 the rest of the store was validated when it was loaded. Then one atomic ``replace_graphs`` writes
@@ -29,11 +33,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import rdflib
-from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, SH, XSD
+from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH, SKOS, XSD
 from rdflib.term import BNode, Literal, Node, URIRef
 
+from smartregion.contribute.kinds import Kinds, project_kinds
 from smartregion.publish import dumps
-from smartregion.rdf.ids import BASE, ID, SR, slugify
+from smartregion.rdf.ids import BASE, ID, ONTOLOGY, SR, slugify
 from smartregion.rdf.prefixes import PREFIXES, shorten
 from smartregion.store.embedded import Store
 from smartregion.validation import ValidationReport, validate
@@ -47,6 +52,15 @@ GERMAN = URIRef("http://publications.europa.eu/resource/authority/language/DEU")
 VOCABULARY_FOLDERS = ("topic/", "cooperation-kind/", "document-kind/", "role/", "scheme/")
 _FILE_NAME = URIRef(SR + "fileName")
 _BATCH = 400  # IRIs per VALUES block when asking the store about a contribution's entities
+# The properties a page shows an entity's name from (pages.LABEL_PROPERTIES); a contribution's become aliases
+# where other sources name the entity.
+NAME_PROPERTIES = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
+# URL schemes a browser would run or read locally: refused anywhere in a contribution.
+UNSAFE_SCHEMES = ("javascript", "data", "vbscript", "file")
+# Properties whose literal values are web addresses (besides any xsd:anyURI literal).
+URL_PROPERTIES = (URIRef("https://schema.org/url"), FOAF.homepage, URIRef("https://schema.org/sameAs"), OWL.sameAs)
+_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):")
+_IGNORED_IN_URLS = re.compile(r"[\t\n\r]")  # browsers drop these anywhere in a URL (WHATWG URL standard)
 
 
 @dataclass(frozen=True)
@@ -220,13 +234,38 @@ def add_graph(
     IRI (and ``dry_run=True``, writing the result to ``graph/`` instead). ``store`` may be None only
     for a dry run: nothing can then be matched against existing data. ``dumps_folder``: where to
     rewrite the dumps (default: next to an embedded store). Raises ContributionError with every
-    problem; the store is unchanged then.
+    problem; the store is unchanged then. A write holds the store's write lock from its first check
+    against the store to the write itself.
     """
     if store is None and not dry_run:
         raise ValueError("add_graph needs a store unless dry_run is set")
     now = datetime.now(UTC).replace(microsecond=0)
     iri = graph_iri or new_contribution_iri(provenance, now)
-    problems = _check_scope(graph, iri)
+    problems = _check_scope(graph, iri) + check_urls(graph, origins)
+    if problems:
+        raise ContributionError(problems)
+    if store is None or dry_run:
+        return _checked(store, graph, iri, provenance, now, origins=origins, lang=lang, dry_run=True)
+    with store.write_lock().hold("contribution"):
+        result = _checked(store, graph, iri, provenance, now, origins=origins, lang=lang, dry_run=False)
+        store.replace_graphs({iri: result.graph})
+    refresh_dumps(store, dumps_folder)  # of whatever revision is live by now: dumps need no lock of ours
+    return result
+
+
+def _checked(
+    store: Store | None,
+    graph: rdflib.Graph,
+    iri: str,
+    provenance: Provenance,
+    now: datetime,
+    *,
+    origins: Origins | None,
+    lang: str,
+    dry_run: bool,
+) -> ContributionResult:
+    """The contribution with its provenance, checked against the store as it is now (see add_graph)."""
+    problems = []
     if store is not None:
         problems += _check_erased(store, graph)
         if iri in store.named_graphs() and not dry_run:
@@ -238,15 +277,17 @@ def add_graph(
     data = _with_provenance(graph, iri, provenance, now)
     context = _context(store, data, iri) if store is not None else rdflib.Graph()
     # Without a store nothing outside the contribution is known; the shapes still check what they can.
-    problems = _check_references(data, context, origins) if store is not None else []
+    if store is not None:
+        problems = _check_references(data, context, origins) + _check_kinds(data, context, store_kinds(store), origins)
     if problems:
         raise ContributionError(problems)
+    warnings = demote_names(data, names_of(context), origins)
     report = validate(_union(data, context), lang=lang)
-    errors, warnings, report_graph = _shacl_problems(report, data, origins)
+    errors, shacl_warnings, report_graph = _shacl_problems(report, data, origins)
     if errors:
         raise ContributionError(errors, report_graph)
     existing = {s for s in context.subjects() if isinstance(s, URIRef)}
-    result = ContributionResult(
+    return ContributionResult(
         id=iri.rsplit("/", 1)[-1],
         graph_iri=iri,
         triples=len(data),
@@ -254,12 +295,8 @@ def add_graph(
         dry_run=dry_run,
         graph=data,
         updated=len({s for s in data.subjects() if isinstance(s, URIRef) and s in existing and is_instance(str(s))}),
-        warnings=warnings,
+        warnings=warnings + shacl_warnings,
     )
-    if not dry_run:
-        store.replace_graphs({iri: data})  # type: ignore[union-attr]
-        refresh_dumps(store, dumps_folder)  # type: ignore[arg-type]
-    return result
 
 
 def _check_scope(graph: rdflib.Graph, iri: str) -> list[Problem]:
@@ -302,6 +339,118 @@ def _check_erased(store: Store, graph: rdflib.Graph) -> list[Problem]:
         for iri in sorted(iris)
         if iri_hash(iri) in erased
     ]
+
+
+def unsafe_scheme(text: str) -> str | None:
+    """The scheme of a URL that a browser would run or read locally (``javascript:``, ``data:``, ...),
+    read as a browser reads it: tabs and line breaks dropped, leading spaces and controls stripped."""
+    cleaned = _IGNORED_IN_URLS.sub("", text).lstrip("".join(map(chr, range(0x21)))).lower()
+    match = _SCHEME.match(cleaned)
+    return match.group(1) if match and match.group(1) in UNSAFE_SCHEMES else None
+
+
+def check_urls(graph: rdflib.Graph, origins: Origins | None = None) -> list[Problem]:
+    """No IRI anywhere, and no web address in a literal, is a ``javascript:``, ``data:``, ``vbscript:`` or
+    ``file:`` URL: pages link web addresses, and a link like that would run or read what it names.
+    (The shapes also want ``https?://`` for the web-address properties; this covers every position.)"""
+    problems = []
+    for triple in sorted(graph):
+        subject, predicate, _ = triple
+        for position, term in zip(("subject", "predicate", "object"), triple):
+            is_url = isinstance(term, URIRef) or (
+                isinstance(term, Literal) and (predicate in URL_PROPERTIES or term.datatype == XSD.anyURI)
+            )
+            scheme = unsafe_scheme(str(term)) if is_url else None
+            if scheme is None:
+                continue
+            row, column = origins.locate(str(subject), str(predicate)) if origins else (None, None)
+            problems.append(
+                Problem(
+                    f"{scheme}: URLs are refused, as the {position} of {_triple_text(triple)}",
+                    row=row,
+                    column=column,
+                    entity=str(subject) if isinstance(subject, URIRef) else None,
+                    fix="give a web address that starts with https:// (or http://), or leave the value out",
+                )
+            )
+    return problems
+
+
+def _triple_text(triple: tuple[Node, Node, Node]) -> str:
+    """The triple as N-Triples terms, each cut to a readable length (a data: URL may be megabytes)."""
+    terms = [_short_or_n3(t) for t in triple]
+    return " ".join(t if len(t) <= 80 else t[:77] + "…" for t in terms)
+
+
+def _short_or_n3(term: Node) -> str:
+    short = shorten(str(term)) if isinstance(term, URIRef) else None
+    return short if short and short != str(term) else term.n3()
+
+
+def store_kinds(store: Store) -> Kinds:
+    """The disjoint kinds of the ontology the store holds (the project's, if the store has none)."""
+    ontology = construct(store, f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{ONTOLOGY}> {{ ?s ?p ?o }} }}")
+    return Kinds.from_ontology(ontology) if len(ontology) else project_kinds()
+
+
+def _check_kinds(data: rdflib.Graph, context: rdflib.Graph, kinds: Kinds, origins: Origins | None) -> list[Problem]:
+    """No entity gets a class the ontology declares disjoint with a class it has elsewhere (or here)."""
+    problems = []
+    for subject in sorted({s for s in data.subjects(RDF.type) if isinstance(s, URIRef) and is_instance(str(s))}):
+        own = sorted({str(t) for t in data.objects(subject, RDF.type)})
+        elsewhere = {str(t) for t in context.objects(subject, RDF.type)}
+        pairs = [(a, b, c) for i, a in enumerate(own) for b in own[i + 1 :] if (c := kinds.clash(a, b))]
+        pairs += kinds.clashes(own, elsewhere - set(own))
+        for mine, other, (kind_mine, kind_other) in pairs:
+            where = "other sources make it" if other in elsewhere else "the same contribution also makes it"
+            row, column = origins.locate(str(subject), str(RDF.type)) if origins else (None, None)
+            problems.append(
+                Problem(
+                    f"<{subject}> cannot be a {shorten(mine)}: {where} a {shorten(other)}, and the ontology declares "
+                    f"{shorten(kind_mine)} and {shorten(kind_other)} disjoint (owl:AllDisjointClasses); "
+                    "a contribution adds statements, it never changes what an entity is",
+                    row=row,
+                    column=column,
+                    entity=str(subject),
+                    fix=f"leave out rdf:type {shorten(mine)}, or give a different entity an IRI of its own",
+                )
+            )
+    return problems
+
+
+def names_of(graph: rdflib.Graph) -> dict[Node, set[Node]]:
+    """Entity → the names (rdfs:label, skos:prefLabel, dcterms:title) the graph gives it."""
+    named: dict[Node, set[Node]] = {}
+    for predicate in NAME_PROPERTIES:
+        for subject, name in graph.subject_objects(predicate):
+            named.setdefault(subject, set()).add(name)
+    return named
+
+
+def demote_names(data: rdflib.Graph, named: Mapping[Node, set[Node]], origins: Origins | None = None) -> list[Problem]:
+    """Make the names ``data`` gives to entities that other sources name (``named``) aliases (skos:altLabel),
+    in place: the displayed name of an entity never comes from a contribution when another source names it.
+    Returns a warning for each name that was changed."""
+    warnings = []
+    for predicate in NAME_PROPERTIES:
+        for subject, name in sorted(data.subject_objects(predicate)):
+            if subject not in named or name in named[subject] or not isinstance(name, Literal):
+                continue
+            data.remove((subject, predicate, name))
+            data.add((subject, SKOS.altLabel, name))
+            row, column = origins.locate(str(subject), str(predicate)) if origins else (None, None)
+            given = ", ".join(sorted(n.n3() for n in named[subject]))
+            warnings.append(
+                Problem(
+                    f"{shorten(str(predicate))} {name.n3()} was kept as skos:altLabel (an alias): other sources name "
+                    f"<{subject}> {given}, and a contribution never replaces the name shown for it",
+                    row=row,
+                    column=column,
+                    entity=str(subject),
+                    fix="nothing to do; to change the name shown, correct the source that gives it",
+                )
+            )
+    return warnings
 
 
 def kept_graphs(store: Store) -> dict[str, rdflib.Graph]:
@@ -542,8 +691,16 @@ def list_contributions(store: Store) -> list[dict[str, object]]:
 
 
 def remove(store: Store, contribution_id: str, *, dumps_folder: Path | None = None) -> None:
-    """Drop a contribution's graph, unless other graphs still point to entities only it defines."""
+    """Drop a contribution's graph, unless other graphs still point to entities only it defines; checked
+    and dropped under the write lock, so no contribution that refers to it can arrive in between."""
     iri = contribution_iri(contribution_id)
+    with store.write_lock().hold("removal"):
+        _check_removable(store, iri, contribution_id)
+        store.drop_graphs([iri])
+    refresh_dumps(store, dumps_folder)
+
+
+def _check_removable(store: Store, iri: str, contribution_id: str) -> None:
     if iri not in store.named_graphs():
         raise UnknownContribution([Problem(f"there is no contribution {contribution_id!r}", fix="`smartregion contributions` lists them")])
     dependents = store.select(
@@ -564,8 +721,6 @@ def remove(store: Store, contribution_id: str, *, dumps_folder: Path | None = No
                 for r in dependents
             ]
         )
-    store.drop_graphs([iri])
-    refresh_dumps(store, dumps_folder)
 
 
 # --- dumps ------------------------------------------------------------------------------------------

@@ -12,6 +12,14 @@ Free text is not statements about the IRI: a comment elsewhere may still quote t
 ``forget`` lists the entities whose literals still contain it, for a person to review.
 
 The erasure is not validated against the shapes: it must not be blocked by what it leaves incomplete.
+
+Only persons are erased: an IRI that a source document makes a person, or that contributions alone
+made a person. An IRI that any graph gives a kind the ontology declares disjoint with sr:Person (an
+organisation, a place, ...) is refused, even if a contribution typed it sr:Person as well.
+
+Everything happens under the store's write lock (writelock.py): the checks, the write, the removal of
+the revision before it and of older dumps. A contribution naming the person waits for the erasure and
+is then refused; a build waiting to switch revisions carries the erasure over (build.py).
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import BNode, Literal, Node, URIRef
 
 from smartregion.contribute.contributions import (
+    CONTRIBUTION_NS,
     ERASURES_GRAPH,
     agent_iri,
     construct,
@@ -35,8 +44,10 @@ from smartregion.contribute.contributions import (
     iri_hash,
     is_iri,
     refresh_dumps,
+    store_kinds,
 )
 from smartregion.rdf.ids import BASE, SR
+from smartregion.rdf.prefixes import shorten
 from smartregion.store.embedded import Store
 
 ERASURE_NS = BASE + "erasure/"
@@ -72,7 +83,21 @@ def forget(store: Store, iri: str, *, agent: str, reason: str | None = None, dum
     iri = iri.strip().strip("<>")
     if not is_iri(iri):
         raise UnknownEntity(f"{iri!r} is not an IRI; write the person's full IRI, e.g. https://w3id.org/smartregion/id/person/…")
-    types = {r["t"] for r in store.select(f"SELECT DISTINCT ?t WHERE {{ <{iri}> a ?t }}")}
+    with store.write_lock().hold("erasure"):
+        names = _check_person(store, iri)
+        result = _erase(store, iri, agent, reason)
+        # An embedded store keeps the revision before a write for readers still on it; one more (empty)
+        # write moves that window on, so no revision that holds the person is left on disk.
+        store.drop_graphs([])
+        # Under the lock: no other write can make a revision whose dumps the purge would miss.
+        refresh_dumps(store, dumps_folder, purge=True)
+    return ErasureResult(result.record, result.hash, result.graphs, result.triples, result.nodes, _named_in(store, names))
+
+
+def _check_person(store: Store, iri: str) -> list[str]:
+    """Refuse what is not a person (see the module docstring); the person's names, for ``named_in``."""
+    typed = store.select(f"SELECT DISTINCT ?t ?g WHERE {{ GRAPH ?g {{ <{iri}> a ?t }} }}")
+    types = {r["t"] for r in typed}
     if not types:
         if iri_hash(iri) in erased_hashes(store):
             raise UnknownEntity(f"<{iri}> was erased already; nothing about it is left")
@@ -83,8 +108,29 @@ def forget(store: Store, iri: str, *, agent: str, reason: str | None = None, dum
             f"<{iri}> is not a person ({kinds}): forget erases persons only, who have a right to be forgotten; "
             "to take other data out, remove its contribution or edit its source in graph/"
         )
+    kinds = store_kinds(store)
+    for row in typed:
+        if (clash := kinds.clash(row["t"], str(PERSON))) is not None:
+            raise NotAPerson(
+                f"<{iri}> is not a person: <{row['g']}> makes it a {shorten(row['t'])} ({shorten(clash[0])}), whatever a "
+                "contribution says; forget erases persons only. To take a wrong statement out, remove the contribution "
+                "that makes it a person"
+            )
+    person_in = {r["g"] for r in typed if r["t"] == str(PERSON)}
+    if not any(not g.startswith(CONTRIBUTION_NS) for g in person_in):
+        described = [r["g"] for r in store.select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} }} ORDER BY ?g")]
+        sources = [g for g in described if not g.startswith(CONTRIBUTION_NS)]
+        if sources:
+            raise NotAPerson(
+                f"<{iri}> is a person only by contributions, and <{sources[0]}> describes it as something else: forget "
+                "erases persons by a source document, or persons that contributions alone created; remove the contribution instead"
+            )
+    return [r["name"] for r in store.select(f"SELECT DISTINCT ?name WHERE {{ <{iri}> <{RDFS.label}>|<{SKOS.altLabel}> ?name }}")]
+
+
+def _erase(store: Store, iri: str, agent: str, reason: str | None) -> ErasureResult:
+    """The write itself: every graph that mentions the person or their dependent nodes, and the record."""
     person = URIRef(iri)
-    names = [r["name"] for r in store.select(f"SELECT DISTINCT ?name WHERE {{ <{iri}> <{RDFS.label}>|<{SKOS.altLabel}> ?name }}")]
     neighbourhood = construct(store, f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?x <{iri}> . ?s ?p ?o }}")
     nodes = {person} | dependent_nodes(neighbourhood, person)
     values = " ".join(f"<{n}>" for n in nodes)
@@ -105,11 +151,7 @@ def forget(store: Store, iri: str, *, agent: str, reason: str | None = None, dum
     _record(erasures, record, iri, agent, reason)
     changed[ERASURES_GRAPH] = erasures
     store.replace_graphs(changed)  # every graph at once: never half an erasure
-    # An embedded store keeps the revision before a write for readers still on it; one more (empty)
-    # write moves that window on, so no revision that holds the person is left on disk.
-    store.drop_graphs([])
-    refresh_dumps(store, dumps_folder, purge=True)
-    return ErasureResult(str(record), iri_hash(iri), graphs, removed, len(nodes), _named_in(store, names))
+    return ErasureResult(str(record), iri_hash(iri), graphs, removed, len(nodes), [])
 
 
 def _named_in(store: Store, names: list[str]) -> list[str]:
@@ -154,10 +196,14 @@ def remove_nodes(graph: rdflib.Graph, nodes: set[Node]) -> int:
 
 
 def erase_in_dataset(dataset: rdflib.Dataset, hashes: Iterable[str]) -> list[str]:
-    """Apply past erasures to freshly parsed data (the build): persons whose IRI hash is recorded are
-    removed again, with their dependent nodes. Returns the IRIs erased, for the build to report."""
+    """Apply past erasures to freshly parsed data (the build): every IRI whose hash is recorded (only
+    persons were ever erased) is removed again, wherever it occurs and whether or not the data still
+    types it, with its dependent nodes. Returns the IRIs erased, for the build to report."""
     hashes = set(hashes)
-    persons = {s for s, _, _, _ in dataset.quads((None, RDF.type, PERSON, None)) if isinstance(s, URIRef) and iri_hash(str(s)) in hashes}
+    if not hashes:
+        return []
+    iris = {t for s, _, o, _ in dataset.quads((None, None, None, None)) for t in (s, o) if isinstance(t, URIRef)}
+    persons = {t for t in iris if iri_hash(str(t)) in hashes}
     if not persons:
         return []
     union = rdflib.Graph()

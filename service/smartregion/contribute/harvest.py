@@ -37,6 +37,7 @@ from smartregion.contribute.contributions import (
 )
 from smartregion.rdf.sparql_text import query_form
 from smartregion.store.embedded import Store
+from smartregion.store.writelock import command_lock
 
 DEFAULT_TIMEOUT = 60.0  # seconds for the whole exchange
 DEFAULT_MAX_BYTES = 50_000_000
@@ -180,7 +181,11 @@ def harvest(
     store: Store, endpoint: str, query: str, *, agent: str, dry_run: bool = False, limits: Limits = Limits()
 ) -> ContributionResult:
     """Run ``query`` on ``endpoint`` and add the answer as one contribution (nothing on any error)."""
-    graph = fetch(endpoint, query, limits)
+    return add_harvested(store, fetch(endpoint, query, limits), endpoint, query, agent=agent, dry_run=dry_run)
+
+
+def add_harvested(store: Store, graph: rdflib.Graph, endpoint: str, query: str, *, agent: str, dry_run: bool = False) -> ContributionResult:
+    """The fetched answer as one contribution, checked and written under the store's write lock (add_graph)."""
     if not len(graph):
         raise HarvestError(f"{endpoint}: the query answered no triples; nothing to import")
     provenance = Provenance(agent=agent, source_name=endpoint, method="harvest", extra={"endpoint": endpoint, "query": query})
@@ -203,7 +208,10 @@ def _run(args: argparse.Namespace) -> int:
     write = None if args.dry_run else begin_cli(settings, store, "harvest", args.agent)
     try:
         with outcome(write, (HarvestError, ContributionError), _reason) as graphs:
-            result = harvest(store, args.source_endpoint, query, agent=args.agent, dry_run=args.dry_run, limits=limits)
+            # Fetched before the lock (the remote answer may take minutes), checked and written under it.
+            graph = fetch(args.source_endpoint, query, limits)
+            with command_lock(store, "harvest", dry_run=args.dry_run):
+                result = add_harvested(store, graph, args.source_endpoint, query, agent=args.agent, dry_run=args.dry_run)
             graphs.append(result.graph_iri)
     except HarvestError as exc:
         raise CliError(str(exc)) from None

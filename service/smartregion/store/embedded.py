@@ -16,12 +16,12 @@ revision read-only and reopen when ``CURRENT`` changes.
 from __future__ import annotations
 
 import ast
-import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
+import tempfile
 import threading
 import traceback
 import uuid
@@ -44,6 +44,7 @@ from smartregion.rdf.sparql_text import (
     query_form,
 )
 from smartregion.settings import Settings
+from smartregion.store.writelock import WriteLock
 
 META_GRAPH = BASE + "graph/meta"  # the remote store's revision marker; not part of the knowledge
 REVISION = SR + "revision"
@@ -197,12 +198,20 @@ class Store(Protocol):
         """The whole dataset, ``trig`` or ``nquads``."""
         ...
 
+    def write_lock(self) -> WriteLock:
+        """The lock every writer holds while it checks and writes (writelock.py); the writes above take it too."""
+        ...
+
 
 def open_store(settings: Settings) -> Store:
     """The store the settings name."""
     if settings.backend == "remote":
         return RemoteStore(
-            settings.endpoint, settings.gsp_endpoint, update_endpoint=settings.update_endpoint, timeout=settings.query_timeout
+            settings.endpoint,
+            settings.gsp_endpoint,
+            update_endpoint=settings.update_endpoint,
+            timeout=settings.query_timeout,
+            lock_path=settings.store_path.parent / "remote-write.lock",  # next to the dumps, shared by the server and the CLI
         )
     return EmbeddedStore(settings.store_path)
 
@@ -217,6 +226,7 @@ class EmbeddedStore:
 
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path).resolve()
+        self.lock = WriteLock(self.path / "LOCK")
         self._reader_lock = threading.Lock()
         self._reader: ox.Store | None = None
         self._reader_revision: str | None = None
@@ -299,6 +309,9 @@ class EmbeddedStore:
 
     # writing
 
+    def write_lock(self) -> WriteLock:
+        return self.lock
+
     def replace_graphs(self, quads_by_graph: Graphs) -> None:
         triples = triples_by_graph(quads_by_graph)
 
@@ -327,11 +340,11 @@ class EmbeddedStore:
         """Apply a change to a new revision (empty, or a checkpoint of the live one), then make it live.
 
         The new revision becomes live only if ``apply`` succeeds; on any error it is deleted and the
-        live revision stays as it was. One writer at a time (an exclusive lock on ``LOCK``).
+        live revision stays as it was. One writer at a time: the store's write lock (``LOCK``), which
+        a caller that checks before writing holds already.
         """
         self.path.mkdir(parents=True, exist_ok=True)
-        with open(self.path / "LOCK", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with self.lock.hold("write"):
             has_live = (self.path / "CURRENT").is_file()
             if only_if_missing and has_live:
                 return  # another process initialised the store while we waited
@@ -401,13 +414,25 @@ class RemoteStore:
     ours always change the marker.
     """
 
-    def __init__(self, endpoint: str | None, gsp_endpoint: str | None, *, update_endpoint: str | None = None, timeout: float = 30.0):
+    def __init__(
+        self,
+        endpoint: str | None,
+        gsp_endpoint: str | None,
+        *,
+        update_endpoint: str | None = None,
+        timeout: float = 30.0,
+        lock_path: str | os.PathLike[str] | None = None,
+    ):
         if not endpoint:
             raise StoreError("the remote backend needs a query endpoint: --endpoint URL or SMARTREGION_ENDPOINT")
         self.endpoint = endpoint
         self.gsp_endpoint = gsp_endpoint
         self.update_endpoint = update_endpoint
         self.timeout = timeout
+        # The lock serialises the writers that share its file (open_store: the folder of the dumps). Without
+        # one: a file per Graph Store URL in the temporary folder, so at least this machine's writers take turns.
+        digest = hashlib.sha256(str(gsp_endpoint or endpoint).encode()).hexdigest()[:16]
+        self.lock = WriteLock(lock_path or Path(tempfile.gettempdir()) / f"smartregion-remote-{digest}.lock")
 
     # reading
 
@@ -490,9 +515,12 @@ class RemoteStore:
 
     # writing: each PUT replaces one graph atomically; a call as a whole is not one transaction
 
+    def write_lock(self) -> WriteLock:
+        return self.lock
+
     def replace_graphs(self, quads_by_graph: Graphs) -> None:
         triples = triples_by_graph(quads_by_graph)
-        with self._client() as client:
+        with self.lock.hold("write"), self._client() as client:
             for iri, graph_triples in triples.items():
                 self._put(client, iri, graph_triples)
             self._mark(client)
@@ -503,15 +531,15 @@ class RemoteStore:
         Graphs outside ``https://w3id.org/smartregion/`` are left alone: the server may be shared.
         """
         triples = triples_by_graph(dataset)
-        stale = [g for g in self.named_graphs() if g.startswith(BASE) and g not in triples]
-        with self._client() as client:
+        with self.lock.hold("write"), self._client() as client:
+            stale = [g for g in self.named_graphs() if g.startswith(BASE) and g not in triples]
             for iri, graph_triples in triples.items():
                 self._put(client, iri, graph_triples)
             self._drop(client, stale)
             self._mark(client)
 
     def drop_graphs(self, graph_iris: Iterable[str]) -> None:
-        with self._client() as client:
+        with self.lock.hold("write"), self._client() as client:
             self._drop(client, list(graph_iris))
             self._mark(client)
 

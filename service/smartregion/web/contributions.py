@@ -12,6 +12,10 @@ pyoxigraph, whose JSON-LD parser has no document loader: a remote ``@context`` i
 fetched (rdflib 7.6 would fetch it and offers no option to stop that), and a document nesting deeper
 than 100 levels is refused before it could overflow the parser's stack. Invalid contributions get 422
 with every problem as JSON and the SHACL report as Turtle; nothing is written then.
+
+Each write holds the store's write lock (writelock.py) from its first check to its last step, so its
+checks hold when it writes. A write waits at most ``WRITE_WAIT`` seconds for another one (a build
+loading a large graph) and then gets 503 with ``Retry-After``, having changed nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from __future__ import annotations
 import hmac
 import json
 import re
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 import pyoxigraph as ox
 import rdflib
@@ -38,6 +43,8 @@ from smartregion.contribute.contributions import (
 )
 from smartregion.publish.dumps import dumps_folder
 from smartregion.settings import Settings
+from smartregion.store.embedded import Store
+from smartregion.store.writelock import WriteBusy
 from smartregion.web.errors import errors
 
 router = APIRouter(tags=["contributions"])
@@ -184,6 +191,21 @@ def _refused(exc: ContributionError, status: int = 422) -> ApiError:
     return ApiError(status, "contribution refused", f"{count} problem{'' if count == 1 else 's'}; nothing was written", **extra)
 
 
+WRITE_WAIT = 60.0  # seconds a write request waits for the write lock before 503
+_RETRY_AFTER = "30"
+T = TypeVar("T")
+
+
+def _locked(store: Store, purpose: str, call: Callable[..., T], *args: object, **kwargs: object) -> T:
+    """``call`` under the store's write lock, waited for at most WRITE_WAIT seconds (then WriteBusy)."""
+    with store.write_lock().hold(purpose, timeout=WRITE_WAIT):
+        return call(*args, **kwargs)
+
+
+def _busy(exc: WriteBusy) -> ApiError:
+    return ApiError(503, "store busy", str(exc), headers={"Retry-After": _RETRY_AFTER})
+
+
 JSON_NESTING_LIMIT = 100  # levels of [ and { in a JSON-LD upload
 _JSON_BRACKET = re.compile(rb'"(?:[^"\\]++|\\.)*+"|[\[{\]}]', re.DOTALL)  # strings are skipped whole
 
@@ -252,7 +274,7 @@ def _file_name(request: Request, suffix: str) -> str:
 @router.post(
     "/api/contributions",
     status_code=201,
-    responses={200: {"description": "A dry run: what would be added; nothing written."}, **errors(400, 401, 403, 413, 415, 422)},
+    responses={200: {"description": "A dry run: what would be added; nothing written."}, **errors(400, 401, 403, 413, 415, 422, 503)},
     openapi_extra=UPLOAD,
 )
 async def post_contribution(
@@ -293,18 +315,18 @@ async def post_contribution(
                 raise ApiError(400, "unknown kind", str(exc)) from None
         body = await _body(request)
         store, folder = request.app.state.store, dumps_folder(_settings(request))
+        # A write matches rows and checks everything under the lock; a dry run writes nothing and needs none.
+        run = run_in_threadpool if dry_run else lambda call, *a, **k: run_in_threadpool(_locked, store, "contribution", call, *a, **k)
         if is_table:
             table = await run_in_threadpool(spreadsheets.read_table, body, name)  # a big workbook would stall the event loop
-            result = await run_in_threadpool(
-                spreadsheets.import_table, store, table, template, provenance, dry_run=dry_run, graph_iri=iri, dumps_folder=folder
-            )
+            result = await run(spreadsheets.import_table, store, table, template, provenance, dry_run=dry_run, graph_iri=iri, dumps_folder=folder)
         else:
             graph = await run_in_threadpool(_parse_rdf, body, RDF_TYPES[media_type])
-            result = await run_in_threadpool(
-                contributions.add_graph, store, graph, provenance, dry_run=dry_run, graph_iri=iri, dumps_folder=folder
-            )
+            result = await run(contributions.add_graph, store, graph, provenance, dry_run=dry_run, graph_iri=iri, dumps_folder=folder)
     except ApiError as exc:
         return _refuse(write, exc)
+    except WriteBusy as exc:
+        return _refuse(write, _busy(exc))
     except ContributionError as exc:
         return _refuse(write, _refused(exc))
     except BaseException as exc:
@@ -339,7 +361,7 @@ def get_contribution(request: Request, contribution_id: str) -> Response:
     return Response(body, media_type="text/turtle")
 
 
-@router.delete("/api/contributions/{contribution_id}", status_code=204, responses=errors(400, 401, 403, 404, 409))
+@router.delete("/api/contributions/{contribution_id}", status_code=204, responses=errors(400, 401, 403, 404, 409, 503))
 async def delete_contribution(
     request: Request,
     contribution_id: str,
@@ -355,9 +377,12 @@ async def delete_contribution(
         return _deny(request, "remove", agent, ApiError(404, "no such contribution", str(exc)))
     write = _begin(request, "remove", agent, graphs=[iri])
     try:
+        store = request.app.state.store
         await run_in_threadpool(
-            contributions.remove, request.app.state.store, contribution_id, dumps_folder=dumps_folder(_settings(request))
+            _locked, store, "removal", contributions.remove, store, contribution_id, dumps_folder=dumps_folder(_settings(request))
         )
+    except WriteBusy as exc:
+        return _refuse(write, _busy(exc))
     except UnknownContribution as exc:
         return _refuse(write, ApiError(404, "no such contribution", str(exc)))
     except ContributionError as exc:
@@ -369,7 +394,7 @@ async def delete_contribution(
     return Response(status_code=204)
 
 
-@router.post("/api/forget", responses=errors(400, 401, 403, 404, 413, 422), openapi_extra=FORGET)
+@router.post("/api/forget", responses=errors(400, 401, 403, 404, 413, 422, 503), openapi_extra=FORGET)
 async def post_forget(request: Request) -> Response:
     """Erase a person: JSON ``{"iri": ..., "reason": ...}``. Records when and by whom, not who."""
     agent = "api"
@@ -393,6 +418,9 @@ async def post_forget(request: Request) -> Response:
     write = _begin(request, "forget", agent, erased=iri_hash(iri), private=[iri])
     try:
         result = await run_in_threadpool(
+            _locked,
+            request.app.state.store,
+            "erasure",
             erasure.forget,
             request.app.state.store,
             iri,
@@ -404,6 +432,8 @@ async def post_forget(request: Request) -> Response:
         return _refuse(write, ApiError(404, "no such entity", str(exc)))
     except erasure.NotAPerson as exc:
         return _refuse(write, ApiError(422, "not a person", str(exc)))
+    except WriteBusy as exc:
+        return _refuse(write, _busy(exc))
     except BaseException as exc:
         _failed(write, exc)
         raise
