@@ -410,7 +410,8 @@ def _contribution_seconds(ws: Workspace, s: Settings) -> tuple[float, str]:
     graph = _contribution(ws, s.seed)
     store = EmbeddedStore(ws.store)
     try:
-        from smartregion.contribute.contributions import Provenance, add_graph
+        from smartregion.contribute.contributions import add_graph
+        from smartregion.contribute.model import Provenance
     except ImportError:
         add_graph = None
     times = []

@@ -29,14 +29,10 @@ import pyoxigraph as ox
 import rdflib
 from tqdm import tqdm
 
-from smartregion.contribute.contributions import (
-    NAME_PROPERTIES,
-    demote_names,
-    erased_hashes,
-    kept_graphs,
-)
+from smartregion.contribute.contributions import kept_graphs
 from smartregion.contribute.erasure import erase_in_dataset
 from smartregion.contribute.kinds import Kinds
+from smartregion.contribute.rules import NAME_PROPERTIES, demote_names, erased_hashes
 from smartregion.publish.dumps import dumps_folder, write_dumps
 from smartregion.rdf.ids import ONTOLOGY
 from smartregion.rdf.prefixes import shorten
@@ -242,7 +238,7 @@ def _prepare(project: Project, store: Store, *, check: bool, lang: str) -> _Prep
 
 
 def _alias_names(project: Project, kept: dict[str, rdflib.Graph]) -> int:
-    """Names that kept contributions give to entities the files name become aliases (contributions.demote_names)."""
+    """Names that kept contributions give to entities the files name become aliases (rules.demote_names)."""
     wanted = {str(s) for graph in kept.values() for p in NAME_PROPERTIES for s in graph.subjects(p)}
     names = {str(p) for p in NAME_PROPERTIES}
     named: dict[rdflib.term.Node, set[rdflib.term.Node]] = {}

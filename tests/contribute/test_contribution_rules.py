@@ -22,9 +22,9 @@ import rdflib
 from conftest import running_oxigraph
 from fastapi.testclient import TestClient
 from smartregion.build import build
-from smartregion.contribute.contributions import ContributionError
 from smartregion.contribute.erasure import NotAPerson, forget
 from smartregion.contribute.harvest import harvest
+from smartregion.contribute.model import ContributionError
 from smartregion.settings import Settings
 from smartregion.store.embedded import EmbeddedStore
 from smartregion.web.app import create_app
@@ -159,7 +159,8 @@ def test_the_build_makes_a_contributed_name_an_alias_once_a_file_names_the_entit
     """Contribution first, file later: the build keeps the contribution's name as an alias, so the name shown
     is the file's."""
     store = EmbeddedStore(settings.store_path)
-    from smartregion.contribute.contributions import Provenance, add_graph
+    from smartregion.contribute.contributions import add_graph
+    from smartregion.contribute.model import Provenance
 
     entity = ID + "organisation/spaeter"
     data = rdflib.Graph().parse(data=f'{PREFIXES} <{entity}> a sr:Company ; rdfs:label "AAA Beitrag"@de .', format="turtle")

@@ -25,7 +25,7 @@ import pytest
 import rdflib
 from live import free_port, kill_group, server_process
 from smartregion.contribute.audit import FILE_NAME, AuditLog
-from smartregion.contribute.contributions import CONTRIBUTION_NS
+from smartregion.contribute.model import CONTRIBUTION_NS
 from smartregion.store.embedded import EmbeddedStore
 
 EXAMPLE = "https://example.org/"

@@ -14,12 +14,8 @@ from fastapi.testclient import TestClient
 from smartregion.build import build
 from smartregion.cli.main import main
 from smartregion.contribute import spreadsheets
-from smartregion.contribute.contributions import (
-    ERASURES_GRAPH,
-    ContributionError,
-    Provenance,
-)
 from smartregion.contribute.erasure import NotAPerson, UnknownEntity, forget
+from smartregion.contribute.model import ERASURES_GRAPH, ContributionError, Provenance
 from smartregion.settings import Settings
 from smartregion.store.embedded import EmbeddedStore
 from smartregion.web.app import create_app

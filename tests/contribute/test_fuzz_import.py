@@ -26,7 +26,7 @@ from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from smartregion.contribute import spreadsheets
-from smartregion.contribute.contributions import ContributionError, Provenance
+from smartregion.contribute.model import ContributionError, Provenance
 from smartregion.settings import Settings
 from smartregion.store.embedded import EmbeddedStore
 from smartregion.web import contributions as contributions_api

@@ -19,8 +19,8 @@ import httpx
 import pytest
 from conftest import OxigraphServer, running_oxigraph
 from smartregion.cli.main import main
-from smartregion.contribute.contributions import ContributionError
 from smartregion.contribute.harvest import HarvestError, Limits, fetch, harvest
+from smartregion.contribute.model import ContributionError
 from smartregion.store.embedded import EmbeddedStore
 
 DATA = Path(__file__).parents[1] / "data" / "harvest"

@@ -13,12 +13,8 @@ import pytest
 import rdflib
 from smartregion.build import build
 from smartregion.cli.main import main
-from smartregion.contribute import contributions, spreadsheets
-from smartregion.contribute.contributions import (
-    CONTRIBUTION_NS,
-    ContributionError,
-    Provenance,
-)
+from smartregion.contribute import contributions, model, spreadsheets
+from smartregion.contribute.model import CONTRIBUTION_NS, ContributionError, Provenance
 from smartregion.settings import Settings
 from smartregion.store.embedded import EmbeddedStore
 
@@ -46,7 +42,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-def refused(store: EmbeddedStore, data: bytes, name: str, kind: str) -> list[contributions.Problem]:
+def refused(store: EmbeddedStore, data: bytes, name: str, kind: str) -> list[model.Problem]:
     """Import ``data``; assert it is refused and the store unchanged; return the problems."""
     before, revision = content(store), store.revision()
     with pytest.raises(ContributionError) as caught:
@@ -58,7 +54,7 @@ def refused(store: EmbeddedStore, data: bytes, name: str, kind: str) -> list[con
     return caught.value.problems
 
 
-def imported(store: EmbeddedStore, text: str, kind: str, name: str = "rows.csv", **options) -> contributions.ContributionResult:
+def imported(store: EmbeddedStore, text: str, kind: str, name: str = "rows.csv", **options) -> model.ContributionResult:
     table = spreadsheets.read_table(text.encode("utf-8"), name)
     return spreadsheets.import_table(store, table, spreadsheets.get_kind(kind), Provenance("Erika Test", name, "spreadsheet"), **options)
 
@@ -335,7 +331,7 @@ def test_remove_checks_dependents_first(fresh_store: EmbeddedStore) -> None:
     contributions.remove(fresh_store, person.id)
     assert contributions.list_contributions(fresh_store) == []
     assert not fresh_store.ask(f"ASK {{ <{ID}person/erika-musterfrau> ?p ?o }}")
-    with pytest.raises(contributions.UnknownContribution):
+    with pytest.raises(model.UnknownContribution):
         contributions.remove(fresh_store, person.id)
 
 

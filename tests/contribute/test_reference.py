@@ -12,7 +12,7 @@ import pytest
 import rdflib
 from rdflib.term import URIRef
 from smartregion.contribute import spreadsheets
-from smartregion.contribute.contributions import ContributionError, Provenance
+from smartregion.contribute.model import ContributionError, Provenance
 from smartregion.contribute.spreadsheets.reference import DESTATIS_SOURCE, MPSC_SOURCE
 from smartregion.store.embedded import EmbeddedStore
 

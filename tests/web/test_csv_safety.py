@@ -18,7 +18,8 @@ import rdflib
 from fastapi.testclient import TestClient
 from smartregion.cli import main as cli
 from smartregion.contribute import spreadsheets as spreadsheet
-from smartregion.contribute.contributions import Provenance, add_graph
+from smartregion.contribute.contributions import add_graph
+from smartregion.contribute.model import Provenance
 from smartregion.rdf import csvsafe
 from smartregion.settings import Settings
 from smartregion.store.embedded import EmbeddedStore

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from live import free_port, server_process
 from smartregion.cli import main as cli
 from smartregion.contribute.audit import FILE_NAME, AuditLog
-from smartregion.contribute.contributions import CONTRIBUTION_NS, iri_hash
+from smartregion.contribute.model import CONTRIBUTION_NS, iri_hash
 from smartregion.rdf.ids import SOURCE
 from smartregion.settings import Settings
 from smartregion.store.embedded import EmbeddedStore

@@ -23,9 +23,9 @@ from smartregion.cli.common import (
     store_options,
     table,
 )
-from smartregion.contribute import contributions, erasure, spreadsheets
+from smartregion.contribute import contributions, erasure, model, spreadsheets
 from smartregion.contribute.audit import begin_cli, outcome
-from smartregion.contribute.contributions import (
+from smartregion.contribute.model import (
     ContributionError,
     ContributionResult,
     Provenance,
@@ -65,7 +65,7 @@ def _run_import(args: argparse.Namespace) -> int:
     try:
         kind = spreadsheets.get_kind(args.kind)
         provenance = Provenance(_agent(args), path.name, "spreadsheet", {"kind": kind.name})
-        iri = args.graph or contributions.new_contribution_iri(provenance)
+        iri = args.graph or model.new_contribution_iri(provenance)
         # The rows are matched against the store, checked and written under one hold of the lock.
         with command_lock(store, "import", dry_run=dry_run):
             write = None if dry_run else begin_cli(settings, store, "add", provenance.agent, graphs=[iri])
@@ -190,7 +190,7 @@ def _run_contributions(args: argparse.Namespace) -> int:
         if not args.id:
             raise CliError("contributions remove needs the contribution's ID; `smartregion contributions` lists them")
         try:
-            iri = contributions.contribution_iri(args.id)
+            iri = model.contribution_iri(args.id)
             with command_lock(store, "removal"):
                 write = begin_cli(settings, store, "remove", _agent(args), graphs=[iri])
                 with outcome(write, (ContributionError,), _problems):
@@ -246,7 +246,7 @@ def _run_forget(args: argparse.Namespace) -> int:
     # The log names the person as the erasure record does: by the hash of the IRI only.
     try:
         with command_lock(store, "erasure"):
-            write = begin_cli(settings, store, "forget", _agent(args), erased=contributions.iri_hash(iri), private=[iri])
+            write = begin_cli(settings, store, "forget", _agent(args), erased=model.iri_hash(iri), private=[iri])
             with outcome(write, (erasure.ErasureError,), str) as graphs:
                 result = erasure.forget(store, iri, agent=_agent(args), reason=args.reason, dumps_folder=dumps_folder(settings))
                 graphs += result.graphs

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from smartregion import __version__
+from smartregion.cli.audit import add_audit_command
 from smartregion.cli.common import (
     CliError,
     Formatter,
@@ -28,13 +29,12 @@ from smartregion.cli.common import (
     table,
 )
 from smartregion.cli.contribute import add_contribution_commands
+from smartregion.cli.harvest import add_harvest_command
 from smartregion.cli.names import add_mentions_command
 from smartregion.cli.network import add_export_command, add_network_commands
 from smartregion.cli.publish import add_dumps_command
 from smartregion.cli.serve import add_serve_command
 from smartregion.cli.synthetic import add_generate_command
-from smartregion.contribute.audit import add_audit_command
-from smartregion.contribute.harvest import add_harvest_command
 from smartregion.rdf.prefixes import shorten
 from smartregion.rdf.sparql_text import query_form
 from smartregion.settings import Settings, SettingsError

@@ -28,14 +28,12 @@ every request's URL, so the token and ``token=``-like query parameters are redac
 
 from __future__ import annotations
 
-import argparse
 import fcntl
 import getpass
 import json
 import logging
 import os
 import re
-import sys
 import threading
 import time
 import uuid
@@ -45,7 +43,6 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from smartregion.cli.common import Formatter, epilog, settings_from, table
 from smartregion.settings import Settings
 from smartregion.store.embedded import Store
 
@@ -343,7 +340,7 @@ def describe(record: Mapping[str, object]) -> str:
     """One line for people: when, what came of it, who from where, which graphs, the revisions, why."""
     graphs = ", ".join(f"<{g}>" for g in record.get("graphs") or []) or "-"  # type: ignore[union-attr]
     text = (f"{record['time']} {record['event']} {record['action']} via {record['via']} by {record['agent']!r} "
-            f"from {record['client']}: graphs {graphs}; revision {_revisions(record) or '-'}")
+            f"from {record['client']}: graphs {graphs}; revision {revisions(record) or '-'}")
     if record.get("erased"):
         text += f"; erased {record['erased']}"
     if record.get("status") is not None:
@@ -352,7 +349,7 @@ def describe(record: Mapping[str, object]) -> str:
     return text.replace("\r", "\\r").replace("\n", "\\n")  # one line, whatever a client sent
 
 
-def _revisions(record: Mapping[str, object]) -> str:
+def revisions(record: Mapping[str, object]) -> str:
     return " -> ".join(str(r) for r in (record.get("revision_before"), record.get("revision_after")) if r)
 
 
@@ -401,63 +398,3 @@ def protect_logs(token: str | None) -> None:
         _REDACTOR.secrets.add(token)
     for name in _SERVER_LOGGERS:
         logging.getLogger(name).addFilter(_REDACTOR)  # the same filter is added once
-
-
-# --- command line ---------------------------------------------------------------------------------------
-
-
-def _run(args: argparse.Namespace) -> int:
-
-    log = AuditLog(audit_path(settings_from(args)))
-    every = log.read()  # the rotated files too, oldest first
-    records = every[-args.last :] if args.last else every
-    if args.json:
-        for record in records:
-            print(json.dumps(record, ensure_ascii=False, sort_keys=True))
-        return 0
-    if not records:
-        print(f"no writes recorded yet in {log.path}")
-        return 0
-    cut_off = interrupted(every)
-    rows = [
-        [
-            str(r["time"]),
-            "interrupted" if r["id"] in cut_off else str(r["event"]),
-            str(r["action"]),
-            f"{r['agent']} ({r['client']})",
-            " ".join(str(g).rsplit("/", 1)[-1] for g in r.get("graphs") or []) or str(r.get("erased") or ""),  # type: ignore[union-attr]
-            _revisions(r),
-            str(r.get("reason") or ""),
-        ]
-        for r in records
-    ]
-    print(table(["time (UTC)", "event", "action", "who", "graphs", "revision", "reason"], rows))
-    if cut_off & {str(r["id"]) for r in records}:
-        print("interrupted: an attempt without an outcome, its writer was stopped (or is still at work); the store holds "
-              "all of that write or none of it (`smartregion contributions` shows which)", file=sys.stderr)
-    return 0
-
-
-def add_audit_command(commands: argparse._SubParsersAction) -> None:
-    """Register ``smartregion audit`` (for ``cli.COMMANDS``)."""
-
-    parser = commands.add_parser(
-        "audit",
-        formatter_class=Formatter,
-        help="show the audit log of writes: who changed which graphs, when",
-        description=f"Print the audit log ({FILE_NAME} next to the store folder, with its rotated files {FILE_NAME}.1, .2, ...): every write through the HTTP API "
-        "and the command line, with time (UTC), outcome (attempt, done, refused, failed), action (add, remove, "
-        "forget), who (the agent named with the write, and the client address or the login name), the graphs, and "
-        "the store revision before and after. Refused requests (a missing or wrong token) are there too, compactly and "
-        f"at most {REFUSALS_PER_MINUTE} a minute per client (a 'suppressed' line counts the rest); the token "
-        "never is. An erasure names the person only by the SHA-256 hash of the IRI.",
-        epilog=epilog(
-            "smartregion audit",
-            "smartregion audit --last 20",
-            "smartregion audit --json | jq 'select(.event == \"refused\")'",
-        ),
-    )
-    parser.add_argument("--store", metavar="PATH", type=Path, help="the store folder whose log to show (SMARTREGION_STORE)")
-    parser.add_argument("--json", action="store_true", help="the records as JSON Lines, as stored")
-    parser.add_argument("--last", type=int, metavar="N", help="only the last N records")
-    parser.set_defaults(run=_run)

@@ -35,17 +35,15 @@ import rdflib
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import BNode, Literal, Node, URIRef
 
-from smartregion.contribute.contributions import (
+from smartregion.contribute.contributions import refresh_dumps
+from smartregion.contribute.model import (
     CONTRIBUTION_NS,
     ERASURES_GRAPH,
     agent_iri,
-    construct,
-    erased_hashes,
     iri_hash,
     is_iri,
-    refresh_dumps,
-    store_kinds,
 )
+from smartregion.contribute.rules import construct, erased_hashes, store_kinds
 from smartregion.rdf.ids import BASE, SR
 from smartregion.rdf.prefixes import shorten
 from smartregion.store.embedded import Store

@@ -32,9 +32,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from smartregion.contribute import contributions, erasure, spreadsheets
+from smartregion.contribute import contributions, erasure, model, spreadsheets
 from smartregion.contribute.audit import TOKEN_PARAMETERS, AuditLog, Write
-from smartregion.contribute.contributions import (
+from smartregion.contribute.model import (
     ContributionError,
     Problem,
     Provenance,
@@ -293,7 +293,7 @@ async def post_contribution(
     name = _file_name(request, SPREADSHEET_TYPES.get(media_type, ""))
     provenance = Provenance(agent, name, "api", {"kind": kind} if is_table and kind else {})
     # Named before anything is read, so that the audited attempt says which graph it is about.
-    iri = contributions.new_contribution_iri(provenance)
+    iri = model.new_contribution_iri(provenance)
     write = None if dry_run else _begin(request, "add", agent, graphs=[iri])  # a dry run writes nothing
     try:
         if media_type not in RDF_TYPES and not is_table:
@@ -350,7 +350,7 @@ def get_contribution(request: Request, contribution_id: str) -> Response:
     """The contribution's graph as Turtle, provenance included."""
     store = request.app.state.store
     try:
-        iri = contributions.contribution_iri(contribution_id)
+        iri = model.contribution_iri(contribution_id)
     except ContributionError as exc:
         return ApiError(404, "no such contribution", str(exc)).response()
     if iri not in store.named_graphs():
@@ -370,7 +370,7 @@ async def delete_contribution(
     """Remove a contribution (its whole graph); 409 while other graphs refer to entities only it defines."""
     try:
         _authorise(request)
-        iri = contributions.contribution_iri(contribution_id)
+        iri = model.contribution_iri(contribution_id)
     except ApiError as exc:
         return _deny(request, "remove", agent, exc)
     except UnknownContribution as exc:

@@ -25,13 +25,13 @@ import rdflib
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 from rdflib.term import Literal, Node, URIRef
 
-from smartregion.contribute.contributions import (
+from smartregion.contribute.contributions import add_graph
+from smartregion.contribute.model import (
     ContributionError,
     ContributionResult,
     Origins,
     Problem,
     Provenance,
-    add_graph,
     is_iri,
     new_contribution_iri,
 )

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Literal, URIRef
 
-from smartregion.contribute.contributions import GERMAN
+from smartregion.contribute.model import GERMAN
 from smartregion.contribute.spreadsheets.reading import (
     Column,
     Kind,

@@ -5,7 +5,7 @@ A new kind is a ``Kind`` in a module of this package, added to the table below.
 
 from __future__ import annotations
 
-from smartregion.contribute.contributions import ContributionError, Problem
+from smartregion.contribute.model import ContributionError, Problem
 from smartregion.contribute.spreadsheets import activities, actors, reference
 from smartregion.contribute.spreadsheets.reading import Kind
 

@@ -13,10 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
-from smartregion.contribute.contributions import (
-    ContributionError,
-    Problem,
-)
+from smartregion.contribute.model import ContributionError, Problem
 
 MEDIA_TYPES = {
     ".csv": "text/csv",
