@@ -18,7 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import audit, catalogue_api, contributions_api, endpoint, linkeddata, network_api, publish_api
+from . import admission, audit, catalogue_api, contributions_api, endpoint, linkeddata, network_api, publish_api
 from .executor import Executor
 from .settings import Settings
 from .store import open_store
@@ -86,8 +86,14 @@ def create_app(settings: Settings, *, warm_network: bool = False) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Worker processes start with the server, not at import, and are killed when it stops.
         app.state.executor = Executor(
-            store, timeout=settings.query_timeout, row_limit=settings.row_limit, workers=settings.query_workers
+            store,
+            timeout=settings.query_timeout,
+            row_limit=settings.row_limit,
+            workers=settings.query_workers,
+            fast_budget=settings.query_fast_budget or None,
+            slow_slots=settings.query_slow_slots,
         )
+        app.state.admission = admission.Admission.of(settings)
         if warm_network:
             threading.Thread(target=network_api.warm_up, args=(app.state,), name="network-warm-up", daemon=True).start()
         try:
@@ -108,7 +114,7 @@ def create_app(settings: Settings, *, warm_network: bool = False) -> FastAPI:
         allow_origins=["*"],
         allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
         allow_headers=["Accept", "Content-Type"],
-        expose_headers=["X-Row-Limit", "X-Result-Truncated"],
+        expose_headers=["X-Row-Limit", "X-Result-Truncated", "Retry-After"],
     )
     app.add_middleware(SecurityHeaders)  # added last, so outermost: CORS preflight answers get the headers too
     app.include_router(endpoint.router)
