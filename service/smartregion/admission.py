@@ -8,8 +8,8 @@ executor, for ``/sparql`` and ``/api/queries`` alike:
   a configured trusted proxy, the address that proxy saw, from ``X-Forwarded-For``;
 - a client may have ``per_client`` queries running or waiting, and spend ``budget`` seconds of query
   time per minute (a token bucket, charged with the time each query took, killed ones too);
-- a query waits for a free worker asynchronously, in a bounded queue for a bounded time, and those
-  who used least query time lately go first; beyond, 503 with ``Retry-After``;
+- a query waits for a free worker asynchronously, in a bounded queue for a bounded time, and clients
+  whose queries stayed in the fast lane lately go first; beyond, 503 with ``Retry-After``;
 - queries run on a thread limiter of their own, so the default thread pool stays free for pages,
   search and the network API however many queries are under way.
 """
@@ -95,8 +95,8 @@ class Limits:
     budget: float  # seconds of query time per client per WINDOW; 0: no budget
     max_waiting: int  # queries waiting for a slot, all clients together
     max_wait: float  # seconds a query may wait for a slot
-    # The fast lane's budget: Retry-After for a full queue or too many queries at once, and the query
-    # time a client may have used lately and still count as light when its query waits.
+    # The fast lane's budget: Retry-After for a full queue or too many queries at once, and what makes
+    # a query count as slow when its client's next query waits.
     fast_budget: float
 
     @classmethod
@@ -118,8 +118,14 @@ class _Client:
     queries: int = 0  # running or waiting
     running: list[float] = field(default_factory=list)  # when each running query started
     charges: deque[list[float]] = field(default_factory=deque)  # [whole second, seconds used then], oldest first
+    slow: deque[float] = field(default_factory=deque)  # when each query that ran past the fast budget ended
+    quick: float = -math.inf  # when its last query that stayed within the fast budget ended
 
-    def charge(self, now: float, seconds: float) -> None:
+    def charge(self, now: float, seconds: float, fast_budget: float) -> None:
+        if seconds > fast_budget:
+            self.slow.append(now)
+        else:
+            self.quick = now
         second = math.floor(now)
         if self.charges and self.charges[-1][0] == second:
             self.charges[-1][1] += seconds
@@ -141,11 +147,11 @@ class _Client:
                 return second + WINDOW - now
         return 0.0
 
-    def rank(self, now: float, light: float) -> float:
-        """How far back this client's next query queues: 0 for clients that used less than ``light``
-        seconds lately, else the seconds used, running queries' so far included."""
-        used = self.used(now) + sum(now - started for started in self.running)
-        return used if used >= light else 0.0
+    def slow_queries(self, now: float, fast_budget: float) -> int:
+        """Queries of this client that ran past the fast budget lately, running ones included."""
+        while self.slow and self.slow[0] <= now - WINDOW:
+            self.slow.popleft()
+        return len(self.slow) + sum(now - started > fast_budget for started in self.running)
 
 
 @dataclass
@@ -159,9 +165,12 @@ class _Waiter:
 class Admission:
     """The gate in front of the executor; one per app, used on the event loop only (so it needs no locks).
 
-    Waiting queries are ranked: first those of clients that used less than one fast budget of query
-    time in the last minute, newest first (under overload the oldest have waited longest and may have
-    given up; a new cheap request can still be answered in time); then the others, least used first.
+    Waiting queries are ranked by how many queries of their client ran past the fast budget in the last
+    minute (running ones included): clients whose queries are quick go first however many they send,
+    clients that keep the workers busy go last. Within a rank, clients whose queries were answered
+    quickly in the last minute go before unknown ones (a crowd of new addresses cannot push them back),
+    then the newest goes first: under overload the oldest have waited longest and may have given up,
+    while a new request can still be answered in time.
     A full queue makes room for a query that ranks before its last one, which is refused instead.
     """
 
@@ -202,7 +211,7 @@ class Admission:
             finally:
                 client.running.remove(started)
                 now = self._clock()
-                client.charge(now, now - started)
+                client.charge(now, now - started, self.limits.fast_budget)
                 self._release()
         finally:
             client.queries -= 1
@@ -236,8 +245,10 @@ class Admission:
             )
         return client
 
-    def _rank(self, waiter: _Waiter, now: float) -> tuple[float, int]:
-        return waiter.client.rank(now, self.limits.fast_budget), -waiter.order
+    def _rank(self, waiter: _Waiter, now: float) -> tuple[int, bool, int]:
+        client = waiter.client
+        known_quick = client.quick > now - WINDOW
+        return client.slow_queries(now, self.limits.fast_budget), not known_quick, -waiter.order
 
     async def _slot(self, client: _Client) -> None:
         """Take a free slot, or wait for one in the queue; 503 when the queue is full or the wait too long."""
