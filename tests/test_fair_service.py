@@ -20,7 +20,6 @@ import httpx
 import pyoxigraph as ox
 import pytest
 from live import free_port, server_process
-
 from smartregion import results
 from smartregion.admission import Admission, ClientLimited, Limits, client_of, trusted_networks
 from smartregion.executor import Executor, QueryTimeout, SlowLaneFull
@@ -313,11 +312,10 @@ def test_waiting_queries_go_quick_clients_first_then_unknown_then_slow() -> None
         for _ in range(100):
             await query("busy", 0.05)  # more query time in all, each query quick
         served.clear()
-        async with anyio.create_task_group() as tasks:
-            async with gate.admit("holder"):  # holds the only slot while the others queue up
-                for key in ("slow", "new-1", "busy", "new-2"):
-                    tasks.start_soon(query, key)
-                    await anyio.sleep(0.01)
+        async with anyio.create_task_group() as tasks, gate.admit("holder"):  # holds the only slot while the others queue up
+            for key in ("slow", "new-1", "busy", "new-2"):
+                tasks.start_soon(query, key)
+                await anyio.sleep(0.01)
         # Known to be quick (however much it sends), then unknown clients newest first, then the slow one.
         assert served == ["busy", "new-2", "new-1", "slow"]
 
@@ -339,12 +337,11 @@ def test_a_full_queue_refuses_the_heavy_client_not_the_newcomer() -> None:
     async def scenario() -> None:
         async with gate.admit("heavy"):
             clock.now += 3.0
-        async with anyio.create_task_group() as tasks:
-            async with gate.admit("holder"):
-                tasks.start_soon(query, "heavy")
-                await anyio.sleep(0.01)
-                tasks.start_soon(query, "light")  # the queue holds one: the heavy one makes room
-                await anyio.sleep(0.01)
+        async with anyio.create_task_group() as tasks, gate.admit("holder"):
+            tasks.start_soon(query, "heavy")
+            await anyio.sleep(0.01)
+            tasks.start_soon(query, "light")  # the queue holds one: the heavy one makes room
+            await anyio.sleep(0.01)
     anyio.run(scenario)
     assert outcomes == {"light": "served", "heavy": "ExecutorBusy: the queue for query workers is full (1 queries waiting)"}
 
