@@ -7,7 +7,7 @@ executor, for ``/sparql`` and ``/api/queries`` alike:
 - a client is its address (an IPv6 client its /64, which one subscriber usually holds whole); behind
   a configured trusted proxy, the address that proxy saw, from ``X-Forwarded-For``;
 - a client may have ``per_client`` queries running or waiting, and spend ``budget`` seconds of query
-  time per minute (a token bucket, charged with the time each query took, killed ones too);
+  time per minute (a sliding minute, charged with the time each query took, killed ones too);
 - a query waits for a free worker asynchronously, in a bounded queue for a bounded time, and clients
   whose queries stayed in the fast lane lately go first; beyond, 503 with ``Retry-After``;
 - queries run on a thread limiter of their own, so the default thread pool stays free for pages,
@@ -33,7 +33,7 @@ from . import results
 from .executor import Answer, Executor, ExecutorBusy, PreparedQuery
 from .settings import Settings
 
-WINDOW = 60.0  # seconds over which a client's query-time budget refills
+WINDOW = 60.0  # seconds: the sliding minute over which a client's query time counts
 SWEEP_AT = 1024  # clients kept before those with nothing under way or charged are dropped
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _Address = ipaddress.IPv4Address | ipaddress.IPv6Address
