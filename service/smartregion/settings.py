@@ -68,7 +68,8 @@ class Settings:
     row_limit: int = 10000  # rows (or triples) per answer of the HTTP endpoint; 0 = no limit
     # Worker processes that answer queries of the HTTP endpoint (embedded backend); also how many queries
     # run at once on the remote backend. Four: two slow queries may run while two workers stay free for
-    # quick ones; an idle worker holds only the store's read-only handle (tens of MB).
+    # quick ones, and an idle worker costs about 20 MB of its own (70 MB resident, most shared with the
+    # others through the forkserver); a query's memory is what its limit allows.
     query_workers: int = 4
     # Every query starts in a fast lane with this budget in seconds; past it, it needs one of the slow
     # slots (at most query_workers - 1) or it is stopped with 503. 0: no lanes, every query may run up
