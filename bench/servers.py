@@ -1,7 +1,7 @@
 """The three servers compared, each started as a user would start it, on 127.0.0.1 and a free port.
 
-- smartregion: ``smartregion serve`` over the store ``smartregion build`` made (its defaults: two
-  query worker processes, 30 s time limit, 10 000 rows);
+- smartregion: ``smartregion serve`` over the store ``smartregion build`` made (its defaults: four
+  query worker processes, two of them for slow queries, 30 s time limit, 10 000 rows);
 - Oxigraph server: ``oxigraph serve-read-only --union-default-graph`` over the store pyoxigraph's
   ``bulk_load`` made from the same files (the binary of the PyPI package ``oxigraph``);
 - rdflib-endpoint: ``rdflib-endpoint serve`` over the same files (a plain rdflib ``Dataset`` with a
@@ -88,14 +88,15 @@ def _start(name: str, command: list[str], log_path: Path, ready_url: str, timeou
     return server
 
 
-def start_smartregion(ws: Workspace, timeout: float = 600) -> Server:
+def start_smartregion(ws: Workspace, timeout: float = 600, env: dict[str, str] | None = None) -> Server:
+    """``env``: settings (``SMARTREGION_*``) to serve with besides the workspace's."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     # --no-warm-up: the projection at start would run beside the catalogue workload, and the network
     # workload measures it as its first call.
     command = [_binary("smartregion"), "serve", "--port", str(port), "--store", str(ws.store), "--no-warm-up"]
     return _start("smartregion", command,
-                  ws.logs / f"smartregion-{ws.label}.log", base + "/sparql", timeout, env=ws.env(), base=base,
+                  ws.logs / f"smartregion-{ws.label}.log", base + "/sparql", timeout, env={**ws.env(), **(env or {})}, base=base,
                   sparql=base + "/sparql")
 
 

@@ -36,7 +36,9 @@ def free_port() -> int:
 def serving(settings: Settings, port: int | None = None) -> Iterator[str]:
     """The real app under uvicorn on 127.0.0.1 in a background thread; yields its base URL."""
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    # proxy_headers=False as `smartregion serve` has it: the app decides whom X-Forwarded-For may name.
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", proxy_headers=False)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -6,6 +6,7 @@ overrides both (``dataclasses.replace``). Read once per process with :meth:`Sett
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -65,7 +66,22 @@ class Settings:
     gsp_endpoint: str | None = None  # remote Graph Store Protocol URL, e.g. http://host:7878/store
     query_timeout: float = 30.0  # seconds per query
     row_limit: int = 10000  # rows (or triples) per answer of the HTTP endpoint; 0 = no limit
-    query_workers: int = 2  # worker processes that answer queries of the HTTP endpoint (embedded backend)
+    # Worker processes that answer queries of the HTTP endpoint (embedded backend); also how many queries
+    # run at once on the remote backend. Four: two slow queries may run while two workers stay free for
+    # quick ones, and an idle worker costs about 20 MB of its own (70 MB resident, most shared with the
+    # others through the forkserver); a query's memory is what its limit allows.
+    query_workers: int = 4
+    # Every query starts in a fast lane with this budget in seconds; past it, it needs one of the slow
+    # slots (at most query_workers - 1) or it is stopped with 503. 0: no lanes, every query may run up
+    # to query_timeout.
+    query_fast_budget: float = 1.0
+    query_slow_slots: int = 2
+    query_queue: int = 64  # queries waiting for a worker, all clients together; beyond: 503
+    query_queue_wait: float = 10.0  # seconds a query may wait for a worker; beyond: 503
+    client_queries: int = 2  # queries one client may have running or waiting; beyond: 429
+    client_query_seconds: float = 60.0  # seconds of query time per client per minute; beyond: 429; 0 = no budget
+    # Reverse proxies whose X-Forwarded-For names the client (addresses or networks); none: the header is ignored.
+    trusted_proxies: tuple[str, ...] = ()
     max_request_bytes: int = 1_000_000  # largest HTTP request body accepted
     base_url: str = "https://w3id.org/smartregion/"  # where the service is deployed
     write_token: str | None = None  # None: the HTTP service accepts no writes
@@ -92,6 +108,30 @@ class Settings:
             raise SettingsError(f"SMARTREGION_AUDIT_MAX_BYTES={self.audit_max_bytes}: the audit log needs at least 1000 bytes a file")
         if self.audit_backups < 1:
             raise SettingsError(f"SMARTREGION_AUDIT_BACKUPS={self.audit_backups}: keep at least 1 older audit file, or rotating would drop the log")
+        self._check_fair_service()
+
+    def _check_fair_service(self) -> None:
+        at_least = {
+            "SMARTREGION_QUERY_WORKERS": (self.query_workers, 1),
+            "SMARTREGION_CLIENT_QUERIES": (self.client_queries, 1),
+            "SMARTREGION_QUERY_QUEUE": (self.query_queue, 0),
+            "SMARTREGION_QUERY_SLOW_SLOTS": (self.query_slow_slots, 0),
+            "SMARTREGION_QUERY_FAST_BUDGET": (self.query_fast_budget, 0),
+            "SMARTREGION_CLIENT_QUERY_SECONDS": (self.client_query_seconds, 0),
+        }
+        for name, (value, least) in at_least.items():
+            if value < least:
+                raise SettingsError(f"{name} must be at least {least}, not {value}")
+        if self.query_queue_wait <= 0:
+            raise SettingsError(f"SMARTREGION_QUERY_QUEUE_WAIT must be positive, not {self.query_queue_wait}")
+        for entry in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise SettingsError(
+                    f"SMARTREGION_TRUSTED_PROXIES: {entry!r} is not an IP address or network; "
+                    "list addresses or networks separated by commas, e.g. 127.0.0.1,10.0.0.0/8"
+                ) from None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -104,7 +144,14 @@ class Settings:
             "gsp_endpoint": env.get("SMARTREGION_GSP_ENDPOINT") or None,
             "query_timeout": _number(env, "SMARTREGION_QUERY_TIMEOUT", 30.0, float),
             "row_limit": _number(env, "SMARTREGION_ROW_LIMIT", 10000, int),
-            "query_workers": _number(env, "SMARTREGION_QUERY_WORKERS", 2, int),
+            "query_workers": _number(env, "SMARTREGION_QUERY_WORKERS", 4, int),
+            "query_fast_budget": _number(env, "SMARTREGION_QUERY_FAST_BUDGET", 1.0, float),
+            "query_slow_slots": _number(env, "SMARTREGION_QUERY_SLOW_SLOTS", 2, int),
+            "query_queue": _number(env, "SMARTREGION_QUERY_QUEUE", 64, int),
+            "query_queue_wait": _number(env, "SMARTREGION_QUERY_QUEUE_WAIT", 10.0, float),
+            "client_queries": _number(env, "SMARTREGION_CLIENT_QUERIES", 2, int),
+            "client_query_seconds": _number(env, "SMARTREGION_CLIENT_QUERY_SECONDS", 60.0, float),
+            "trusted_proxies": tuple(p.strip() for p in env.get("SMARTREGION_TRUSTED_PROXIES", "").split(",") if p.strip()),
             "max_request_bytes": _number(env, "SMARTREGION_MAX_REQUEST_BYTES", 1_000_000, int),
             "base_url": env.get("SMARTREGION_BASE_URL") or "https://w3id.org/smartregion/",
             "write_token": env.get("SMARTREGION_WRITE_TOKEN") or None,

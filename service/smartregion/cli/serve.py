@@ -30,7 +30,16 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, *, warm_n
         build(settings, progress=True)
     # The service's own loggers (smartregion.audit: every write) print beside uvicorn's.
     log_config = {**LOGGING_CONFIG, "loggers": {**LOGGING_CONFIG["loggers"], "smartregion": {"handlers": ["default"], "level": "INFO"}}}
-    uvicorn.run(create_app(settings, warm_network=warm_network), host=host, port=port, log_level="info", log_config=log_config)
+    # proxy_headers=False: uvicorn would otherwise take X-Forwarded-For from any local peer as the client;
+    # the service reads it itself, from the proxies in SMARTREGION_TRUSTED_PROXIES only (admission.py).
+    uvicorn.run(
+        create_app(settings, warm_network=warm_network),
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=log_config,
+        proxy_headers=False,
+    )
 
 
 def add_serve_command(subparsers: argparse._SubParsersAction) -> None:

@@ -11,13 +11,23 @@ store are refused here, so every caller of the executor (the endpoint, the quest
 gets the same guarantee that no query makes the machine send a request anywhere. Queries that nest
 or chain deeper than the engine's recursive parser can take are refused too (it would overflow its
 stack); a worker that dies of such a crash all the same is replaced and the query refused.
+
+Workers are shared fairly by lanes. Every query starts in the fast lane with a short budget; one that
+outruns it needs one of a few slow-lane slots, fewer than the workers, so that some workers always
+stay free for quick queries. With no slot free it is stopped at once (``SlowLaneFull``). A worker that
+was killed, or that served the slow lane (at a lower CPU priority, which cannot be raised again), is
+replaced in the background and opens the store before it takes a query. Who may start a query at all
+(per-client limits, the wait for a free worker) is decided in front of the executor: ``admission``.
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing
+import os
 import queue
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -81,7 +91,22 @@ class QueryTimeout(Exception):
 
 
 class ExecutorBusy(Exception):
-    """Every worker stayed busy for a whole time limit."""
+    """No room for the query now; trying again after ``retry_after`` seconds makes sense (503)."""
+
+    status = 503
+    error = "busy"
+
+    def __init__(self, message: str, hint: str, retry_after: float, error: str | None = None):
+        super().__init__(message)
+        self.hint = hint
+        self.retry_after = max(1, math.ceil(retry_after))  # whole seconds, as Retry-After wants them
+        self.error = error or self.error
+
+
+class SlowLaneFull(ExecutorBusy):
+    """The query outran the fast budget while every slow-lane slot was taken: it was stopped."""
+
+    error = "slow lane full"
 
 
 class QueryFailed(Exception):
@@ -205,12 +230,26 @@ def serialise_result(
 class Executor:
     """Runs prepared queries; ``run`` blocks, so async callers hand it to a thread."""
 
-    def __init__(self, store: Store, *, timeout: float, row_limit: int | None, workers: int = 2):
+    def __init__(
+        self,
+        store: Store,
+        *,
+        timeout: float,
+        row_limit: int | None,
+        workers: int = 2,
+        fast_budget: float | None = None,
+        slow_slots: int = 0,
+    ):
+        """``fast_budget`` None: no lanes, every query may run up to ``timeout``. Otherwise at most
+        ``slow_slots`` queries (and never all workers) run past it at once; lanes need worker processes,
+        so they apply to the embedded backend only (a remote store cannot stop a query anyway)."""
         self.store = store
         self.timeout = timeout
         self.row_limit = row_limit or None  # 0 means no limit
         embedded = isinstance(store, EmbeddedStore)
-        self._pool = _WorkerPool(store.live_path, workers) if embedded else None
+        workers = max(1, workers)
+        lanes = None if fast_budget is None else _SlowLane(fast_budget, max(0, min(slow_slots, workers - 1)))
+        self._pool = _WorkerPool(store.live_path, workers, lanes) if embedded else None
         self._remote = None if embedded else ThreadPoolExecutor(thread_name_prefix="sparql-remote")
 
     def prepare(self, text: str, default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()) -> PreparedQuery:
@@ -278,11 +317,18 @@ class _Task:
     prefixes: dict[str, str]
 
 
+_WARM_UP = _Task("ASK {}", results.JSON.key, (), (), None, {})
+
+
 def _context() -> multiprocessing.context.BaseContext:
     # forkserver: replacements start fast and inherit no threads or open stores from the server process.
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
+        # Every new worker runs the server's main script again (multiprocessing's spawn preparation);
+        # under `smartregion serve` that imports the whole CLI, 1-2 s of a busy CPU per replacement.
+        # Imported once in the forkserver, it is inherited instead.
+        command = [name for name in ("smartregion.cli.main",) if name in sys.modules]
+        context.set_forkserver_preload([__name__, *command])
         return context
     return multiprocessing.get_context("spawn")
 
@@ -300,13 +346,62 @@ class _Worker:
         self.connection.close()
 
 
+class _SlowLane:
+    """At most ``slots`` queries past the fast ``budget`` at once, each known by when its time limit ends."""
+
+    def __init__(self, budget: float, slots: int):
+        self.budget = budget
+        self.slots = slots
+        self._deadlines: list[float] = []
+        self._lock = threading.Lock()
+
+    def enter(self, deadline: float) -> bool:
+        with self._lock:
+            if len(self._deadlines) >= self.slots:
+                return False
+            self._deadlines.append(deadline)
+            return True
+
+    def leave(self, deadline: float) -> None:
+        with self._lock:
+            self._deadlines.remove(deadline)
+
+    def full(self) -> SlowLaneFull:
+        """What a query that found no slot is told: when a slot frees up at the latest, and what to do."""
+        with self._lock:
+            soonest = min(self._deadlines, default=time.monotonic() + self.budget)
+        if self.slots:
+            why = f"all {self.slots} slots for slow queries are taken"
+        else:
+            why = "this service runs no slow queries (it has a single query worker)"
+        return SlowLaneFull(
+            f"the query ran longer than the fast lane's {self.budget:g} seconds and {why}, so it was stopped",
+            f"Add LIMIT or more specific patterns so that it finishes within {self.budget:g} seconds, use a "
+            "ready-made question (GET /api/queries), or try again after Retry-After seconds.",
+            soonest - time.monotonic(),
+        )
+
+
+# Added to a worker's niceness when its query enters the slow lane: it then yields the CPU to fast queries.
+SLOW_NICENESS = 10
+
+
+def _lower_priority(pid: int) -> None:
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, min(19, os.getpriority(os.PRIO_PROCESS, pid) + SLOW_NICENESS))
+    except OSError:
+        pass  # the worker is gone already, or the system forbids it: the query runs at normal priority
+
+
 class _WorkerPool:
-    def __init__(self, live_path: Callable[[], object], size: int):
+    def __init__(self, live_path: Callable[[], object], size: int, lanes: _SlowLane | None = None):
         self._live_path = live_path
+        self._lanes = lanes
         self._context = _context()
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
+        self._closed = False
         for _ in range(max(1, size)):
             self._idle.put(self._start())
 
@@ -320,26 +415,49 @@ class _WorkerPool:
         try:
             worker = self._idle.get(timeout=timeout)
         except queue.Empty:
-            raise ExecutorBusy(f"all query workers stayed busy for {timeout:g} seconds") from None
+            raise ExecutorBusy(
+                f"all query workers stayed busy for {timeout:g} seconds", "Try again in a moment.", timeout
+            ) from None
         if not worker.process.is_alive():  # died while idle (out of memory, killed from outside)
             worker = self._replace(worker)
+        started = time.monotonic()
+        slow = None  # the deadline the query holds a slow-lane slot by
         finished = False
         try:
             worker.connection.send((str(self._live_path()), task))
-            if not worker.connection.poll(timeout):
-                raise QueryTimeout(timeout)
+            fast = timeout if self._lanes is None else min(self._lanes.budget, timeout)
+            if not worker.connection.poll(fast):
+                slow = self._enter_slow_lane(worker, started, timeout)
+                if not worker.connection.poll(max(0.0, slow - time.monotonic())):
+                    raise QueryTimeout(timeout)
             status, *payload = worker.connection.recv()
             finished = True
         except (EOFError, OSError) as exc:
             raise _died(worker) from exc
         finally:
-            # A worker that did not finish may still be evaluating: it is killed, never reused.
-            self._idle.put(worker if finished else self._replace(worker))
+            if slow is not None:
+                self._lanes.leave(slow)
+            # A worker that did not finish may still be evaluating: it is killed, never reused. One that
+            # served the slow lane runs at a lower priority it cannot regain: it is retired too.
+            if finished and slow is None:
+                self._idle.put(worker)
+            else:
+                self._retire(worker)
         if status == "syntax":
             raise QuerySyntaxError(payload[0])
         if status == "error":
             raise QueryFailed(payload[0])
         return payload[0], payload[1]
+
+    def _enter_slow_lane(self, worker: _Worker, started: float, timeout: float) -> float:
+        """Take a slow-lane slot for a query past the fast budget (returns its deadline); without one it is stopped."""
+        deadline = started + timeout
+        if self._lanes is None or time.monotonic() >= deadline:
+            raise QueryTimeout(timeout)
+        if not self._lanes.enter(deadline):
+            raise self._lanes.full()
+        _lower_priority(worker.process.pid)
+        return deadline
 
     def _replace(self, worker: _Worker) -> _Worker:
         worker.kill()
@@ -347,8 +465,39 @@ class _WorkerPool:
             self._all.discard(worker)
         return self._start()
 
+    def _retire(self, worker: _Worker) -> None:
+        """Kill the worker now and start its replacement in the background, so that the caller answers at once."""
+        worker.process.kill()
+        with self._lock:
+            self._all.discard(worker)
+        threading.Thread(target=self._restock, args=(worker,), name="sparql-worker-restock", daemon=True).start()
+
+    def _restock(self, retired: _Worker) -> None:
+        retired.process.join(5)
+        retired.connection.close()
+        with self._lock:
+            if self._closed:
+                return
+        worker = self._start()
+        self._warm_up(worker)
+        with self._lock:
+            closed = self._closed
+        if closed:
+            worker.kill()
+        else:
+            self._idle.put(worker)
+
+    def _warm_up(self, worker: _Worker) -> None:
+        """Let a new worker open the live revision before it takes a query, which would otherwise wait for that."""
+        try:
+            worker.connection.send((str(self._live_path()), _WARM_UP))
+            worker.connection.recv()
+        except (EOFError, OSError):
+            pass  # it died: ``run`` replaces a dead idle worker
+
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             workers, self._all = list(self._all), set()
         for worker in workers:
             worker.kill()

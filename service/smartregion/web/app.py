@@ -26,8 +26,8 @@ from smartregion.contribute import audit
 from smartregion.settings import Settings
 from smartregion.store.embedded import open_store
 from smartregion.store.executor import Executor
+from smartregion.web import admission, linkeddata
 from smartregion.web import contributions as contributions_api
-from smartregion.web import linkeddata
 from smartregion.web import network as network_api
 from smartregion.web import publish as publish_api
 from smartregion.web import questions as catalogue_api
@@ -135,8 +135,14 @@ def create_app(settings: Settings, *, warm_network: bool = False) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Worker processes start with the server, not at import, and are killed when it stops.
         app.state.executor = Executor(
-            store, timeout=settings.query_timeout, row_limit=settings.row_limit, workers=settings.query_workers
+            store,
+            timeout=settings.query_timeout,
+            row_limit=settings.row_limit,
+            workers=settings.query_workers,
+            fast_budget=settings.query_fast_budget or None,
+            slow_slots=settings.query_slow_slots,
         )
+        app.state.admission = admission.Admission.of(settings)
         # The search index always, the network if asked: pages and search must not wait for them.
         threading.Thread(target=warm_up, args=(app.state,), kwargs={"network": warm_network}, name="warm-up", daemon=True).start()
         try:
@@ -160,7 +166,7 @@ def create_app(settings: Settings, *, warm_network: bool = False) -> FastAPI:
         allow_origins=["*"],
         allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
         allow_headers=["Accept", "Content-Type"],
-        expose_headers=["X-Row-Limit", "X-Result-Truncated"],
+        expose_headers=["X-Row-Limit", "X-Result-Truncated", "Retry-After"],
     )
     app.add_middleware(SecurityHeaders)  # added last, so outermost: CORS preflight answers get the headers too
     app.include_router(endpoint.router)

@@ -32,7 +32,10 @@ DESCRIPTIONS = {
     413: "The request is larger than the service accepts (setting SMARTREGION_MAX_REQUEST_BYTES).",
     415: "The body's media type is not one this route reads; the answer lists those it does.",
     422: "A parameter or the uploaded data is not valid; the answer names it and how to fix it.",
-    503: "The query ran past the time limit, or the service is busy or its store unavailable; try again.",
+    429: "This client has too many queries under way or has used its query time for the minute; "
+    "the header `Retry-After` says in how many seconds to try again.",
+    503: "The query ran past the time limit, or the service is busy or its store unavailable; try again "
+    "(after `Retry-After` seconds where the answer has that header).",
 }
 
 

@@ -11,7 +11,6 @@ import json
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from anyio import to_thread
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -27,7 +26,7 @@ from smartregion.store.executor import (
     QueryTimeout,
 )
 from smartregion.web.errors import errors
-from smartregion.web.sparql import ProtocolError, error_response
+from smartregion.web.sparql import ProtocolError, busy, error_response
 
 router = APIRouter(tags=["Question catalogue"])
 
@@ -124,7 +123,7 @@ def list_questions(request: Request) -> dict:
     name="run_question",
     summary="Answer a question of the catalogue",
     response_model=None,
-    responses=errors(404, 406, 422, 503, text=("text/plain",)),
+    responses=errors(404, 406, 422, 429, 503, text=("text/plain",)),
     openapi_extra={
         "parameters": _openapi_parameters(_QUESTIONS),
         "responses": {
@@ -200,7 +199,7 @@ async def _answer(request: Request, name: str) -> Response:
             f"GET /api/queries lists the parameters of {question.name!r} with their types and examples.",
             {"parameter": exc.parameter, "expected": exc.expected, "example": exc.example},
         ) from None
-    answer = await _run(request.app.state.executor, text, fmt)
+    answer = await _run(request, text, fmt)
     headers = {"X-Result-Truncated": "true" if answer.truncated else "false", "Vary": "Accept"}
     if fmt is results.CSV:
         headers["Content-Disposition"] = f'inline; filename="{question.name}.csv"'
@@ -233,13 +232,15 @@ def _split_parameters(request: Request) -> tuple[dict[str, str], list[str]]:
     return params, formats
 
 
-async def _run(executor: Executor, text: str, fmt: results.Format) -> Answer:
+async def _run(request: Request, text: str, fmt: results.Format) -> Answer:
+    executor: Executor = request.app.state.executor
     try:
-        return await to_thread.run_sync(executor.run, executor.prepare(text), fmt)
+        # Through the same admission as /sparql: a question is a query, with the client's limits.
+        return await request.app.state.admission.run(request, executor, executor.prepare(text), fmt)
     except QueryTimeout as exc:
         raise ProtocolError(503, "query timeout", str(exc), "Try narrower parameters.", {"limit_seconds": exc.limit}) from None
     except ExecutorBusy as exc:
-        raise ProtocolError(503, "busy", str(exc), "Try again in a moment.") from None
+        raise busy(exc) from None
     except (QueryRefused, QuerySyntaxError, QueryFailed) as exc:
         # The text comes from the catalogue, so this is our mistake, not the client's.
         raise ProtocolError(

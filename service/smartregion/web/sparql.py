@@ -2,7 +2,8 @@
 
 Queries arrive by GET, form POST or direct POST; answers are negotiated by Accept (q-values) or a
 ``format`` parameter. The handler never evaluates on the event loop: the executor runs in a
-thread and the query itself in a worker process, so one slow query cannot stall other clients.
+thread of its own limiter and the query itself in a worker process, after ``admission`` let it in
+(per-client limits, 429/503 with ``Retry-After``), so slow queries cannot stall other clients.
 """
 
 from __future__ import annotations
@@ -40,9 +41,10 @@ XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 class ProtocolError(Exception):
     """A request this endpoint answers with an error status and a JSON (or plain text) body."""
 
-    def __init__(self, status: int, error: str, detail: str, hint: str, extra: dict | None = None):
+    def __init__(self, status: int, error: str, detail: str, hint: str, extra: dict | None = None, headers: dict | None = None):
         super().__init__(detail)
         self.status, self.error, self.detail, self.hint, self.extra = status, error, detail, hint, extra or {}
+        self.headers = headers or {}
 
 
 async def sparql(request: Request) -> Response:
@@ -90,7 +92,7 @@ for _method in ("GET", "POST"):
         operation_id=f"sparql_{_method.lower()}",
         summary="SPARQL 1.1 query endpoint (read-only)",
         openapi_extra={"parameters": _PARAMETERS},
-        responses=errors(400, 403, 406, 413, *([415] if _method == "POST" else []), 503, text=("text/plain",)),
+        responses=errors(400, 403, 406, 413, *([415] if _method == "POST" else []), 429, 503, text=("text/plain",)),
     )
 
 
@@ -131,7 +133,7 @@ async def _run_query(request: Request, text: str, params: dict[str, list[str]], 
     else:
         fmt = results.negotiate(results.offered(prepared.form), accept, params.get("format", []))
     try:
-        answer = await to_thread.run_sync(executor.run, prepared, fmt)
+        answer = await request.app.state.admission.run(request, executor, prepared, fmt)
     except QuerySyntaxError as exc:
         raise _syntax_error(str(exc)) from None
     except QueryTimeout as exc:
@@ -143,7 +145,7 @@ async def _run_query(request: Request, text: str, params: dict[str, list[str]], 
             {"limit_seconds": exc.limit},
         ) from None
     except ExecutorBusy as exc:
-        raise ProtocolError(503, "busy", str(exc), "Try again in a moment.") from None
+        raise busy(exc) from None
     except QueryRefused as exc:  # the engine crashed on it
         raise _refused(exc) from None
     except QueryFailed as exc:
@@ -171,6 +173,18 @@ def _syntax_error(message: str) -> ProtocolError:
         f"the query could not be parsed{where}: {message}",
         "Check the query at the given position; SPARQL 1.1 Query syntax is at https://www.w3.org/TR/sparql11-query/.",
         extra,
+    )
+
+
+def busy(exc: ExecutorBusy) -> ProtocolError:
+    """503 (the service is full) or 429 (this client is past its limits), with when to try again."""
+    return ProtocolError(
+        exc.status,
+        exc.error,
+        str(exc),
+        exc.hint,
+        {"retry_after_seconds": exc.retry_after},
+        {"Retry-After": str(exc.retry_after)},
     )
 
 
@@ -293,6 +307,8 @@ def service_description(store: Store, endpoint: str, fmt: results.Format) -> byt
 def error_response(request: Request, exc: ProtocolError) -> Response:
     """JSON ``{"error", "detail", "hint", ...}``; plain text for clients that accept only text."""
     if results.accepts_only_text(request.headers.get("accept")):
-        return Response(f"{exc.error}: {exc.detail}\n{exc.hint}\n", status_code=exc.status, media_type="text/plain; charset=utf-8")
+        return Response(
+            f"{exc.error}: {exc.detail}\n{exc.hint}\n", status_code=exc.status, media_type="text/plain; charset=utf-8", headers=exc.headers
+        )
     body = {"error": exc.error, "detail": exc.detail, "hint": exc.hint, **exc.extra}
-    return Response(json.dumps(body, ensure_ascii=False), status_code=exc.status, media_type="application/json")
+    return Response(json.dumps(body, ensure_ascii=False), status_code=exc.status, media_type="application/json", headers=exc.headers)
