@@ -27,7 +27,6 @@ from live import serving
 from smartregion.build import build
 from smartregion.contribute.erasure import forget
 from smartregion.settings import Settings
-from smartregion.settings import project_root as find_project_root
 from smartregion.store.embedded import EmbeddedStore
 from smartregion.store.writelock import WriteLock
 
@@ -71,7 +70,7 @@ src:races {
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     """A project of its own: the real ontology, shapes and queries, and one small graph file."""
-    repo = find_project_root()
+    repo = Settings.from_env().home
     home = tmp_path / "home"
     for folder in ("ontology", "shapes", "queries"):
         shutil.copytree(repo / folder, home / folder)
