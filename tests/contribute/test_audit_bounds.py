@@ -133,7 +133,7 @@ def test_the_settings(project_root: Path, tmp_path: Path) -> None:
 def test_processes_writing_at_once_rotate_without_losing_a_line(tmp_path: Path) -> None:
     # Four processes append 150 lines each to a log that rotates every few lines: every line is in exactly one file.
     script = (
-        "import sys; from pathlib import Path; from smartregion.audit import AuditLog, Record\n"
+        "import sys; from pathlib import Path; from smartregion.contribute.audit import AuditLog, Record\n"
         "log = AuditLog(Path(sys.argv[1]), max_bytes=3000, backups=200)\n"
         "for n in range(150):\n"
         "    log.append(Record(f'{sys.argv[2]}-{n}', 't', 'attempt', 'add', 'cli', 'a', 'c'))\n"

@@ -24,7 +24,7 @@ from smartregion.contribute.model import (
     is_instance,
 )
 from smartregion.rdf.ids import ID, ONTOLOGY
-from smartregion.rdf.prefixes import PREFIXES, shorten
+from smartregion.rdf.prefixes import PREFIXES, compact, shorten
 from smartregion.store.embedded import Store
 from smartregion.validation import ValidationReport
 
@@ -134,8 +134,8 @@ def _triple_text(triple: tuple[Node, Node, Node]) -> str:
 
 
 def _short_or_n3(term: Node) -> str:
-    short = shorten(str(term)) if isinstance(term, URIRef) else None
-    return short if short and short != str(term) else term.n3()
+    """A prefixed name where it is a valid one, else the term as N-Triples writes it (a triple, as Turtle reads)."""
+    return (compact(str(term)) if isinstance(term, URIRef) else None) or term.n3()
 
 
 def store_kinds(store: Store) -> Kinds:
