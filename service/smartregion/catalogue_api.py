@@ -221,7 +221,8 @@ def _split_parameters(request: Request) -> tuple[dict[str, str], list[str]]:
 
 async def _run(executor: Executor, text: str, fmt: results.Format) -> Answer:
     try:
-        return await to_thread.run_sync(executor.run, executor.prepare(text), fmt)
+        # Preparing parses the query (tens of milliseconds): in the thread too, never on the event loop.
+        return await to_thread.run_sync(lambda: executor.run(executor.prepare(text), fmt))
     except QueryTimeout as exc:
         raise ProtocolError(503, "query timeout", str(exc), "Try narrower parameters.", {"limit_seconds": exc.limit}) from None
     except ExecutorBusy as exc:

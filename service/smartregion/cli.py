@@ -27,8 +27,7 @@ from .mentions import add_mentions_command
 from .network_cli import add_export_command, add_network_commands
 from .server import add_serve_command
 from .settings import BACKENDS, Settings, SettingsError
-from .sparql_text import query_form
-from .store import PREFIXES, QuerySyntaxError, StoreError, open_store
+from .store import PREFIXES, QuerySyntaxError, StoreError, check_query, open_store
 
 if TYPE_CHECKING:
     from .build import BuildResult
@@ -252,22 +251,22 @@ def _cell(binding: dict | None) -> str:
 
 def _run_query(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    text = query_text(args.query, _parameters(args.param), settings.home)
+    query = check_query(query_text(args.query, _parameters(args.param), settings.home))  # the same guard as /sparql
     store = open_store(settings)
-    form = query_form(text)
+    form = query.form
     if form in ("CONSTRUCT", "DESCRIBE"):
         if args.format in ("csv", "tsv"):
             raise CliError(f"a {form} query answers with triples: use --format table (Turtle) or json (JSON-LD)")
         media_type = "application/ld+json" if args.format == "json" else "text/turtle"
-        sys.stdout.write(store.query_bytes(text, media_type).decode("utf-8"))
+        sys.stdout.write(store.query_bytes(query, media_type).decode("utf-8"))
         return 0
     if form == "ASK" and args.format != "json":
-        print("true" if store.ask(text) else "false")
+        print("true" if store.ask(query) else "false")
         return 0
     if args.format != "table":
-        sys.stdout.write(store.query_bytes(text, _MEDIA_TYPES[args.format]).decode("utf-8"))
+        sys.stdout.write(store.query_bytes(query, _MEDIA_TYPES[args.format]).decode("utf-8"))
         return 0
-    answer = json.loads(store.query_bytes(text, "application/sparql-results+json"))
+    answer = json.loads(store.query_bytes(query, "application/sparql-results+json"))
     variables = answer["head"].get("vars", [])
     rows = [[_cell(b.get(v)) for v in variables] for b in answer["results"]["bindings"]]
     print(table(variables, rows))

@@ -126,6 +126,8 @@ async def _run_query(request: Request, text: str, params: dict[str, list[str]], 
         )
     except QueryRefused as exc:
         raise _refused(exc) from None
+    except QuerySyntaxError as exc:  # the guard's parse
+        raise _syntax_error(str(exc)) from None
     if prepared.form is None:
         fmt = results.JSON  # not a query form: the engine's parser will say what is wrong, whatever was accepted
     else:
