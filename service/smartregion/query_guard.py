@@ -161,12 +161,8 @@ def _judge(text: str) -> CheckedQuery:
     width = measure(tree)
     _check_width(width)
     prologue, body = tree[0], tree[1]
-    for node in _nodes(body):
-        if isinstance(node, CompValue) and node.name == "ServiceGraphPattern":
-            raise Outgoing(
-                "SERVICE is not allowed: a query may not make the store contact other servers",
-                "Query the other endpoint yourself and combine the answers.",
-            )
+    if any(isinstance(node, CompValue) and node.name == "ServiceGraphPattern" for node in _nodes(body)):
+        raise _outgoing()
     base, prefixes = _prologue(prologue)
     clauses = _field(body, "datasetClause", [])
     return CheckedQuery(
@@ -218,6 +214,8 @@ def _parse(decoded: str) -> ParseResults:
             "SPARQL updates are not accepted: this endpoint is read-only",
             "This endpoint only answers queries (SELECT, ASK, CONSTRUCT, DESCRIBE); it changes nothing.",
         )
+    if _service_at(decoded, failure.loc):
+        raise _outgoing()
     raise Malformed(
         f"error at {failure.lineno}:{failure.col}: {failure.msg}, found {_found(decoded, failure.loc)}",
         "Check the query at or before that position (the parser names the first construct it could not "
@@ -225,6 +223,28 @@ def _parse(decoded: str) -> ParseResults:
         failure.lineno,
         failure.col,
     )
+
+
+def _outgoing() -> Outgoing:
+    # Says nothing of the service named: no answer may tell whether something listens there.
+    return Outgoing(
+        "SERVICE is not allowed: a query may not make the store contact other servers",
+        "Query the other endpoint yourself and combine the answers.",
+    )
+
+
+def _service_at(decoded: str, offset: int) -> bool:
+    """Whether a SERVICE clause starts where the parse stopped.
+
+    rdflib's grammar fails on a valid SERVICE clause when an IRI before it on the same line holds a
+    '#' (its ServiceGraphPattern searches the whole text again and takes that '#' for a comment):
+    refused either way, but under its true name.
+    """
+    try:
+        grammar.ServiceGraphPattern.expr.parse_string(decoded[offset:])
+    except (ParseBaseException, RecursionError):
+        return False
+    return True
 
 
 def _too_deep() -> Complex:
