@@ -49,15 +49,16 @@ _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 # What any reader could still take for an escape: spargebra's UCHAR, rdflib's \\U with four digits.
 _LEFTOVER = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{4}(?:[0-9A-Fa-f]{4})?")
 
-# Width limits: 20 times the catalogue's largest question or more (16 groups, 3 UNIONs, 46 triple
-# patterns, 43 expressions, 617 nodes), and a tenth or less of what crashed pyoxigraph 0.5.13 and
-# the Oxigraph 0.5.13 server in a row of one kind (from 5000 to 10000 groups, UNIONs, triple
-# patterns, FILTERs, BINDs or && operands; a VALUES or IN list of 40000 was harmless).
-GROUP_LIMIT = 500  # { } groups, including OPTIONAL, MINUS, GRAPH, EXISTS and subqueries
-UNION_LIMIT = 500  # UNION keywords
-TRIPLE_LIMIT = 1000  # triple patterns, a property path counting one per step
-EXPRESSION_LIMIT = 1000  # FILTER, BIND, operators and function calls
-NODE_LIMIT = 20000  # everything in the parse tree: terms, lists, patterns, expressions
+# Width limits: five times the catalogue's largest question or more (16 groups, 3 UNIONs, 46 triple
+# patterns, 43 expressions, 617 nodes), and reachable within the lexer's 2000 tokens. The
+# engines crashed only far beyond: pyoxigraph 0.5.13 and the Oxigraph 0.5.13 server from 5000 to
+# 10000 groups, UNIONs, triple patterns, FILTERs, BINDs or && operands in a row (a VALUES or IN list
+# of 40000 was harmless), which no query of 2000 tokens can hold.
+GROUP_LIMIT = 300  # { } groups, including OPTIONAL, MINUS, GRAPH, EXISTS and subqueries
+UNION_LIMIT = 300  # UNION keywords
+TRIPLE_LIMIT = 500  # triple patterns, a property path counting one per step
+EXPRESSION_LIMIT = 500  # FILTER, BIND, operators and function calls
+NODE_LIMIT = 5000  # everything in the parse tree: terms, lists, patterns, expressions
 
 _FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
 
@@ -87,9 +88,9 @@ class Outgoing(GuardError):
 
 
 class Complex(GuardError):
-    """Wider or deeper than the documented limits; ``limit`` is the one that was passed."""
+    """Wider or deeper than the documented limits; ``limit`` is the one that was passed (None: the parser's depth)."""
 
-    def __init__(self, message: str, hint: str, limit: int):
+    def __init__(self, message: str, hint: str, limit: int | None):
         super().__init__(message, hint)
         self.limit = limit
 
@@ -248,12 +249,13 @@ def _service_at(decoded: str, offset: int) -> bool:
 
 
 def _too_deep() -> Complex:
-    # pyparsing recurses once per '.' between triple patterns of one block, beside the nesting checked before.
+    # Beside the nesting checked before the parse, pyparsing recurses about 11 frames per '.' between
+    # the triple patterns of one block: some 70 of them reach Python's limit of 1000 frames.
     return Complex(
         "the query is too deep for the parser: too many levels of nesting, or too many triple patterns joined "
-        "by '.' in one group (more than about 60)",
-        "Split long blocks of triple patterns with ';' and ',' or into several { } groups, and nest less.",
-        TRIPLE_LIMIT,
+        "by '.' in one group (about 70)",
+        "Join triple patterns of one subject with ';' and ',' instead of '.', or split the block into { } groups.",
+        None,
     )
 
 
@@ -289,8 +291,8 @@ def measure(tree: object) -> Width:
 
 def _check_width(width: Width) -> None:
     for count, limit, what in (
-        (width.groups, GROUP_LIMIT, "groups { }"),
         (width.unions, UNION_LIMIT, "UNIONs"),
+        (width.groups, GROUP_LIMIT, "groups { }"),
         (width.triples, TRIPLE_LIMIT, "triple patterns (a property path counts one per step)"),
         (width.expressions, EXPRESSION_LIMIT, "FILTERs, BINDs, operators and function calls"),
         (width.nodes, NODE_LIMIT, "parts in all (terms, patterns, expressions)"),
