@@ -55,8 +55,8 @@ _LEFTOVER = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{4}(?:[0-9A-Fa-f]{4})?"
 # 10000 groups, UNIONs, triple patterns, FILTERs, BINDs or && operands in a row (a VALUES or IN list
 # of 40000 was harmless), which no query of 2000 tokens can hold.
 GROUP_LIMIT = 300  # { } groups, including OPTIONAL, MINUS, GRAPH, EXISTS and subqueries
-UNION_LIMIT = 300  # UNION keywords
-TRIPLE_LIMIT = 500  # triple patterns, a property path counting one per step
+UNION_LIMIT = 200  # UNION keywords (each branch is a group too)
+TRIPLE_LIMIT = 120  # triple patterns, a property path counting one per step: the engine plans joins in about n⁴
 EXPRESSION_LIMIT = 500  # FILTER, BIND, operators and function calls
 NODE_LIMIT = 5000  # everything in the parse tree: terms, lists, patterns, expressions
 
