@@ -6,7 +6,6 @@ uvicorn runs in a thread on 127.0.0.1; every answer is parsed and compared with 
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 import urllib.error

@@ -218,7 +218,7 @@ WIDE = {
     "&& chain": (lambda n: f"SELECT * WHERE {{ {NOTHING} ?p ?o FILTER(" + " && ".join(["?o"] * n) + ") }",
                  EXPRESSION_LIMIT, "FILTERs, BINDs, operators and function calls"),
 }
-IN_LIST = lambda n: f"SELECT * WHERE {{ {NOTHING} ?p ?o FILTER(?o IN (" + ", ".join(["1"] * n) + ")) }"  # noqa: E731
+IN_LIST = lambda n: f"SELECT * WHERE {{ {NOTHING} ?p ?o FILTER(?o IN (" + ", ".join(["1"] * n) + ")) }"
 
 
 @pytest.mark.parametrize("construct", WIDE)

@@ -38,6 +38,7 @@ from .store import (
     StoreError,
 )
 
+
 class QueryRefused(Exception):
     """A query that will not run here (an update, SERVICE, a dataset outside the store)."""
 

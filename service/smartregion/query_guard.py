@@ -10,7 +10,8 @@ without it. Without it, escapes are decoded inside string literals (``unescape_s
 ``<...>`` (``unescape_iriref``; an IRI token is ``<`` and anything up to the next ``>``, checked by
 the IRI parser afterwards); anywhere else ``\\u`` is a syntax error. A surrogate or a value past
 U+10FFFF is an error where it is decoded (``char::from_u32``); the feature's decoder instead leaves
-such an escape as written. Other stores decode as the specification says (Jena), or both ways.
+such an escape as written, and reads ``\\\\u0041`` as a backslash and ``A`` (a backslash does not
+protect the next one there). Other stores may decode either way.
 
 So no single decoding is "the" reading, and this guard makes them agree: it decodes every escape
 once, the way the specification does, and refuses a query whose decoded text still holds anything
@@ -35,8 +36,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urljoin
 
 from pyparsing import ParseBaseException, ParseResults
@@ -315,7 +316,7 @@ def _nodes(tree: object) -> Iterator[object]:
 
 def _field(node: CompValue, key: str, default: object) -> Any:
     # CompValue.get answers the key itself for a missing key: ask membership first.
-    return node[key] if key in node else default
+    return node[key] if key in node else default  # noqa: SIM401
 
 
 def _as_list(value: object) -> list[object]:

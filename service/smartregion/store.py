@@ -38,9 +38,9 @@ from SPARQLWrapper import POST, POSTDIRECTLY, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from .ids import BASE, SR
-from .settings import Settings
 from .query_guard import CheckedQuery, GuardError, Malformed
 from .query_guard import check as guard
+from .settings import Settings
 from .sparql_text import dataset_clauses, keywords, query_form
 
 META_GRAPH = BASE + "graph/meta"  # the remote store's revision marker; not part of the knowledge
