@@ -6,7 +6,6 @@ uvicorn runs in a thread on 127.0.0.1; every answer is parsed and compared with 
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 import urllib.error
@@ -225,12 +224,11 @@ def test_malformed_query_gives_400_with_position(endpoint: Endpoint) -> None:
     with pytest.raises(QueryBadFormed) as caught:
         _client(endpoint.url, query, JSON).query()
     assert "line 3" in str(caught.value)
-    with pytest.raises(SyntaxError) as engine:
-        ox.Store().query(query)
-    line, column = map(int, re.search(r"(\d+):(\d+)", str(engine.value)).groups())
+    # The guard's parser (rdflib's grammar) refuses it before the engine: its position, at the FILTER it could not finish.
     body = httpx.get(endpoint.url, params={"query": query}).json()
-    assert (body["error"], body["line"], body["column"]) == ("malformed query", line, column)
-    assert line == 3 and str(engine.value) in body["detail"] and body["hint"]
+    assert (body["error"], body["line"], body["column"]) == ("malformed query", 3, 3)
+    assert body["detail"] == "the query could not be parsed (line 3, column 3): error at 3:3: Expected SelectQuery, found 'FILTER(?o = ) }'"
+    assert body["hint"]
     plain = httpx.get(endpoint.url, params={"query": query}, headers={"Accept": "text/csv"})
     assert plain.status_code == 400 and plain.headers["content-type"].startswith("text/plain") and "line 3" in plain.text
 

@@ -35,12 +35,13 @@ from smartregion.cli.network import add_export_command, add_network_commands
 from smartregion.cli.publish import add_dumps_command
 from smartregion.cli.serve import add_serve_command
 from smartregion.cli.synthetic import add_generate_command
+from smartregion.rdf import results
 from smartregion.rdf.prefixes import shorten
-from smartregion.rdf.sparql_text import query_form
 from smartregion.settings import Settings, SettingsError
 from smartregion.store.embedded import (
     QuerySyntaxError,
     StoreError,
+    check_query,
     open_store,
 )
 
@@ -202,8 +203,6 @@ def _cell(binding: dict | None) -> str:
 def _spreadsheet_safe(json_results: bytes, fmt: str) -> bytes:
     """SPARQL JSON results as CSV or TSV written by the service's own writers, which keep cells a spreadsheet
     would evaluate as text (csvsafe.py); the engine's (or a remote store's) CSV would not."""
-    from smartregion.rdf import results
-
     solutions = ox.parse_query_results(json_results, format=ox.QueryResultsFormat.JSON)
     variables = [v.value for v in solutions.variables]
     return results.serialise_solutions(results.BY_KEY[fmt], variables, [list(row) for row in solutions])
@@ -211,25 +210,25 @@ def _spreadsheet_safe(json_results: bytes, fmt: str) -> bytes:
 
 def _run_query(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    text = query_text(args.query, _parameters(args.param), settings.home)
+    query = check_query(query_text(args.query, _parameters(args.param), settings.home))  # the same guard as /sparql
     store = open_store(settings)
-    form = query_form(text)
+    form = query.form
     if form in ("CONSTRUCT", "DESCRIBE"):
         if args.format in ("csv", "tsv"):
             raise CliError(f"a {form} query answers with triples: use --format table (Turtle) or json (JSON-LD)")
         media_type = "application/ld+json" if args.format == "json" else "text/turtle"
-        sys.stdout.write(store.query_bytes(text, media_type).decode("utf-8"))
+        sys.stdout.write(store.query_bytes(query, media_type).decode("utf-8"))
         return 0
     if form == "ASK" and args.format != "json":
-        print("true" if store.ask(text) else "false")
+        print("true" if store.ask(query) else "false")
         return 0
     if args.format in ("csv", "tsv"):
-        sys.stdout.write(_spreadsheet_safe(store.query_bytes(text, _MEDIA_TYPES["json"]), args.format).decode("utf-8"))
+        sys.stdout.write(_spreadsheet_safe(store.query_bytes(query, _MEDIA_TYPES["json"]), args.format).decode("utf-8"))
         return 0
     if args.format != "table":
-        sys.stdout.write(store.query_bytes(text, _MEDIA_TYPES[args.format]).decode("utf-8"))
+        sys.stdout.write(store.query_bytes(query, _MEDIA_TYPES[args.format]).decode("utf-8"))
         return 0
-    answer = json.loads(store.query_bytes(text, "application/sparql-results+json"))
+    answer = json.loads(store.query_bytes(query, "application/sparql-results+json"))
     variables = answer["head"].get("vars", [])
     rows = [[_cell(b.get(v)) for v in variables] for b in answer["results"]["bindings"]]
     print(table(variables, rows))

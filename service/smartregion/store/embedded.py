@@ -1,9 +1,11 @@
 """The store: one interface over two backends, an embedded pyoxigraph store on disk and a remote
 SPARQL 1.1 store (queries through SPARQLWrapper, writes through the Graph Store Protocol).
 
-Both answer queries over the UNION of the named graphs as default graph, pass query strings to the
-engine (never to rdflib's evaluator), and refuse queries that would make the engine contact another
-server (``SERVICE``; pyoxigraph 0.5 federates by default).
+Both answer queries over the UNION of the named graphs as default graph and pass query strings to the
+engine (never to rdflib's evaluator). A user's query reaches them only as a
+:class:`~smartregion.store.guard.CheckedQuery` (see :func:`check_query`): one parse refused
+``SERVICE`` (pyoxigraph 0.5 and the Oxigraph server federate by default), updates and too wide
+queries, and what runs is the text that was checked. A plain string is the package's own query.
 
 The embedded store is copy-on-write so that a failed write never touches the live data and readers
 never see half a write: ``store_path/`` holds revision folders ``rev-<n>/`` and a file ``CURRENT``
@@ -39,11 +41,12 @@ from smartregion.rdf.ids import BASE, SR
 from smartregion.rdf.prefixes import PREFIXES
 from smartregion.rdf.sparql_text import (
     dataset_clauses,
-    decode_codepoints,
     keywords,
     query_form,
 )
 from smartregion.settings import Settings
+from smartregion.store.guard import CheckedQuery, GuardError, Malformed
+from smartregion.store.guard import check as guard
 from smartregion.store.writelock import WriteLock
 
 META_GRAPH = BASE + "graph/meta"  # the remote store's revision marker; not part of the knowledge
@@ -65,7 +68,7 @@ class UnsupportedFormat(StoreError):
 
 
 class ForbiddenQuery(StoreError):
-    """A query that would make the store contact another server (SERVICE, LOAD)."""
+    """A query the guard refuses: SERVICE, an update (LOAD included), or too deep or wide for the engine."""
 
 
 # --- media types ------------------------------------------------------------------------------------
@@ -101,16 +104,30 @@ def _media_type(media_type: str, form: str | None) -> str:
 
 
 _OUTGOING = {"SERVICE", "LOAD"}
+Query = str | CheckedQuery  # a user's query only ever as CheckedQuery; a plain string is the package's own
 
 
-def check_query(query: str) -> None:
-    """Raise ForbiddenQuery if the query names SERVICE or LOAD outside strings, IRIs and comments."""
-    found = sorted(_OUTGOING & (keywords(query) | keywords(decode_codepoints(query))))
-    if found:
-        raise ForbiddenQuery(
-            f"{' and '.join(found)} is not allowed: a query may not make the store contact other servers; "
-            "query the other endpoint yourself, or load its data into the graph"
-        )
+def check_query(query: str) -> CheckedQuery:
+    """A user's query after the guard (query_guard): QuerySyntaxError if malformed, ForbiddenQuery if refused."""
+    try:
+        return guard(query)
+    except Malformed as exc:
+        raise QuerySyntaxError(str(exc)) from None
+    except GuardError as exc:
+        raise ForbiddenQuery(f"{exc}; {exc.hint}") from None
+
+
+def _own(query: Query) -> tuple[str, str | None, tuple[str, ...], tuple[str, ...]]:
+    """Text, form and FROM / FROM NAMED of a query: the guard's reading, or the lexer's for the package's own.
+
+    The package's own queries never name SERVICE or LOAD; one that does (an injected value) is refused.
+    """
+    if isinstance(query, CheckedQuery):
+        return query.text, query.form, query.from_graphs, query.from_named_graphs
+    if _OUTGOING & keywords(query):
+        raise ForbiddenQuery(f"the package's own query names {' or '.join(sorted(_OUTGOING & keywords(query)))}: {query[:200]}")
+    default, named, _ = dataset_clauses(query)
+    return query, query_form(query), tuple(default), tuple(named)
 
 
 # --- converting input -------------------------------------------------------------------------------
@@ -164,14 +181,14 @@ def _json_rows(body: bytes) -> list[dict[str, str]]:
 class Store(Protocol):
     """What the rest of smartregion uses; both backends implement it."""
 
-    def select(self, query: str) -> list[dict[str, str]]:
+    def select(self, query: Query) -> list[dict[str, str]]:
         """Rows of a SELECT: variable → IRI or literal's lexical value; unbound variables are absent."""
         ...
 
-    def ask(self, query: str) -> bool: ...
+    def ask(self, query: Query) -> bool: ...
 
     def query_bytes(
-        self, query: str, media_type: str, *, default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()
+        self, query: Query, media_type: str, *, default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()
     ) -> bytes:
         """The answer serialised by the engine (SPARQL results for SELECT/ASK, RDF for CONSTRUCT/DESCRIBE)."""
         ...
@@ -255,37 +272,39 @@ class EmbeddedStore:
             return self._reader  # type: ignore[return-value]
 
     def _query(
-        self, query: str, default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()
+        self, query: Query, default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-        check_query(query)
+        text, _, from_graphs, from_named = _own(query)
         if default_graph_uris or named_graph_uris:
             dataset: dict[str, object] = {
                 "default_graph": [ox.NamedNode(g) for g in default_graph_uris],
                 "named_graphs": [ox.NamedNode(g) for g in named_graph_uris] or None,
             }
+        elif from_graphs or from_named:
+            # The query's own dataset, passed explicitly: pyoxigraph's union flag would override FROM.
+            dataset = {"default_graph": [ox.NamedNode(g) for g in from_graphs], "named_graphs": [ox.NamedNode(g) for g in from_named]}
         else:
-            # pyoxigraph's union flag would override a FROM clause of the query.
-            dataset = {"use_default_graph_as_union": "FROM" not in keywords(query)}
+            dataset = {"use_default_graph_as_union": True}
         try:
-            return self._store().query(query, **dataset)
+            return self._store().query(text, **dataset)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from None
 
-    def select(self, query: str) -> list[dict[str, str]]:
+    def select(self, query: Query) -> list[dict[str, str]]:
         result = self._query(query)
         if not isinstance(result, ox.QuerySolutions):
             raise StoreError("select() needs a SELECT query")
         names = [v.value for v in result.variables]
         return [{n: _term_text(t) for n, t in zip(names, solution) if t is not None} for solution in result]
 
-    def ask(self, query: str) -> bool:
+    def ask(self, query: Query) -> bool:
         result = self._query(query)
         if not isinstance(result, ox.QueryBoolean):
             raise StoreError("ask() needs an ASK query")
         return bool(result)
 
     def query_bytes(
-        self, query: str, media_type: str, *, default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()
+        self, query: Query, media_type: str, *, default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()
     ) -> bytes:
         _media_type(media_type, None)  # an unknown type fails before the query runs
         result = self._query(query, default_graph_uris, named_graph_uris)
@@ -436,16 +455,15 @@ class RemoteStore:
 
     # reading
 
-    def _request(self, query: str, media_type: str, default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()) -> bytes:
-        check_query(query)
-        form = query_form(query)
+    def _request(self, query: Query, media_type: str, default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()) -> bytes:
+        text, form, from_graphs, from_named = _own(query)
         if form not in QUERY_FORMS:
             raise QuerySyntaxError(f"expected SELECT, ASK, CONSTRUCT or DESCRIBE, found {form or 'nothing'}; updates are not queries")
         bare = _media_type(media_type, form)
         # Servers rarely write a query's triples as N-Quads or JSON-LD: ask for N-Triples and convert.
         converted = GRAPH_FORMATS[bare] if bare in ("application/n-quads", "application/ld+json") else None
         client = SPARQLWrapper(self.endpoint)
-        client.setQuery(query)
+        client.setQuery(text)
         client.setMethod(POST)
         client.setRequestMethod(POSTDIRECTLY)
         client.setTimeout(max(1, round(self.timeout)))
@@ -453,7 +471,7 @@ class RemoteStore:
         client.addCustomHttpHeader("Accept", "application/n-triples" if converted else bare)
         if not (default_graph_uris or named_graph_uris):
             # As the protocol's dataset: servers in union mode (Oxigraph) ignore FROM in the query.
-            default_graph_uris, named_graph_uris, _ = dataset_clauses(query)
+            default_graph_uris, named_graph_uris = from_graphs, from_named
         for iri in default_graph_uris:
             client.addDefaultGraph(iri)
         for iri in named_graph_uris:
@@ -471,18 +489,18 @@ class RemoteStore:
             return ox.serialize(triples, format=converted) or b""
         return body
 
-    def select(self, query: str) -> list[dict[str, str]]:
-        if query_form(query) != "SELECT":
+    def select(self, query: Query) -> list[dict[str, str]]:
+        if _own(query)[1] != "SELECT":
             raise StoreError("select() needs a SELECT query")
         return _json_rows(self._request(query, "application/sparql-results+json"))
 
-    def ask(self, query: str) -> bool:
-        if query_form(query) != "ASK":
+    def ask(self, query: Query) -> bool:
+        if _own(query)[1] != "ASK":
             raise StoreError("ask() needs an ASK query")
         return bool(json.loads(self._request(query, "application/sparql-results+json"))["boolean"])
 
     def query_bytes(
-        self, query: str, media_type: str, *, default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()
+        self, query: Query, media_type: str, *, default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()
     ) -> bytes:
         return self._request(query, media_type, default_graph_uris, named_graph_uris)
 

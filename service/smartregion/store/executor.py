@@ -6,10 +6,11 @@ passes the limit is killed (SIGKILL) and replaced. A remote store is asked throu
 interface, whose client enforces the limit. Both evaluate fully and serialise afterwards, so a
 client never gets half a document.
 
-Before anything runs, the query text is checked: updates, ``SERVICE`` and datasets outside the
-store are refused here, so every caller of the executor (the endpoint, the question catalogue)
-gets the same guarantee that no query makes the machine send a request anywhere. Queries that nest
-or chain deeper than the engine's recursive parser can take are refused too (it would overflow its
+Before anything runs, the query is checked by one parse (``store.guard``): updates, ``SERVICE`` and
+datasets outside the store are refused here, so every caller of the executor (the endpoint, the
+question catalogue) gets the same guarantee that no query makes the machine send a request
+anywhere, and what runs is exactly the text that was checked. Queries nesting deeper or wider than
+the engines' recursive parsers and evaluators can take are refused too (they would overflow their
 stack); a worker that dies of such a crash all the same is replaced and the query refused.
 
 Workers are shared fairly by lanes. Every query starts in the fast lane with a short budget; one that
@@ -33,31 +34,20 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
 from smartregion.rdf import results
-from smartregion.rdf.sparql_text import (
-    TooComplex,
-    check_complexity,
-    dataset_clauses,
-    decode_codepoints,
-    query_form,
-)
+from smartregion.store import guard as query_guard
 from smartregion.store.embedded import (
-    QUERY_FORMS,
     EmbeddedStore,
-    ForbiddenQuery,
     QuerySyntaxError,
     Store,
     StoreError,
-    check_query,
 )
-
-UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 
 
 class QueryRefused(Exception):
@@ -69,17 +59,14 @@ class QueryRefused(Exception):
 
 
 class QueryTooComplex(QueryRefused):
-    """A query that nests or chains too deeply for the engine, found by the lexer (``limit`` set) or by a crash."""
+    """A query too deep or too wide for the engine, found by the guard (``limit`` set) or by a crash."""
 
     def __init__(self, message: str, hint: str, limit: int | None = None):
         super().__init__(message, hint)
         self.limit = limit
 
 
-_SIMPLER_HINT = (
-    "Simplify the query: fewer nested groups and brackets, shorter chains of UNION, FILTER or operators; "
-    "for long lists of alternatives use VALUES or IN."
-)
+_SIMPLER_HINT = query_guard.SIMPLER_HINT
 
 
 class QueryTimeout(Exception):
@@ -113,49 +100,30 @@ class QueryFailed(Exception):
     """The engine failed for a reason other than the query's syntax."""
 
 
-# --- reading the query text ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class QueryShape:
-    """What the lexer saw: the form (or None), FROM / FROM NAMED IRIs, the declared prefixes."""
-
-    form: str | None
-    from_graphs: tuple[str, ...] = ()
-    from_named_graphs: tuple[str, ...] = ()
-    prefixes: dict[str, str] = field(default_factory=dict)
-
-
-def inspect_query(text: str) -> QueryShape:
-    """Read the query's form, dataset clauses and prefixes with the shared lexer, without parsing.
-
-    SPARQL allows \\u escapes anywhere and some engines decode them outside strings too, so the
-    dataset clauses are read from the decoded text as well.
-    """
-    from_graphs: list[str] = []
-    from_named: list[str] = []
-    prefixes: dict[str, str] = {}
-    for variant in dict.fromkeys((text, decode_codepoints(text))):
-        graphs, named, declared = dataset_clauses(variant)
-        from_graphs += [g for g in graphs if g not in from_graphs]
-        from_named += [g for g in named if g not in from_named]
-        prefixes = prefixes or declared
-    return QueryShape(query_form(text), tuple(from_graphs), tuple(from_named), prefixes)
-
-
 # --- preparing and running ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class PreparedQuery:
-    """A query that passed the checks, with the dataset it runs over."""
+    """A query that passed the guard, with the dataset it runs over."""
 
-    text: str
-    form: str | None  # None: the lexer could not tell; the engine's parser will say what is wrong
+    checked: query_guard.CheckedQuery
     # The dataset, from the protocol or else from FROM / FROM NAMED; neither: the union of all graphs.
     default_graphs: tuple[str, ...]
     named_graphs: tuple[str, ...]
-    prefixes: dict[str, str]
+
+    @property
+    def text(self) -> str:
+        """The checked text: codepoint escapes decoded, the only text that runs."""
+        return self.checked.text
+
+    @property
+    def form(self) -> str:
+        return self.checked.form
+
+    @property
+    def prefixes(self) -> dict[str, str]:
+        return self.checked.prefixes
 
 
 @dataclass(frozen=True)
@@ -167,25 +135,12 @@ class Answer:
     truncated: bool
 
 
-_READ_ONLY_HINT = "This endpoint only answers queries (SELECT, ASK, CONSTRUCT, DESCRIBE); it changes nothing."
-
-
 def prepare(
     text: str, named_graphs: Callable[[], Iterable[str]], default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()
 ) -> PreparedQuery:
-    """Check a query before it runs; raise QueryRefused for anything a public endpoint must not do."""
-    try:
-        check_complexity(text)  # first: every later pass, and the engine, would read all of it
-    except TooComplex as exc:
-        raise QueryTooComplex(str(exc), _SIMPLER_HINT, exc.limit) from None
-    shape = inspect_query(text)
-    if shape.form in UPDATE_KEYWORDS:
-        raise QueryRefused("SPARQL updates are not accepted: this endpoint is read-only", _READ_ONLY_HINT)
-    try:
-        check_query(text)
-    except ForbiddenQuery as exc:
-        raise QueryRefused(str(exc), "Query the other endpoint yourself and combine the answers.") from None
-    requested = [*default_graph_uris, *named_graph_uris, *shape.from_graphs, *shape.from_named_graphs]
+    """Check a query before it runs: QueryRefused for anything a public endpoint must not do, QuerySyntaxError if malformed."""
+    checked = check(text)
+    requested = [*default_graph_uris, *named_graph_uris, *checked.from_graphs, *checked.from_named_graphs]
     if requested:
         known = set(named_graphs())
         unknown = sorted({iri for iri in requested if iri not in known})
@@ -201,12 +156,22 @@ def prepare(
     # --union-default-graph) would otherwise silently override FROM.
     protocol = bool(default_graph_uris or named_graph_uris)
     return PreparedQuery(
-        text=text,
-        form=shape.form if shape.form in QUERY_FORMS else None,
-        default_graphs=tuple(default_graph_uris if protocol else shape.from_graphs),
-        named_graphs=tuple(named_graph_uris if protocol else shape.from_named_graphs),
-        prefixes=shape.prefixes,
+        checked=checked,
+        default_graphs=tuple(default_graph_uris if protocol else checked.from_graphs),
+        named_graphs=tuple(named_graph_uris if protocol else checked.from_named_graphs),
     )
+
+
+def check(text: str) -> query_guard.CheckedQuery:
+    """The guard's verdict in the executor's terms (QueryRefused, QueryTooComplex, QuerySyntaxError)."""
+    try:
+        return query_guard.check(text)
+    except query_guard.Malformed as exc:
+        raise QuerySyntaxError(str(exc)) from None
+    except query_guard.Complex as exc:
+        raise QueryTooComplex(str(exc), exc.hint, exc.limit) from None
+    except query_guard.GuardError as exc:
+        raise QueryRefused(str(exc), exc.hint) from None
 
 
 def serialise_result(
@@ -286,7 +251,7 @@ class Executor:
         # Ask for a format we can parse, then limit and re-serialise like the embedded path does.
         graph_form = query.form in ("CONSTRUCT", "DESCRIBE")
         raw = self.store.query_bytes(
-            query.text,
+            query.checked,
             results.NTRIPLES.media_type if graph_form else results.JSON.media_type,
             default_graph_uris=query.default_graphs,
             named_graph_uris=query.named_graphs,

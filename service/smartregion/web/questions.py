@@ -11,6 +11,7 @@ import json
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
+from anyio import to_thread
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -235,8 +236,10 @@ def _split_parameters(request: Request) -> tuple[dict[str, str], list[str]]:
 async def _run(request: Request, text: str, fmt: results.Format) -> Answer:
     executor: Executor = request.app.state.executor
     try:
-        # Through the same admission as /sparql: a question is a query, with the client's limits.
-        return await request.app.state.admission.run(request, executor, executor.prepare(text), fmt)
+        # Preparing parses the query (tens of milliseconds): in a thread, never on the event loop. Then
+        # through the same admission as /sparql: a question is a query, with the client's limits.
+        prepared = await to_thread.run_sync(executor.prepare, text)
+        return await request.app.state.admission.run(request, executor, prepared, fmt)
     except QueryTimeout as exc:
         raise ProtocolError(503, "query timeout", str(exc), "Try narrower parameters.", {"limit_seconds": exc.limit}) from None
     except ExecutorBusy as exc:
