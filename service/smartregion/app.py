@@ -86,7 +86,9 @@ def create_app(settings: Settings, *, warm_network: bool = False) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Worker processes start with the server, not at import, and are killed when it stops.
         app.state.executor = Executor(
-            store, timeout=settings.query_timeout, row_limit=settings.row_limit, workers=settings.query_workers
+            store, timeout=settings.query_timeout, row_limit=settings.row_limit, workers=settings.query_workers,
+            memory=settings.query_memory, answer_bytes=settings.answer_bytes,
+            sandbox_required=settings.query_sandbox == "required",
         )
         if warm_network:
             threading.Thread(target=network_api.warm_up, args=(app.state,), name="network-warm-up", daemon=True).start()
@@ -108,7 +110,7 @@ def create_app(settings: Settings, *, warm_network: bool = False) -> FastAPI:
         allow_origins=["*"],
         allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
         allow_headers=["Accept", "Content-Type"],
-        expose_headers=["X-Row-Limit", "X-Result-Truncated"],
+        expose_headers=["X-Row-Limit", "X-Byte-Limit", "X-Result-Truncated", "X-Result-Truncated-By"],
     )
     app.add_middleware(SecurityHeaders)  # added last, so outermost: CORS preflight answers get the headers too
     app.include_router(endpoint.router)

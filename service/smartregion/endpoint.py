@@ -23,6 +23,7 @@ from .executor import (
     Executor,
     ExecutorBusy,
     QueryFailed,
+    QueryOutOfMemory,
     QueryRefused,
     QueryTimeout,
     QueryTooComplex,
@@ -49,8 +50,9 @@ async def sparql(request: Request) -> Response:
     """Answer a SPARQL query (SPARQL 1.1 Protocol); a GET without one describes the service.
 
     Results by content negotiation or ``format``: json, xml, csv, tsv for SELECT and ASK; turtle,
-    ntriples, jsonld, rdfxml for CONSTRUCT and DESCRIBE. Read-only, with a time limit per query and
-    a row limit (headers ``X-Row-Limit``, ``X-Result-Truncated``). Refused with 400: SERVICE, LOAD,
+    ntriples, jsonld, rdfxml for CONSTRUCT and DESCRIBE. Read-only, with a time limit and a memory
+    limit per query, and answers cut at a row limit and a byte limit (headers ``X-Row-Limit``,
+    ``X-Byte-Limit``, ``X-Result-Truncated``, ``X-Result-Truncated-By``). Refused with 400: SERVICE, LOAD,
     datasets outside the store, and queries nesting brackets more than 100 levels deep or chaining
     more than 2000 operators (the engine would overflow its stack).
     """
@@ -144,7 +146,7 @@ async def _run_query(request: Request, text: str, params: dict[str, list[str]], 
         ) from None
     except ExecutorBusy as exc:
         raise ProtocolError(503, "busy", str(exc), "Try again in a moment.") from None
-    except QueryRefused as exc:  # the engine crashed on it
+    except QueryRefused as exc:  # the engine crashed on it, or it needed too much memory
         raise _refused(exc) from None
     except QueryFailed as exc:
         raise ProtocolError(500, "query failed", str(exc), "This is a server error; please report the query.") from None
@@ -152,8 +154,12 @@ async def _run_query(request: Request, text: str, params: dict[str, list[str]], 
         "Vary": "Accept",
         "X-Result-Truncated": "true" if answer.truncated else "false",
     }
+    if answer.cut:
+        headers["X-Result-Truncated-By"] = answer.cut  # rows or bytes: which limit cut the answer
     if executor.row_limit is not None:
         headers["X-Row-Limit"] = str(executor.row_limit)
+    if executor.answer_bytes is not None:
+        headers["X-Byte-Limit"] = str(executor.answer_bytes)
     return Response(answer.body, media_type=answer.format.content_type, headers=headers)
 
 
@@ -175,6 +181,8 @@ def _syntax_error(message: str) -> ProtocolError:
 
 
 def _refused(exc: QueryRefused) -> ProtocolError:
+    if isinstance(exc, QueryOutOfMemory):
+        return ProtocolError(400, "query needs too much memory", str(exc), exc.hint, {"limit_bytes": exc.limit})
     if isinstance(exc, QueryTooComplex):
         return ProtocolError(400, "query too complex", str(exc), exc.hint, {"limit": exc.limit} if exc.limit else {})
     return ProtocolError(400, "query refused", str(exc), exc.hint)
