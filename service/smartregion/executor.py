@@ -457,7 +457,7 @@ class _Worker:
         try:
             body = self.connection.recv_bytes(limit)
         except OSError as exc:
-            if not self.process.is_alive():
+            if self._gone():
                 raise
             raise QueryFailed(f"a query worker sent an answer larger than {limit} bytes; it was replaced") from exc
         return _Reply("ok", body=body, cut=header.get("cut") if header.get("cut") in (results.ROWS, results.BYTES) else None)
@@ -468,12 +468,17 @@ class _Worker:
         except (ValueError, UnicodeDecodeError) as exc:
             raise QueryFailed("a query worker sent a reply that is not JSON; it was replaced") from exc
         except OSError:
-            if not self.process.is_alive():
+            if self._gone():
                 raise
             raise QueryFailed(f"a query worker sent a reply header over {_HEADER_BYTES} bytes; it was replaced") from None
         if not isinstance(header, dict):
             raise QueryFailed("a query worker sent a malformed reply; it was replaced")
         return header
+
+    def _gone(self) -> bool:
+        """Whether a reading error came from the worker's death rather than an oversized message."""
+        self.process.join(1)  # a worker that crashed may not have been reaped yet when its pipe breaks
+        return not self.process.is_alive()
 
     def kill(self) -> None:
         self.process.kill()
