@@ -290,7 +290,7 @@ def test_300_rows_of_a_mebibyte_are_cut_at_the_byte_limit_and_the_server_stays_s
     assert 40 < len(bindings) < 50 and [int(b["i"]["value"]) for b in bindings] == list(range(len(bindings)))
     assert len(response.content) <= 50 * MIB
     grown = (_status(pid)["VmHWM"] - before) / 1024
-    assert grown < 300, f"the server grew by {grown:.0f} MiB for one answer of at most 50 MiB"
+    assert grown < 200, f"the server grew by {grown:.0f} MiB for one answer of at most 50 MiB"
 
 
 @pytest.mark.parametrize("query", HOSTILE.values(), ids=HOSTILE.keys())

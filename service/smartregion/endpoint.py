@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from anyio import to_thread
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from . import results
 from .error_docs import errors
@@ -160,7 +160,24 @@ async def _run_query(request: Request, text: str, params: dict[str, list[str]], 
         headers["X-Row-Limit"] = str(executor.row_limit)
     if executor.answer_bytes is not None:
         headers["X-Byte-Limit"] = str(executor.answer_bytes)
-    return Response(answer.body, media_type=answer.format.content_type, headers=headers)
+    return answer_response(answer.body, answer.format.content_type, headers)
+
+
+_CHUNK = 1 << 20
+
+
+def answer_response(body: bytes, media_type: str, headers: dict[str, str]) -> Response:
+    """The body sent in slices as the client takes them: written at once, a large body would be copied
+    whole into the connection's buffer, and the server would hold it twice."""
+    if len(body) <= _CHUNK:
+        return Response(body, media_type=media_type, headers=headers)
+
+    async def slices() -> AsyncIterator[memoryview]:
+        view = memoryview(body)
+        for start in range(0, len(body), _CHUNK):
+            yield view[start : start + _CHUNK]
+
+    return StreamingResponse(slices(), media_type=media_type, headers={**headers, "Content-Length": str(len(body))})
 
 
 _POSITION = re.compile(r"(\d+):(\d+)")
