@@ -301,7 +301,8 @@ class Executor:
         # does. The remote answer is read only as far as the answer goes, and never past the byte limit
         # (plus a margin for the format's own overhead): a remote row of a gigabyte is not read whole.
         graph_form = query.form in ("CONSTRUCT", "DESCRIBE")
-        assert isinstance(self.store, RemoteStore)
+        if not isinstance(self.store, RemoteStore):
+            raise StoreError(f"no way to stream answers from {type(self.store).__name__}")
         response = self.store.open_query(
             query.text,
             results.NTRIPLES.media_type if graph_form else results.JSON.media_type,
