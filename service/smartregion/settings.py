@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BACKENDS = ("embedded", "remote")
+SANDBOX_MODES = ("required", "optional")
 _PROJECT_FOLDERS = ("ontology", "shapes", "graph", "queries")
 
 
@@ -53,6 +54,22 @@ def _number(env: Mapping[str, str], name: str, default: float, kind: type) -> fl
         raise SettingsError(f"{name}={raw!r} is not a number") from None
 
 
+_SIZE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+
+def _size(env: Mapping[str, str], name: str, default: int) -> int:
+    """A size in bytes: a number, optionally with K, M or G (powers of 1024) and an optional B: ``1G``, ``512MB``."""
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    text = raw.strip().lower().removesuffix("ib").removesuffix("b")
+    unit = text[-1] if text and text[-1] in _SIZE_UNITS else ""
+    try:
+        return int(float(text.removesuffix(unit)) * _SIZE_UNITS[unit])
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a size; give bytes, or a number with K, M or G such as 1G or 512M") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     """All settings; ``None`` for an endpoint means "not configured"."""
@@ -82,6 +99,11 @@ class Settings:
     client_query_seconds: float = 60.0  # seconds of query time per client per minute; beyond: 429; 0 = no budget
     # Reverse proxies whose X-Forwarded-For names the client (addresses or networks); none: the header is ignored.
     trusted_proxies: tuple[str, ...] = ()
+    query_memory: int = 1 << 30  # bytes of address space per query worker (RLIMIT_AS); 0 = no limit
+    answer_bytes: int = 50 << 20  # bytes per answer of the HTTP endpoint, cut at a whole row; 0 = no limit
+    # "required": the service refuses to start query workers that cannot forbid themselves the network
+    # (seccomp); "optional": it runs them unconfined and logs an error for each.
+    query_sandbox: str = "required"
     max_request_bytes: int = 1_000_000  # largest HTTP request body accepted
     base_url: str = "https://w3id.org/smartregion/"  # where the service is deployed
     write_token: str | None = None  # None: the HTTP service accepts no writes
@@ -104,6 +126,13 @@ class Settings:
             raise SettingsError(f"query timeout must be positive, not {self.query_timeout}")
         if self.row_limit < 0:
             raise SettingsError(f"row limit must be 0 (no limit) or positive, not {self.row_limit}")
+        if self.query_memory < 0 or 0 < self.query_memory < 256 << 20:
+            raise SettingsError(f"SMARTREGION_QUERY_MEMORY must be 0 (no limit) or at least 256M (opening the store takes "
+                                f"about that much address space), not {self.query_memory}")
+        if self.answer_bytes < 0:
+            raise SettingsError(f"SMARTREGION_ANSWER_BYTES must be 0 (no limit) or positive, not {self.answer_bytes}")
+        if self.query_sandbox not in SANDBOX_MODES:
+            raise SettingsError(f"SMARTREGION_QUERY_SANDBOX={self.query_sandbox!r} is unknown; use required (the default) or optional")
         if self.audit_max_bytes < 1000:
             raise SettingsError(f"SMARTREGION_AUDIT_MAX_BYTES={self.audit_max_bytes}: the audit log needs at least 1000 bytes a file")
         if self.audit_backups < 1:
@@ -152,6 +181,9 @@ class Settings:
             "client_queries": _number(env, "SMARTREGION_CLIENT_QUERIES", 2, int),
             "client_query_seconds": _number(env, "SMARTREGION_CLIENT_QUERY_SECONDS", 60.0, float),
             "trusted_proxies": tuple(p.strip() for p in env.get("SMARTREGION_TRUSTED_PROXIES", "").split(",") if p.strip()),
+            "query_memory": _size(env, "SMARTREGION_QUERY_MEMORY", 1 << 30),
+            "answer_bytes": _size(env, "SMARTREGION_ANSWER_BYTES", 50 << 20),
+            "query_sandbox": (env.get("SMARTREGION_QUERY_SANDBOX") or "required").strip().lower(),
             "max_request_bytes": _number(env, "SMARTREGION_MAX_REQUEST_BYTES", 1_000_000, int),
             "base_url": env.get("SMARTREGION_BASE_URL") or "https://w3id.org/smartregion/",
             "write_token": env.get("SMARTREGION_WRITE_TOKEN") or None,

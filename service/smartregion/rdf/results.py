@@ -1,7 +1,9 @@
 """Result formats: which media types a query form offers, content negotiation, serialisation.
 
-Results are serialised here from a *limited* list of solutions or triples rather than streamed by
-the engine, so that a row limit can cut a result and a time limit never leaves half a document.
+Results are written here rather than by the engine, solution by solution, so that an answer stops
+at a row limit and at a byte limit without the rest ever being read, and is still a whole document
+(closed JSON or XML) whose cut is marked where the format allows a comment (XML, Turtle,
+N-Triples). A time limit never leaves half a document: the answer is written after evaluation.
 The SPARQL result formats follow the W3C Recommendations (JSON, XML, CSV/TSV); graphs are written
 by pyoxigraph's RDF serialisers.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
@@ -171,10 +173,39 @@ def accepts_only_text(accept: str | None) -> bool:
 # --- SPARQL results -----------------------------------------------------------------------------
 
 
-def serialise_solutions(fmt: Format, variables: Sequence[str], rows: Iterable[Sequence[Term | None]]) -> bytes:
-    """Write SELECT solutions; ``rows`` hold one term or None per variable, in ``variables`` order."""
-    writer = {"json": _solutions_json, "xml": _solutions_xml, "csv": _solutions_csv, "tsv": _solutions_tsv}[fmt.key]
-    return writer(list(variables), rows).encode("utf-8")
+ROWS, BYTES = "rows", "bytes"  # what cut an answer short: the row limit or the byte limit
+
+
+def write_solutions(
+    fmt: Format,
+    variables: Sequence[str],
+    rows: Iterable[Sequence[Term | None]],
+    row_limit: int | None = None,
+    byte_limit: int | None = None,
+) -> tuple[bytes, str | None]:
+    """Write SELECT solutions, reading ``rows`` only as far as the answer goes; the body and what cut it.
+
+    ``rows`` hold one term or None per variable, in ``variables`` order. The body ends after at most
+    ``row_limit`` rows, and within ``byte_limit`` bytes whole (the row that would pass it is left out),
+    closed as a complete document with the cut marked.
+    """
+    writer = _SOLUTION_WRITERS[fmt.key]
+    names = list(variables)
+    out = io.BytesIO()
+    out.write(writer.head(names).encode("utf-8"))
+    closing = len(writer.tail.encode("utf-8")) + max(len(_cut_mark(fmt, cut, row_limit, byte_limit)) for cut in (ROWS, BYTES))
+    cut = None
+    for number, row in enumerate(rows):
+        if row_limit is not None and number >= row_limit:
+            cut = ROWS
+            break
+        piece = ((writer.separator if number else "") + writer.row(names, row)).encode("utf-8")
+        if byte_limit is not None and out.tell() + len(piece) + closing > byte_limit:
+            cut = BYTES
+            break
+        out.write(piece)
+    out.write(writer.tail.encode("utf-8"))
+    return mark_cut(fmt, out.getvalue(), cut, row_limit, byte_limit), cut
 
 
 def serialise_boolean(fmt: Format, value: bool) -> bytes:
@@ -201,6 +232,60 @@ def serialise_triples(fmt: Format, triples: Sequence[ox.Triple], prefixes: dict[
     return ox.serialize(triples, format=rdf_format, prefixes=use_prefixes) or b""
 
 
+def write_triples(
+    fmt: Format,
+    triples: Iterable[ox.Triple],
+    prefixes: dict[str, str] | None = None,
+    row_limit: int | None = None,
+    byte_limit: int | None = None,
+) -> tuple[bytes, str | None]:
+    """Write CONSTRUCT/DESCRIBE triples, read only as far as the answer goes; the body and what cut it.
+
+    Triples are taken while their N-Triples lines fit the byte limit (about their size in every
+    format), then written whole by pyoxigraph. JSON-LD and RDF/XML can escape more than N-Triples:
+    a body that still passes the limit is written again with proportionally fewer triples.
+    """
+    reserve = 1 + max(len(_cut_mark(fmt, cut, row_limit, byte_limit)) for cut in (ROWS, BYTES))
+    budget = None if byte_limit is None else byte_limit - reserve
+    taken: list[ox.Triple] = []
+    size, cut = 0, None
+    for triple in triples:
+        if row_limit is not None and len(taken) >= row_limit:
+            cut = ROWS
+            break
+        size += len(str(triple).encode("utf-8")) + 3  # " .\n"
+        if budget is not None and size > budget:
+            cut = BYTES
+            break
+        taken.append(triple)
+    body = serialise_triples(fmt, taken, prefixes)
+    while budget is not None and len(body) > budget and taken:
+        taken = taken[: min(len(taken) - 1, len(taken) * budget // len(body))]
+        body, cut = serialise_triples(fmt, taken, prefixes), BYTES
+    return mark_cut(fmt, body, cut, row_limit, byte_limit), cut
+
+
+def mark_cut(fmt: Format, body: bytes, cut: str | None, row_limit: int | None, byte_limit: int | None) -> bytes:
+    """The body with a comment at its end that says what cut it, where the format has comments."""
+    mark = _cut_mark(fmt, cut, row_limit, byte_limit)
+    return body + (b"\n" if mark and not body.endswith(b"\n") else b"") + mark
+
+
+def _cut_mark(fmt: Format, cut: str | None, row_limit: int | None, byte_limit: int | None) -> bytes:
+    """A comment at the end of a cut answer, where the format has comments (XML, Turtle, N-Triples)."""
+    if cut is None:
+        return b""
+    if cut == ROWS:
+        note = f"the answer was cut at the row limit of {row_limit} rows"
+    else:
+        note = f"the answer was cut at the byte limit of {byte_limit} bytes"
+    if fmt.key in ("xml", "rdfxml"):
+        return f"<!-- {note} -->\n".encode("utf-8")
+    if fmt.key in ("turtle", "ntriples"):
+        return f"# {note}\n".encode("utf-8")
+    return b""  # JSON, JSON-LD, CSV and TSV have no comments: the HTTP headers say it
+
+
 def _json_term(term: Term) -> dict:
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}
@@ -223,9 +308,13 @@ def _json_term(term: Term) -> dict:
     return encoded
 
 
-def _solutions_json(variables: list[str], rows: Iterable[Sequence[Term | None]]) -> str:
-    bindings = [{v: _json_term(t) for v, t in zip(variables, row) if t is not None} for row in rows]
-    return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}}, ensure_ascii=False, separators=(",", ":"))
+def _json_head(variables: list[str]) -> str:
+    return '{"head":{"vars":' + json.dumps(variables, ensure_ascii=False, separators=(",", ":")) + '},"results":{"bindings":['
+
+
+def _json_row(variables: list[str], row: Sequence[Term | None]) -> str:
+    binding = {v: _json_term(t) for v, t in zip(variables, row) if t is not None}
+    return json.dumps(binding, ensure_ascii=False, separators=(",", ":"))
 
 
 _SRX = "http://www.w3.org/2005/sparql-results#"
@@ -248,20 +337,16 @@ def _xml_term(term: Term) -> str:
     return f"<literal>{escape(term.value)}</literal>"
 
 
-def _solutions_xml(variables: list[str], rows: Iterable[Sequence[Term | None]]) -> str:
-    out = io.StringIO()
-    out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="{_SRX}">\n  <head>\n')
-    for v in variables:
-        out.write(f"    <variable name={quoteattr(v)}/>\n")
-    out.write("  </head>\n  <results>\n")
-    for row in rows:
-        out.write("    <result>\n")
-        for v, t in zip(variables, row):
-            if t is not None:
-                out.write(f"      <binding name={quoteattr(v)}>{_xml_term(t)}</binding>\n")
-        out.write("    </result>\n")
-    out.write("  </results>\n</sparql>\n")
-    return out.getvalue()
+def _xml_head(variables: list[str]) -> str:
+    declared = "".join(f"    <variable name={quoteattr(v)}/>\n" for v in variables)
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="{_SRX}">\n  <head>\n{declared}  </head>\n  <results>\n'
+
+
+def _xml_row(variables: list[str], row: Sequence[Term | None]) -> str:
+    bindings = "".join(
+        f"      <binding name={quoteattr(v)}>{_xml_term(t)}</binding>\n" for v, t in zip(variables, row) if t is not None
+    )
+    return f"    <result>\n{bindings}    </result>\n"
 
 
 def _csv_term(term: Term | None) -> str:
@@ -278,13 +363,14 @@ def _csv_term(term: Term | None) -> str:
     return term.value
 
 
-def _solutions_csv(variables: list[str], rows: Iterable[Sequence[Term | None]]) -> str:
+def _csv_line(cells: Iterable[str]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(variables)
-    for row in rows:
-        writer.writerow([_csv_term(t) for t in row])
+    csv.writer(out, lineterminator="\r\n").writerow(cells)
     return out.getvalue()
+
+
+def _csv_row(variables: list[str], row: Sequence[Term | None]) -> str:
+    return _csv_line(_csv_term(t) for t in row)
 
 
 def _tsv_term(term: Term | None) -> str:
@@ -299,7 +385,23 @@ def _tsv_term(term: Term | None) -> str:
     return str(term)
 
 
-def _solutions_tsv(variables: list[str], rows: Iterable[Sequence[Term | None]]) -> str:
-    lines = ["\t".join("?" + v for v in variables)]
-    lines.extend("\t".join(_tsv_term(t) for t in row) for row in rows)
-    return "\n".join(lines) + "\n"
+def _tsv_row(variables: list[str], row: Sequence[Term | None]) -> str:
+    return "\t".join(_tsv_term(t) for t in row) + "\n"
+
+
+@dataclass(frozen=True)
+class _SolutionWriter:
+    """One results format in pieces: what comes before the rows, one row, between rows, after them."""
+
+    head: Callable[[list[str]], str]
+    row: Callable[[list[str], Sequence[Term | None]], str]
+    separator: str
+    tail: str
+
+
+_SOLUTION_WRITERS = {
+    "json": _SolutionWriter(_json_head, _json_row, ",", "]}}"),
+    "xml": _SolutionWriter(_xml_head, _xml_row, "", "  </results>\n</sparql>\n"),
+    "csv": _SolutionWriter(_csv_line, _csv_row, "", ""),
+    "tsv": _SolutionWriter(lambda variables: "\t".join("?" + v for v in variables) + "\n", _tsv_row, "", ""),
+}

@@ -29,7 +29,7 @@ import traceback
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import BinaryIO, Protocol, runtime_checkable
 
 import httpx
 import pyoxigraph as ox
@@ -456,7 +456,37 @@ class RemoteStore:
     # reading
 
     def _request(self, query: Query, media_type: str, default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()) -> bytes:
-        text, form, from_graphs, from_named = _own(query)
+        response, converted = self._send(query, media_type, default_graph_uris, named_graph_uris)
+        try:
+            body = response.read()
+        except OSError as exc:  # a timeout or a reset while the answer arrives
+            raise StoreError(f"cannot query the remote store at {self.endpoint}: {exc}") from None
+        finally:
+            response.close()
+        if converted:
+            triples = [q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+            return ox.serialize(triples, format=converted) or b""
+        return body
+
+    def open_query(
+        self, query: Query, media_type: str, *, default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()
+    ) -> BinaryIO:
+        """Send a query and return the answer unread, for a caller that reads only as much as it may keep.
+
+        Only media types the server writes itself (N-Triples, Turtle, the SPARQL results formats). The
+        caller closes the answer; reading it may raise OSError (a timeout, a reset connection).
+        """
+        response, converted = self._send(query, media_type, default_graph_uris, named_graph_uris)
+        if converted:
+            response.close()
+            raise UnsupportedFormat(f"{media_type} is converted after reading the whole answer; ask for application/n-triples")
+        return response
+
+    def _send(
+        self, query: Query, media_type: str, default_graph_uris: Sequence[str], named_graph_uris: Sequence[str]
+    ) -> tuple[BinaryIO, ox.RdfFormat | None]:
+        """The server's answer, unread, and the format to convert its N-Triples into (None: as asked)."""
+        text, form, from_graphs, from_named = _own(query)  # a user's query passed the guard before it came here
         if form not in QUERY_FORMS:
             raise QuerySyntaxError(f"expected SELECT, ASK, CONSTRUCT or DESCRIBE, found {form or 'nothing'}; updates are not queries")
         bare = _media_type(media_type, form)
@@ -477,17 +507,13 @@ class RemoteStore:
         for iri in named_graph_uris:
             client.addNamedGraph(iri)
         try:
-            body = client.query().response.read()
+            return client.query().response, converted
         except QueryBadFormed as exc:
             raise QuerySyntaxError(_server_message(exc)) from None
         except SPARQLWrapperException as exc:
             raise StoreError(f"the remote store at {self.endpoint} failed: {_server_message(exc)}") from None
         except OSError as exc:  # URLError, timeouts, refused connections
             raise StoreError(f"cannot query the remote store at {self.endpoint}: {getattr(exc, 'reason', exc)}") from None
-        if converted:
-            triples = [q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
-            return ox.serialize(triples, format=converted) or b""
-        return body
 
     def select(self, query: Query) -> list[dict[str, str]]:
         if _own(query)[1] != "SELECT":

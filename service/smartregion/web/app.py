@@ -141,6 +141,9 @@ def create_app(settings: Settings, *, warm_network: bool = False) -> FastAPI:
             workers=settings.query_workers,
             fast_budget=settings.query_fast_budget or None,
             slow_slots=settings.query_slow_slots,
+            memory=settings.query_memory,
+            answer_bytes=settings.answer_bytes,
+            sandbox_required=settings.query_sandbox == "required",
         )
         app.state.admission = admission.Admission.of(settings)
         # The search index always, the network if asked: pages and search must not wait for them.
@@ -166,7 +169,7 @@ def create_app(settings: Settings, *, warm_network: bool = False) -> FastAPI:
         allow_origins=["*"],
         allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
         allow_headers=["Accept", "Content-Type"],
-        expose_headers=["X-Row-Limit", "X-Result-Truncated", "Retry-After"],
+        expose_headers=["X-Row-Limit", "X-Byte-Limit", "X-Result-Truncated", "X-Result-Truncated-By", "Retry-After"],
     )
     app.add_middleware(SecurityHeaders)  # added last, so outermost: CORS preflight answers get the headers too
     app.include_router(endpoint.router)

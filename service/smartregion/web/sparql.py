@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from anyio import to_thread
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from smartregion.rdf import results
 from smartregion.store.embedded import QuerySyntaxError, Store
@@ -24,6 +24,7 @@ from smartregion.store.executor import (
     Executor,
     ExecutorBusy,
     QueryFailed,
+    QueryOutOfMemory,
     QueryRefused,
     QueryTimeout,
     QueryTooComplex,
@@ -51,8 +52,9 @@ async def sparql(request: Request) -> Response:
     """Answer a SPARQL query (SPARQL 1.1 Protocol); a GET without one describes the service.
 
     Results by content negotiation or ``format``: json, xml, csv, tsv for SELECT and ASK; turtle,
-    ntriples, jsonld, rdfxml for CONSTRUCT and DESCRIBE. Read-only, with a time limit per query and
-    a row limit (headers ``X-Row-Limit``, ``X-Result-Truncated``). Refused with 400: SERVICE, LOAD,
+    ntriples, jsonld, rdfxml for CONSTRUCT and DESCRIBE. Read-only, with a time limit and a memory
+    limit per query, and answers cut at a row limit and a byte limit (headers ``X-Row-Limit``,
+    ``X-Byte-Limit``, ``X-Result-Truncated``, ``X-Result-Truncated-By``). Refused with 400: SERVICE, LOAD,
     datasets outside the store, and queries too deep or too wide for the engine (more than 16 levels
     of brackets, 2000 tokens, 300 groups, 200 UNIONs, 120 triple patterns, 500 operators).
     """
@@ -148,7 +150,7 @@ async def _run_query(request: Request, text: str, params: dict[str, list[str]], 
         ) from None
     except ExecutorBusy as exc:
         raise busy(exc) from None
-    except QueryRefused as exc:  # the engine crashed on it
+    except QueryRefused as exc:  # the engine crashed on it, or it needed too much memory
         raise _refused(exc) from None
     except QueryFailed as exc:
         raise ProtocolError(500, "query failed", str(exc), "This is a server error; please report the query.") from None
@@ -156,9 +158,30 @@ async def _run_query(request: Request, text: str, params: dict[str, list[str]], 
         "Vary": "Accept",
         "X-Result-Truncated": "true" if answer.truncated else "false",
     }
+    if answer.cut:
+        headers["X-Result-Truncated-By"] = answer.cut  # rows or bytes: which limit cut the answer
     if executor.row_limit is not None:
         headers["X-Row-Limit"] = str(executor.row_limit)
-    return Response(answer.body, media_type=answer.format.content_type, headers=headers)
+    if executor.answer_bytes is not None:
+        headers["X-Byte-Limit"] = str(executor.answer_bytes)
+    return answer_response(answer.body, answer.format.content_type, headers)
+
+
+_CHUNK = 1 << 20
+
+
+def answer_response(body: bytes, media_type: str, headers: dict[str, str]) -> Response:
+    """The body sent in slices as the client takes them: written at once, a large body would be copied
+    whole into the connection's buffer, and the server would hold it twice."""
+    if len(body) <= _CHUNK:
+        return Response(body, media_type=media_type, headers=headers)
+
+    async def slices() -> AsyncIterator[memoryview]:
+        view = memoryview(body)
+        for start in range(0, len(body), _CHUNK):
+            yield view[start : start + _CHUNK]
+
+    return StreamingResponse(slices(), media_type=media_type, headers={**headers, "Content-Length": str(len(body))})
 
 
 _POSITION = re.compile(r"(\d+):(\d+)")
@@ -191,6 +214,8 @@ def busy(exc: ExecutorBusy) -> ProtocolError:
 
 
 def _refused(exc: QueryRefused) -> ProtocolError:
+    if isinstance(exc, QueryOutOfMemory):
+        return ProtocolError(400, "query needs too much memory", str(exc), exc.hint, {"limit_bytes": exc.limit})
     if isinstance(exc, QueryTooComplex):
         return ProtocolError(400, "query too complex", str(exc), exc.hint, {"limit": exc.limit} if exc.limit else {})
     return ProtocolError(400, "query refused", str(exc), exc.hint)
