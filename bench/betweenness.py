@@ -24,7 +24,7 @@ from smartregion.network import (
     betweenness_sample,
     build_snapshot,
 )
-from smartregion.store.embedded import EmbeddedStore
+from smartregion.store import EmbeddedStore
 
 TOP = 20
 

@@ -28,7 +28,7 @@ import httpx
 import pyoxigraph as ox
 from common import BENCH, Workspace, descendants, machine, parse_scale
 from servers import _binary, start_smartregion
-from smartregion.store.embedded import EmbeddedStore
+from smartregion.store import EmbeddedStore
 
 
 def doubled(times: int) -> str:

@@ -28,7 +28,7 @@ from common import BENCH, Workspace, descendants, fmt, machine, parse_scale
 from loadgen import Outcome, Request
 from servers import Server, _binary, start_smartregion
 from smartregion.questions import Catalogue
-from smartregion.store.embedded import EmbeddedStore
+from smartregion.store import EmbeddedStore
 
 JSON_ACCEPT = (("Accept", "application/json"),)
 HTML_ACCEPT = (("Accept", "text/html"),)

@@ -35,7 +35,7 @@ from common import BENCH, Workspace, fmt, machine, parse_scale
 from load import Sample, request_mix
 from loadgen import Outcome, Request
 from servers import _binary, start_smartregion
-from smartregion.store.embedded import EmbeddedStore
+from smartregion.store import EmbeddedStore
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 CHEAP_KINDS = ("sparql ASK", "sparql lookup", "api/queries lookup", "page: entity", "api/search")

@@ -302,7 +302,7 @@ def _timed_get(url: str, params: dict) -> tuple[float, httpx.Response]:
 
 def _snapshot_graph(ws: Workspace) -> tuple[nx.Graph, float]:
     from smartregion.network.projection import build_snapshot
-    from smartregion.store.embedded import EmbeddedStore
+    from smartregion.store import EmbeddedStore
 
     store = EmbeddedStore(ws.store)
     started = time.perf_counter()
@@ -405,7 +405,7 @@ def _contribution(ws: Workspace, seed: int) -> rdflib.Graph:
 
 
 def _contribution_seconds(ws: Workspace, s: Settings) -> tuple[float, str]:
-    from smartregion.store.embedded import EmbeddedStore
+    from smartregion.store import EmbeddedStore
 
     graph = _contribution(ws, s.seed)
     store = EmbeddedStore(ws.store)

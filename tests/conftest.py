@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings
 from live import free_port, serving, wait_until_answering
 from smartregion.build import build
 from smartregion.settings import Settings
-from smartregion.store.embedded import EmbeddedStore, RemoteStore
+from smartregion.store import EmbeddedStore, RemoteStore
 
 # Property-based tests: repeatable in CI (derandomized, no example database), no per-example deadline
 # (a store or an HTTP round trip is in every example), fixtures shared across examples on purpose.

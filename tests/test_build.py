@@ -13,7 +13,7 @@ import smartregion
 from smartregion.build import ONTOLOGY_GRAPH, BuildError, build, parse_project
 from smartregion.cli.main import main
 from smartregion.settings import Settings
-from smartregion.store.embedded import EmbeddedStore, open_store
+from smartregion.store import EmbeddedStore, open_store
 
 SR = "https://w3id.org/smartregion/ontology#"
 SOURCE = "https://w3id.org/smartregion/source/test-source"

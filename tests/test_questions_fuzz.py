@@ -26,7 +26,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Identifier, Variable
 from smartregion import questions as catalogue
 from smartregion.settings import Settings
-from smartregion.store.embedded import EmbeddedStore
+from smartregion.store import EmbeddedStore
 from smartregion.web.app import create_app
 
 XSD = "http://www.w3.org/2001/XMLSchema#"

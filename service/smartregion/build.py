@@ -37,7 +37,7 @@ from smartregion.publish.dumps import dumps_folder, write_dumps
 from smartregion.rdf.ids import ONTOLOGY
 from smartregion.rdf.prefixes import shorten
 from smartregion.settings import Settings
-from smartregion.store.embedded import META_GRAPH, Graphs, Store, as_quads, open_store
+from smartregion.store import META_GRAPH, Graphs, Store, as_quads, open_store
 from smartregion.store.writelock import tell_waiting
 from smartregion.validation import ValidationReport, validate
 

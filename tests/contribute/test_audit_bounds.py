@@ -22,7 +22,7 @@ from smartregion.contribute.audit import (
     Record,
 )
 from smartregion.settings import Settings, SettingsError
-from smartregion.store.embedded import EmbeddedStore
+from smartregion.store import EmbeddedStore
 
 TOKEN = "Aud1t-t0ken-5e1f0c"
 ID = "https://w3id.org/smartregion/id/"

@@ -26,7 +26,7 @@ from smartregion.contribute.erasure import NotAPerson, forget
 from smartregion.contribute.harvest import harvest
 from smartregion.contribute.model import ContributionError
 from smartregion.settings import Settings
-from smartregion.store.embedded import EmbeddedStore
+from smartregion.store import EmbeddedStore
 from smartregion.web.app import create_app
 from test_write_races import home, settings  # noqa: F401 - fixtures: a small project of its own, built
 

@@ -26,7 +26,7 @@ import rdflib
 from live import free_port, kill_group, server_process
 from smartregion.contribute.audit import FILE_NAME, AuditLog
 from smartregion.contribute.model import CONTRIBUTION_NS
-from smartregion.store.embedded import EmbeddedStore
+from smartregion.store import EmbeddedStore
 
 EXAMPLE = "https://example.org/"
 ID = "https://w3id.org/smartregion/id/"
@@ -62,7 +62,7 @@ WRITER = textwrap.dedent(
     f"""
     import os, signal, sys
     import pyoxigraph as ox
-    from smartregion.store.embedded import EmbeddedStore
+    from smartregion.store import EmbeddedStore
 
     def crash(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)

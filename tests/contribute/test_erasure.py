@@ -17,7 +17,7 @@ from smartregion.contribute import spreadsheets
 from smartregion.contribute.erasure import NotAPerson, UnknownEntity, forget
 from smartregion.contribute.model import ERASURES_GRAPH, ContributionError, Provenance
 from smartregion.settings import Settings
-from smartregion.store.embedded import EmbeddedStore
+from smartregion.store import EmbeddedStore
 from smartregion.web.app import create_app
 
 ID = "https://w3id.org/smartregion/id/"

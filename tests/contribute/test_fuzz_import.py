@@ -28,7 +28,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from smartregion.contribute import spreadsheets
 from smartregion.contribute.model import ContributionError, Provenance
 from smartregion.settings import Settings
-from smartregion.store.embedded import EmbeddedStore
+from smartregion.store import EmbeddedStore
 from smartregion.web import contributions as contributions_api
 from smartregion.web.app import create_app
 

@@ -21,7 +21,7 @@ from conftest import OxigraphServer, running_oxigraph
 from smartregion.cli.main import main
 from smartregion.contribute.harvest import HarvestError, Limits, fetch, harvest
 from smartregion.contribute.model import ContributionError
-from smartregion.store.embedded import EmbeddedStore
+from smartregion.store import EmbeddedStore
 
 DATA = Path(__file__).parents[1] / "data" / "harvest"
 ID = "https://w3id.org/smartregion/id/"

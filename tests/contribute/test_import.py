@@ -16,7 +16,7 @@ from smartregion.cli.main import main
 from smartregion.contribute import contributions, model, spreadsheets
 from smartregion.contribute.model import CONTRIBUTION_NS, ContributionError, Provenance
 from smartregion.settings import Settings
-from smartregion.store.embedded import EmbeddedStore
+from smartregion.store import EmbeddedStore
 
 ID = "https://w3id.org/smartregion/id/"
 SR = "https://w3id.org/smartregion/ontology#"

@@ -14,7 +14,7 @@ from rdflib.term import URIRef
 from smartregion.contribute import spreadsheets
 from smartregion.contribute.model import ContributionError, Provenance
 from smartregion.contribute.spreadsheets.reference import DESTATIS_SOURCE, MPSC_SOURCE
-from smartregion.store.embedded import EmbeddedStore
+from smartregion.store import EmbeddedStore
 
 DATA = Path(__file__).parents[1] / "data" / "reference"
 ID = "https://w3id.org/smartregion/id/"

@@ -27,7 +27,7 @@ from live import serving
 from smartregion.build import build
 from smartregion.contribute.erasure import forget
 from smartregion.settings import Settings
-from smartregion.store.embedded import EmbeddedStore
+from smartregion.store import EmbeddedStore
 from smartregion.store.writelock import WriteLock
 
 TOKEN = "race-token"
@@ -329,7 +329,7 @@ def test_a_write_that_cannot_get_the_lock_in_time_changes_nothing(settings: Sett
 def test_a_remote_build_waits_for_the_lock_and_carries_an_erasure_over(home: Path, tmp_path: Path, fresh_server) -> None:
     """The remote backend: writers that share the project's lock file (next to the dumps) take turns too; an
     erasure made while `smartregion build --backend remote` waits to load stays made."""
-    from smartregion.store.embedded import open_store
+    from smartregion.store import open_store
 
     remote = Settings(
         home=home, store_path=tmp_path / "store", backend="remote", endpoint=fresh_server.query,

@@ -15,8 +15,8 @@ import pytest
 import rdflib
 from smartregion.cli.main import main
 from smartregion.names.mentions import MentionIndex, read_text, short_form
+from smartregion.store import EmbeddedStore, Store
 from smartregion.store.cache import PerRevision
-from smartregion.store.embedded import EmbeddedStore, Store
 
 DATA = Path(__file__).parents[1] / "data" / "mentions"
 ID = "https://w3id.org/smartregion/id/"

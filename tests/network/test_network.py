@@ -14,7 +14,7 @@ from smartregion import network
 from smartregion.cli import network as network_cli
 from smartregion.cli.main import CliError
 from smartregion.network import Filter, NetworkCache, Snapshot, analysis
-from smartregion.store.embedded import EmbeddedStore
+from smartregion.store import EmbeddedStore
 
 ID = "https://w3id.org/smartregion/id/"
 SRC = "https://w3id.org/smartregion/source/"

@@ -16,7 +16,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, SKOS, VOID, XSD
 from smartregion.publish.dcat import CATALOG, DATASET, catalog_graph, dcat_ap_de_licence
 from smartregion.publish.dumps import FORMATS, Manifest, write_dumps
 from smartregion.settings import Settings
-from smartregion.store.embedded import EmbeddedStore, Store
+from smartregion.store import EmbeddedStore, Store
 from smartregion.web.app import create_app
 
 STANDARDS = Path(__file__).parents[1] / "standards"

@@ -19,7 +19,7 @@ import rdflib
 from live import free_port, serving
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
 from smartregion.settings import Settings
-from smartregion.store.embedded import META_GRAPH, Store
+from smartregion.store import META_GRAPH, Store
 
 SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")

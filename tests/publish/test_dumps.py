@@ -21,7 +21,7 @@ from smartregion.publish.dumps import (
     write_dumps,
 )
 from smartregion.settings import Settings
-from smartregion.store.embedded import META_GRAPH, EmbeddedStore, RemoteStore, Store
+from smartregion.store import META_GRAPH, EmbeddedStore, RemoteStore, Store
 from smartregion.web.app import create_app
 
 EX = "https://example.org/"

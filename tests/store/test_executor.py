@@ -11,16 +11,10 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from smartregion.rdf import results
-from smartregion.store.embedded import EmbeddedStore, QuerySyntaxError, RemoteStore
-from smartregion.store.executor import (
-    Answer,
-    Executor,
-    QueryRefused,
-    QueryTimeout,
-    check,
-    prepare,
-    serialise_result,
-)
+from smartregion.store import EmbeddedStore, QuerySyntaxError, RemoteStore
+from smartregion.store.errors import QueryRefused, QueryTimeout
+from smartregion.store.executor import Answer, Executor, check, prepare
+from smartregion.store.workers import serialise_result
 
 EX = "http://example.org/"
 GRAPHS = [EX + "g1", EX + "g2"]

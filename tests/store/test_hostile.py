@@ -39,8 +39,9 @@ from live import listener, serving
 from smartregion.rdf import results
 from smartregion.rdf.sparql_text import NESTING_LIMIT, TOKEN_LIMIT
 from smartregion.settings import Settings
-from smartregion.store.embedded import EmbeddedStore
-from smartregion.store.executor import Executor, QueryFailed, QueryTooComplex
+from smartregion.store import EmbeddedStore
+from smartregion.store.errors import QueryFailed, QueryTooComplex
+from smartregion.store.executor import Executor
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 ID = "https://w3id.org/smartregion/id/"

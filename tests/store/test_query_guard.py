@@ -28,9 +28,10 @@ from smartregion.cli.main import main
 from smartregion.rdf import results
 from smartregion.rdf.sparql_text import NESTING_LIMIT, TOKEN_LIMIT
 from smartregion.settings import Settings
+from smartregion.store import EmbeddedStore, QuerySyntaxError, RemoteStore
 from smartregion.store import guard as query_guard
-from smartregion.store.embedded import EmbeddedStore, QuerySyntaxError, RemoteStore
-from smartregion.store.executor import Executor, QueryRefused, QueryTooComplex
+from smartregion.store.errors import QueryRefused, QueryTooComplex
+from smartregion.store.executor import Executor
 from smartregion.store.executor import check as executor_check
 from smartregion.store.guard import (
     EXPRESSION_LIMIT,

@@ -17,7 +17,7 @@ import rdflib
 from rdflib.compare import isomorphic
 from smartregion.build import ONTOLOGY_GRAPH, parse_project, summarise
 from smartregion.rdf.sparql_text import dataset_clauses, query_form
-from smartregion.store.embedded import (
+from smartregion.store import (
     META_GRAPH,
     EmbeddedStore,
     ForbiddenQuery,

@@ -25,9 +25,11 @@ import rdflib
 from live import free_port, listener, server_process
 from smartregion.rdf import results
 from smartregion.settings import Settings, SettingsError
-from smartregion.store.embedded import EmbeddedStore, RemoteStore
-from smartregion.store.executor import Executor, QueryFailed, QueryOutOfMemory, _Task
+from smartregion.store import EmbeddedStore, RemoteStore
+from smartregion.store.errors import QueryFailed, QueryOutOfMemory
+from smartregion.store.executor import Executor
 from smartregion.store.sandbox import size_text
+from smartregion.store.workers import Task
 
 MIB = 1 << 20
 ASK = "ASK { ?s ?p ?o }"
@@ -118,7 +120,7 @@ def test_a_query_worker_cannot_reach_a_listener_even_past_the_check(executor: Ex
         assert len(seen) == 1 and seen[0].startswith(b"POST /sparql ")
         seen.clear()
         with pytest.raises(QueryFailed, match=r"^PermissionError: Permission denied \(os error 13\)$"):
-            executor._pool.run(_Task(query, "json", (), (), 10, {}, MIB), 30.0)
+            executor._pool.run(Task(query, "json", (), (), 10, {}, MIB), 30.0)
         assert seen == []
     assert executor.run(executor.prepare(ASK), results.JSON).body == TRUE
 
@@ -130,7 +132,7 @@ NO_SECCOMP = textwrap.dedent("""
     from smartregion.rdf import results
     from smartregion.store.executor import Executor
     from smartregion.store.sandbox import SandboxUnavailable
-    from smartregion.store.embedded import EmbeddedStore
+    from smartregion.store import EmbeddedStore
 
     if __name__ == "__main__":
         logging.basicConfig(stream=sys.stdout, format="%(levelname)s %(message)s")

@@ -22,7 +22,7 @@ from smartregion.contribute.contributions import add_graph
 from smartregion.contribute.model import Provenance
 from smartregion.rdf import csvsafe
 from smartregion.settings import Settings
-from smartregion.store.embedded import EmbeddedStore
+from smartregion.store import EmbeddedStore
 from smartregion.web.app import create_app
 
 ID = "https://w3id.org/smartregion/id/"

@@ -22,8 +22,9 @@ import pytest
 from live import free_port, server_process
 from smartregion.rdf import results
 from smartregion.settings import Settings, SettingsError
-from smartregion.store.embedded import EmbeddedStore
-from smartregion.store.executor import Executor, QueryTimeout, SlowLaneFull
+from smartregion.store import EmbeddedStore
+from smartregion.store.errors import QueryTimeout, SlowLaneFull
+from smartregion.store.executor import Executor
 from smartregion.web.admission import (
     Admission,
     ClientLimited,

@@ -29,7 +29,7 @@ from schemathesis.checks import (
 )
 from smartregion import questions as catalogue
 from smartregion.settings import Settings
-from smartregion.store.embedded import EmbeddedStore
+from smartregion.store import EmbeddedStore
 from smartregion.web.app import NUL_IN_PATH, create_app
 
 ID = "https://w3id.org/smartregion/id/"

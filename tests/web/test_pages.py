@@ -15,7 +15,7 @@ import rdflib
 from fastapi.testclient import TestClient
 from rdflib.namespace import OWL, RDF
 from smartregion.settings import Settings
-from smartregion.store.embedded import EmbeddedStore
+from smartregion.store import EmbeddedStore
 from smartregion.web import network as network_api
 from smartregion.web import pages
 from smartregion.web.app import create_app

@@ -7,7 +7,7 @@ from pathlib import Path
 import rdflib
 from fastapi.testclient import TestClient
 from smartregion.settings import Settings
-from smartregion.store.embedded import EmbeddedStore
+from smartregion.store import EmbeddedStore
 from smartregion.web.app import create_app
 
 ID = "https://w3id.org/smartregion/id/"

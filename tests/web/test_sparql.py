@@ -20,7 +20,7 @@ import rdflib
 from live import listener, serving
 from rdflib.compare import isomorphic
 from smartregion.settings import Settings
-from smartregion.store.embedded import EmbeddedStore, Store
+from smartregion.store import EmbeddedStore, Store
 from SPARQLWrapper import (
     CSV,
     GET,

@@ -23,7 +23,7 @@ from smartregion.contribute.audit import FILE_NAME, AuditLog
 from smartregion.contribute.model import CONTRIBUTION_NS, iri_hash
 from smartregion.rdf.ids import SOURCE
 from smartregion.settings import Settings
-from smartregion.store.embedded import EmbeddedStore
+from smartregion.store import EmbeddedStore
 from smartregion.web import linkeddata
 from smartregion.web import network as network_api
 from smartregion.web.app import DOCS_CSP, PERMISSIONS_POLICY, create_app

@@ -31,7 +31,7 @@ from smartregion.contribute.model import (
     Provenance,
 )
 from smartregion.publish.dumps import dumps_folder
-from smartregion.store.embedded import open_store
+from smartregion.store import open_store
 from smartregion.store.writelock import command_lock
 
 

@@ -23,7 +23,7 @@ from smartregion.store.writelock import command_lock
 
 
 def _run(args: argparse.Namespace) -> int:
-    from smartregion.store.embedded import open_store
+    from smartregion.store import open_store
 
     try:
         query = args.query.read_text(encoding="utf-8")

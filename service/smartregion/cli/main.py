@@ -38,7 +38,7 @@ from smartregion.cli.synthetic import add_generate_command
 from smartregion.rdf import results
 from smartregion.rdf.prefixes import shorten
 from smartregion.settings import Settings, SettingsError
-from smartregion.store.embedded import (
+from smartregion.store import (
     QuerySyntaxError,
     StoreError,
     check_query,

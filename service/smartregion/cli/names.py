@@ -20,7 +20,7 @@ from smartregion.rdf.prefixes import shorten
 
 
 def _run(args: argparse.Namespace) -> int:
-    from smartregion.store.embedded import open_store
+    from smartregion.store import open_store
 
     try:
         text = read_text(args.file)

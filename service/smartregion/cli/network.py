@@ -29,7 +29,7 @@ from smartregion.network import (
     exports,
 )
 from smartregion.rdf.prefixes import shorten
-from smartregion.store.embedded import open_store
+from smartregion.store import open_store
 
 MEASURES = ("degree", "betweenness", "eigenvector")
 

@@ -28,7 +28,7 @@ def add_dumps_command(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run_dumps(args: argparse.Namespace) -> int:
-    from smartregion.store.embedded import open_store
+    from smartregion.store import open_store
 
     settings = settings_from(args)
     manifest = write_dumps(open_store(settings), dumps_folder(settings))

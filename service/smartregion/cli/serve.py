@@ -11,7 +11,7 @@ import sys
 
 from smartregion.cli.common import Formatter, epilog, settings_from, store_options
 from smartregion.settings import Settings
-from smartregion.store.embedded import open_store
+from smartregion.store import open_store
 
 
 def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, *, warm_network: bool = True) -> None:

@@ -44,7 +44,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from smartregion.settings import Settings
-from smartregion.store.embedded import Store
+from smartregion.store import Store
 
 FILE_NAME = "audit.jsonl"
 REDACTED = "[redacted]"

@@ -64,7 +64,7 @@ from smartregion.contribute.rules import (
 from smartregion.publish import dumps
 from smartregion.rdf.ids import ID, SR, slugify
 from smartregion.rdf.prefixes import shorten
-from smartregion.store.embedded import Store
+from smartregion.store import Store
 from smartregion.validation import validate
 
 _FILE_NAME = URIRef(SR + "fileName")

@@ -46,7 +46,7 @@ from smartregion.contribute.model import (
 from smartregion.contribute.rules import construct, erased_hashes, store_kinds
 from smartregion.rdf.ids import BASE, SR
 from smartregion.rdf.prefixes import shorten
-from smartregion.store.embedded import Store
+from smartregion.store import Store
 
 ERASURE_NS = BASE + "erasure/"
 PERSON = URIRef(SR + "Person")

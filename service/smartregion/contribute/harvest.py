@@ -27,7 +27,7 @@ from smartregion import __version__
 from smartregion.contribute.contributions import add_graph
 from smartregion.contribute.model import ContributionResult, Provenance
 from smartregion.rdf.sparql_text import query_form
-from smartregion.store.embedded import Store
+from smartregion.store import Store
 
 DEFAULT_TIMEOUT = 60.0  # seconds for the whole exchange
 DEFAULT_MAX_BYTES = 50_000_000

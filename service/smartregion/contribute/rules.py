@@ -25,7 +25,7 @@ from smartregion.contribute.model import (
 )
 from smartregion.rdf.ids import ID, ONTOLOGY
 from smartregion.rdf.prefixes import PREFIXES, compact, shorten
-from smartregion.store.embedded import Store
+from smartregion.store import Store
 from smartregion.validation import ValidationReport
 
 # The properties a page shows an entity's name from (pages.LABEL_PROPERTIES); a contribution's become aliases

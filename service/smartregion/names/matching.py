@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from smartregion.rdf.ids import ID, SR
 from smartregion.rdf.prefixes import shorten
 from smartregion.rdf.text import fold, spell_out_umlauts
-from smartregion.store.embedded import Store
+from smartregion.store import Store
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS = "http://www.w3.org/2004/02/skos/core#"

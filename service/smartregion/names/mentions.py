@@ -45,7 +45,7 @@ from pathlib import Path
 from smartregion.names.search import LABEL_QUERY, iri_kind, preferred_labels
 from smartregion.rdf.ids import ID, SR
 from smartregion.rdf.prefixes import local_name
-from smartregion.store.embedded import Store
+from smartregion.store import Store
 
 KINDS = frozenset({
     "person", "organisation", "municipality", "district", "state", "country", "region", "place",

@@ -36,7 +36,7 @@ from smartregion.publish.dumps import FORMATS, Manifest
 from smartregion.rdf.ids import BASE, ONTOLOGY, SOURCE, SR, slugify
 from smartregion.rdf.prefixes import PREFIXES
 from smartregion.settings import Settings
-from smartregion.store.embedded import META_GRAPH, Store
+from smartregion.store import META_GRAPH, Store
 
 CATALOG = BASE + "catalog"
 DATASET = URIRef(CATALOG + "#dataset")

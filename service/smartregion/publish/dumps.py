@@ -32,7 +32,7 @@ import pyoxigraph as ox
 
 from smartregion.rdf.prefixes import PREFIXES
 from smartregion.settings import Settings
-from smartregion.store.embedded import Store, StoreError
+from smartregion.store import Store, StoreError
 
 MANIFEST = "manifest.json"
 _SNAPSHOT_ATTEMPTS = 3

@@ -24,7 +24,7 @@ from smartregion.publish.dumps import FORMATS, Manifest
 from smartregion.rdf.ids import ID
 from smartregion.rdf.prefixes import PREFIXES
 from smartregion.settings import Settings
-from smartregion.store.embedded import META_GRAPH, Store
+from smartregion.store import META_GRAPH, Store
 
 W3C_FORMATS = ("TriG", "N-Quads", "Turtle", "JSON-LD")  # of the dumps, as http://www.w3.org/ns/formats/ names
 # Distinct terms first, then the filter: filtering every statement by a string test is much slower.

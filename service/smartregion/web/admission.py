@@ -31,7 +31,8 @@ from starlette.requests import Request
 
 from smartregion.rdf import results
 from smartregion.settings import Settings
-from smartregion.store.executor import Answer, Executor, ExecutorBusy, PreparedQuery
+from smartregion.store.errors import ExecutorBusy
+from smartregion.store.executor import Answer, Executor, PreparedQuery
 
 WINDOW = 60.0  # seconds: the sliding minute over which a client's query time counts
 SWEEP_AT = 1024  # clients kept before those with nothing under way or charged are dropped

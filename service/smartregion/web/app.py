@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smartregion.contribute import audit
 from smartregion.settings import Settings
-from smartregion.store.embedded import open_store
+from smartregion.store import open_store
 from smartregion.store.executor import Executor
 from smartregion.web import admission, linkeddata
 from smartregion.web import contributions as contributions_api

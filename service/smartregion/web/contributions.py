@@ -43,7 +43,7 @@ from smartregion.contribute.model import (
 )
 from smartregion.publish.dumps import dumps_folder
 from smartregion.settings import Settings
-from smartregion.store.embedded import Store
+from smartregion.store import Store
 from smartregion.store.writelock import WriteBusy
 from smartregion.web.errors import errors
 

@@ -34,7 +34,7 @@ from smartregion import network
 from smartregion.rdf import results
 from smartregion.rdf.ids import ID, ONTOLOGY, SOURCE
 from smartregion.rdf.prefixes import PREFIXES, XSD
-from smartregion.store.embedded import Store
+from smartregion.store import Store
 from smartregion.web import i18n, pages
 from smartregion.web.dependencies import network_cache, search_cache
 from smartregion.web.errors import errors

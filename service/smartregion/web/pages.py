@@ -28,7 +28,7 @@ from smartregion.rdf.prefixes import (
     SCHEMA,
     SKOS,
 )
-from smartregion.store.embedded import Store
+from smartregion.store import Store
 from smartregion.web import i18n
 from smartregion.web.rendering import (
     DCTERMS_SOURCE,

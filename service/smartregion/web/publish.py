@@ -35,8 +35,8 @@ from smartregion.publish.void import void_graph
 from smartregion.rdf import results
 from smartregion.rdf.prefixes import PREFIXES
 from smartregion.settings import Settings
+from smartregion.store import Store, StoreError
 from smartregion.store.cache import PerRevision
-from smartregion.store.embedded import Store, StoreError
 from smartregion.web.errors import errors
 
 router = APIRouter(tags=["Publishing (DCAT-AP.de, VoID, dumps)"])

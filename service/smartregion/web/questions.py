@@ -17,15 +17,14 @@ from fastapi.responses import JSONResponse, Response
 
 from smartregion import questions as catalogue
 from smartregion.rdf import results
-from smartregion.store.embedded import QuerySyntaxError
-from smartregion.store.executor import (
-    Answer,
-    Executor,
+from smartregion.store import QuerySyntaxError
+from smartregion.store.errors import (
     ExecutorBusy,
     QueryFailed,
     QueryRefused,
     QueryTimeout,
 )
+from smartregion.store.executor import Answer, Executor
 from smartregion.web.errors import errors
 from smartregion.web.sparql import ProtocolError, busy, error_response
 

@@ -27,7 +27,7 @@ from smartregion.rdf.prefixes import (
     compact,
     local_name,
 )
-from smartregion.store.embedded import Store
+from smartregion.store import Store
 from smartregion.web import i18n
 
 TEMPLATES = Path(__file__).parent / "templates"

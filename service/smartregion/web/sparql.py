@@ -19,9 +19,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from smartregion.rdf import results
-from smartregion.store.embedded import QuerySyntaxError, Store
-from smartregion.store.executor import (
-    Executor,
+from smartregion.store import QuerySyntaxError, Store
+from smartregion.store.errors import (
     ExecutorBusy,
     QueryFailed,
     QueryOutOfMemory,
@@ -29,6 +28,7 @@ from smartregion.store.executor import (
     QueryTimeout,
     QueryTooComplex,
 )
+from smartregion.store.executor import Executor
 from smartregion.web.errors import errors
 
 router = APIRouter(tags=["SPARQL"])

@@ -39,7 +39,7 @@ from smartregion.contribute.spreadsheets.tables import Row, Table
 from smartregion.names.matching import Matcher, describe, normalise
 from smartregion.rdf.ids import ID, slugify
 from smartregion.rdf.prefixes import shorten
-from smartregion.store.embedded import Store
+from smartregion.store import Store
 
 LIST_SEPARATOR = re.compile(r"\s*[;|\n]\s*")  # commas stay: names contain them ("Stadt Halle, Saale")
 

@@ -1,0 +1,193 @@
+"""What both store backends share: the Store interface, its errors, media types, and how queries and data come in.
+
+Both backends answer queries over the UNION of the named graphs as default graph and pass query
+strings to the engine (never to rdflib's evaluator). A user's query reaches them only as a
+:class:`~smartregion.store.guard.CheckedQuery` (see :func:`check_query`): one parse refused
+``SERVICE`` (pyoxigraph 0.5 and the Oxigraph server federate by default), updates and too wide
+queries, and what runs is the text that was checked. A plain string is the package's own query.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol, runtime_checkable
+
+import pyoxigraph as ox
+import rdflib
+
+from smartregion.rdf.ids import BASE, SR
+from smartregion.rdf.sparql_text import dataset_clauses, keywords, query_form
+from smartregion.store.guard import CheckedQuery, GuardError, Malformed
+from smartregion.store.guard import check as guard
+from smartregion.store.writelock import WriteLock
+
+META_GRAPH = BASE + "graph/meta"  # the remote store's revision marker; not part of the knowledge
+REVISION = SR + "revision"
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
+
+class StoreError(Exception):
+    """The store cannot do what was asked; the message says why and, where it can, how to fix it."""
+
+
+class QuerySyntaxError(StoreError):
+    """A malformed query; the message is the parser's, with the position where it has one."""
+
+
+class UnsupportedFormat(StoreError):
+    """A media type the query form cannot be written in."""
+
+
+class ForbiddenQuery(StoreError):
+    """A query the guard refuses: SERVICE, an update (LOAD included), or too deep or wide for the engine."""
+
+
+# --- media types ------------------------------------------------------------------------------------
+
+RESULT_FORMATS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+GRAPH_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+}
+# What a write takes: named graph IRI → rdflib Graph, an rdflib Dataset, or pyoxigraph quads (the build's).
+Graphs = Mapping[str, rdflib.Graph] | rdflib.Dataset | list[ox.Quad]
+DUMP_FORMATS = {"trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS}
+
+
+def bare_media_type(media_type: str, form: str | None) -> str:
+    """The bare media type, checked against the query form (None: any query form)."""
+    bare = media_type.split(";")[0].strip().lower()
+    if bare not in RESULT_FORMATS and bare not in GRAPH_FORMATS:
+        raise UnsupportedFormat(f"unknown media type {media_type!r}; use one of {', '.join([*RESULT_FORMATS, *GRAPH_FORMATS])}")
+    graph_form = form in ("CONSTRUCT", "DESCRIBE")
+    if form is not None and (bare in GRAPH_FORMATS) != graph_form:
+        offered = GRAPH_FORMATS if graph_form else RESULT_FORMATS
+        raise UnsupportedFormat(f"a {form} query cannot be answered as {bare}; use one of {', '.join(offered)}")
+    return bare
+
+
+_OUTGOING = {"SERVICE", "LOAD"}
+Query = str | CheckedQuery  # a user's query only ever as CheckedQuery; a plain string is the package's own
+
+
+def check_query(query: str) -> CheckedQuery:
+    """A user's query after the guard (query_guard): QuerySyntaxError if malformed, ForbiddenQuery if refused."""
+    try:
+        return guard(query)
+    except Malformed as exc:
+        raise QuerySyntaxError(str(exc)) from None
+    except GuardError as exc:
+        raise ForbiddenQuery(f"{exc}; {exc.hint}") from None
+
+
+def query_parts(query: Query) -> tuple[str, str | None, tuple[str, ...], tuple[str, ...]]:
+    """Text, form and FROM / FROM NAMED of a query: the guard's reading, or the lexer's for the package's own.
+
+    The package's own queries never name SERVICE or LOAD; one that does (an injected value) is refused.
+    """
+    if isinstance(query, CheckedQuery):
+        return query.text, query.form, query.from_graphs, query.from_named_graphs
+    if _OUTGOING & keywords(query):
+        raise ForbiddenQuery(f"the package's own query names {' or '.join(sorted(_OUTGOING & keywords(query)))}: {query[:200]}")
+    default, named, _ = dataset_clauses(query)
+    return query, query_form(query), tuple(default), tuple(named)
+
+
+# --- converting input -------------------------------------------------------------------------------
+
+
+def triples_by_graph(data: Graphs) -> dict[str, list[ox.Triple]]:
+    """Named graph IRI → pyoxigraph triples; a Dataset or quads must keep everything in named graphs."""
+    if not isinstance(data, (rdflib.Dataset, list)):
+        return {
+            str(iri): [q.triple for q in ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)]
+            for iri, graph in data.items()
+        }
+    out: dict[str, list[ox.Triple]] = {}
+    if isinstance(data, rdflib.Dataset):
+        out = {str(g.identifier): [] for g in data.graphs() if g.identifier != rdflib.graph.DATASET_DEFAULT_GRAPH_ID}
+        # N-Quads through pyoxigraph's parser: exact terms, and blank nodes keep their dataset-wide labels.
+        data = list(ox.parse(data.serialize(format="nquads", encoding="utf-8"), format=ox.RdfFormat.N_QUADS))
+    for quad in as_quads(data):
+        out.setdefault(quad.graph_name.value, []).append(quad.triple)
+    return out
+
+
+def as_quads(data: Graphs) -> list[ox.Quad]:
+    """Every statement as a quad in its named graph; a list of quads is checked and taken as it is."""
+    if not isinstance(data, list):
+        return [ox.Quad(*t, ox.NamedNode(iri)) for iri, triples in triples_by_graph(data).items() for t in triples]
+    outside = next((q for q in data if not isinstance(q.graph_name, ox.NamedNode)), None)
+    if outside is not None:
+        raise StoreError(f"a triple outside any named graph: {outside.triple}; every statement belongs to a source's graph")
+    return data
+
+
+def term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    if isinstance(term, ox.Triple):
+        return str(term)
+    return term.value
+
+
+def json_rows(body: bytes) -> list[dict[str, str]]:
+    """SPARQL JSON results → rows of plain values (blank nodes as ``_:label``)."""
+    bindings = json.loads(body)["results"]["bindings"]
+    return [{var: ("_:" + b["value"]) if b["type"] == "bnode" else b["value"] for var, b in row.items()} for row in bindings]
+
+
+# --- the interface ----------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What the rest of smartregion uses; both backends implement it."""
+
+    def select(self, query: Query) -> list[dict[str, str]]:
+        """Rows of a SELECT: variable → IRI or literal's lexical value; unbound variables are absent."""
+        ...
+
+    def ask(self, query: Query) -> bool: ...
+
+    def query_bytes(
+        self, query: Query, media_type: str, *, default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()
+    ) -> bytes:
+        """The answer serialised by the engine (SPARQL results for SELECT/ASK, RDF for CONSTRUCT/DESCRIBE)."""
+        ...
+
+    def named_graphs(self) -> list[str]: ...
+
+    def replace_graphs(self, quads_by_graph: Graphs) -> None:
+        """Replace each given named graph by the given triples, all in one atomic step."""
+        ...
+
+    def replace_all(self, dataset: Graphs) -> None:
+        """Make the store hold exactly these graphs (a full build)."""
+        ...
+
+    def drop_graphs(self, graph_iris: Iterable[str]) -> None: ...
+
+    def revision(self) -> str:
+        """Changes on every write and on nothing else, so caches can key on it."""
+        ...
+
+    def triple_count(self) -> int: ...
+
+    def dump(self, fmt: str) -> bytes:
+        """The whole dataset, ``trig`` or ``nquads``."""
+        ...
+
+    def write_lock(self) -> WriteLock:
+        """The lock every writer holds while it checks and writes (writelock.py); the writes above take it too."""
+        ...

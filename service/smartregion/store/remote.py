@@ -1,0 +1,256 @@
+"""The remote store: any SPARQL 1.1 store, queried through SPARQLWrapper and written through the Graph Store Protocol."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import tempfile
+import uuid
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+import httpx
+import pyoxigraph as ox
+from SPARQLWrapper import POST, POSTDIRECTLY, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
+
+from smartregion.rdf.ids import BASE
+from smartregion.rdf.prefixes import PREFIXES
+from smartregion.store.base import (
+    DUMP_FORMATS,
+    GRAPH_FORMATS,
+    META_GRAPH,
+    QUERY_FORMS,
+    REVISION,
+    Graphs,
+    Query,
+    QuerySyntaxError,
+    StoreError,
+    UnsupportedFormat,
+    bare_media_type,
+    json_rows,
+    query_parts,
+    triples_by_graph,
+)
+from smartregion.store.writelock import WriteLock
+
+
+class RemoteStore:
+    """Any SPARQL 1.1 store: queries through SPARQLWrapper, writes through the Graph Store Protocol.
+
+    The server must answer queries over the union of its named graphs (Oxigraph
+    ``--union-default-graph``, Fuseki ``tdb2:unionDefaultGraph true``; GraphDB and Virtuoso do by
+    default). ``revision()`` is a hash of the named graphs, their triple counts and a marker that
+    every write through this class puts into ``META_GRAPH``: writes by others change graphs or counts,
+    ours always change the marker.
+    """
+
+    def __init__(
+        self,
+        endpoint: str | None,
+        gsp_endpoint: str | None,
+        *,
+        update_endpoint: str | None = None,
+        timeout: float = 30.0,
+        lock_path: str | os.PathLike[str] | None = None,
+    ):
+        if not endpoint:
+            raise StoreError("the remote backend needs a query endpoint: --endpoint URL or SMARTREGION_ENDPOINT")
+        self.endpoint = endpoint
+        self.gsp_endpoint = gsp_endpoint
+        self.update_endpoint = update_endpoint
+        self.timeout = timeout
+        # The lock serialises the writers that share its file (open_store: the folder of the dumps). Without
+        # one: a file per Graph Store URL in the temporary folder, so at least this machine's writers take turns.
+        digest = hashlib.sha256(str(gsp_endpoint or endpoint).encode()).hexdigest()[:16]
+        self.lock = WriteLock(lock_path or Path(tempfile.gettempdir()) / f"smartregion-remote-{digest}.lock")
+
+    # reading
+
+    def _request(self, query: Query, media_type: str, default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()) -> bytes:
+        response, converted = self._send(query, media_type, default_graph_uris, named_graph_uris)
+        try:
+            body = response.read()
+        except OSError as exc:  # a timeout or a reset while the answer arrives
+            raise StoreError(f"cannot query the remote store at {self.endpoint}: {exc}") from None
+        finally:
+            response.close()
+        if converted:
+            triples = [q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+            return ox.serialize(triples, format=converted) or b""
+        return body
+
+    def open_query(
+        self, query: Query, media_type: str, *, default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()
+    ) -> BinaryIO:
+        """Send a query and return the answer unread, for a caller that reads only as much as it may keep.
+
+        Only media types the server writes itself (N-Triples, Turtle, the SPARQL results formats). The
+        caller closes the answer; reading it may raise OSError (a timeout, a reset connection).
+        """
+        response, converted = self._send(query, media_type, default_graph_uris, named_graph_uris)
+        if converted:
+            response.close()
+            raise UnsupportedFormat(f"{media_type} is converted after reading the whole answer; ask for application/n-triples")
+        return response
+
+    def _send(
+        self, query: Query, media_type: str, default_graph_uris: Sequence[str], named_graph_uris: Sequence[str]
+    ) -> tuple[BinaryIO, ox.RdfFormat | None]:
+        """The server's answer, unread, and the format to convert its N-Triples into (None: as asked)."""
+        text, form, from_graphs, from_named = query_parts(query)  # a user's query passed the guard before it came here
+        if form not in QUERY_FORMS:
+            raise QuerySyntaxError(f"expected SELECT, ASK, CONSTRUCT or DESCRIBE, found {form or 'nothing'}; updates are not queries")
+        bare = bare_media_type(media_type, form)
+        # Servers rarely write a query's triples as N-Quads or JSON-LD: ask for N-Triples and convert.
+        converted = GRAPH_FORMATS[bare] if bare in ("application/n-quads", "application/ld+json") else None
+        client = SPARQLWrapper(self.endpoint)
+        client.setQuery(text)
+        client.setMethod(POST)
+        client.setRequestMethod(POSTDIRECTLY)
+        client.setTimeout(max(1, round(self.timeout)))
+        client.setOnlyConneg(True)
+        client.addCustomHttpHeader("Accept", "application/n-triples" if converted else bare)
+        if not (default_graph_uris or named_graph_uris):
+            # As the protocol's dataset: servers in union mode (Oxigraph) ignore FROM in the query.
+            default_graph_uris, named_graph_uris = from_graphs, from_named
+        for iri in default_graph_uris:
+            client.addDefaultGraph(iri)
+        for iri in named_graph_uris:
+            client.addNamedGraph(iri)
+        try:
+            return client.query().response, converted
+        except QueryBadFormed as exc:
+            raise QuerySyntaxError(_server_message(exc)) from None
+        except SPARQLWrapperException as exc:
+            raise StoreError(f"the remote store at {self.endpoint} failed: {_server_message(exc)}") from None
+        except OSError as exc:  # URLError, timeouts, refused connections
+            raise StoreError(f"cannot query the remote store at {self.endpoint}: {getattr(exc, 'reason', exc)}") from None
+
+    def select(self, query: Query) -> list[dict[str, str]]:
+        if query_parts(query)[1] != "SELECT":
+            raise StoreError("select() needs a SELECT query")
+        return json_rows(self._request(query, "application/sparql-results+json"))
+
+    def ask(self, query: Query) -> bool:
+        if query_parts(query)[1] != "ASK":
+            raise StoreError("ask() needs an ASK query")
+        return bool(json.loads(self._request(query, "application/sparql-results+json"))["boolean"])
+
+    def query_bytes(
+        self, query: Query, media_type: str, *, default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()
+    ) -> bytes:
+        return self._request(query, media_type, default_graph_uris, named_graph_uris)
+
+    def _graph_counts(self) -> dict[str, int]:
+        rows = self.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        return {r["g"]: int(r["n"]) for r in rows if r["g"] != META_GRAPH}
+
+    def named_graphs(self) -> list[str]:
+        return sorted(self._graph_counts())
+
+    def triple_count(self) -> int:
+        return sum(self._graph_counts().values())
+
+    def revision(self) -> str:
+        marker = self.select(f"SELECT ?r WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{REVISION}> ?r }} }}")
+        state = json.dumps([sorted(self._graph_counts().items()), sorted(r["r"] for r in marker)])
+        return hashlib.sha256(state.encode()).hexdigest()[:16]
+
+    def dump(self, fmt: str) -> bytes:
+        if fmt not in DUMP_FORMATS:
+            raise UnsupportedFormat(f"cannot dump as {fmt!r}; use one of {', '.join(DUMP_FORMATS)}")
+        # Graph by graph: the Graph Store Protocol has no portable request for the whole dataset.
+        quads = []
+        with self._client() as client:
+            for iri in self.named_graphs():
+                response = self._gsp(client, "GET", iri, headers={"Accept": "application/n-triples"})
+                graph = ox.NamedNode(iri)
+                quads.extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
+        return ox.serialize(quads, format=DUMP_FORMATS[fmt], prefixes=PREFIXES if fmt == "trig" else None) or b""
+
+    # writing: each PUT replaces one graph atomically; a call as a whole is not one transaction
+
+    def write_lock(self) -> WriteLock:
+        return self.lock
+
+    def replace_graphs(self, quads_by_graph: Graphs) -> None:
+        triples = triples_by_graph(quads_by_graph)
+        with self.lock.hold("write"), self._client() as client:
+            for iri, graph_triples in triples.items():
+                self._put(client, iri, graph_triples)
+            self._mark(client)
+
+    def replace_all(self, dataset: Graphs) -> None:
+        """Put every graph, then drop the graphs of our namespace the build no longer has.
+
+        Graphs outside ``https://w3id.org/smartregion/`` are left alone: the server may be shared.
+        """
+        triples = triples_by_graph(dataset)
+        with self.lock.hold("write"), self._client() as client:
+            stale = [g for g in self.named_graphs() if g.startswith(BASE) and g not in triples]
+            for iri, graph_triples in triples.items():
+                self._put(client, iri, graph_triples)
+            self._drop(client, stale)
+            self._mark(client)
+
+    def drop_graphs(self, graph_iris: Iterable[str]) -> None:
+        with self.lock.hold("write"), self._client() as client:
+            self._drop(client, list(graph_iris))
+            self._mark(client)
+
+    def _client(self) -> httpx.Client:
+        if not self.gsp_endpoint:
+            raise StoreError("writing to a remote store needs its Graph Store Protocol URL: --gsp URL or SMARTREGION_GSP_ENDPOINT")
+        # No read limit: loading a large graph may take the server longer than a query may.
+        return httpx.Client(timeout=httpx.Timeout(self.timeout, read=None))
+
+    def _gsp(self, client: httpx.Client, method: str, iri: str, **kwargs: object) -> httpx.Response:
+        try:
+            response = client.request(method, self.gsp_endpoint, params={"graph": iri}, **kwargs)  # type: ignore[arg-type]
+        except httpx.HTTPError as exc:
+            raise StoreError(f"cannot reach the Graph Store at {self.gsp_endpoint}: {exc}") from None
+        if response.status_code == 404 and method == "DELETE":
+            return response  # already absent
+        if response.is_error:
+            raise StoreError(f"{method} {iri} at {self.gsp_endpoint} failed: {response.status_code} {response.text.strip()[:300]}")
+        return response
+
+    def _put(self, client: httpx.Client, iri: str, triples: list[ox.Triple]) -> None:
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+        self._gsp(client, "PUT", iri, content=body, headers={"Content-Type": "application/n-triples"})
+
+    def _drop(self, client: httpx.Client, graphs: list[str]) -> None:
+        if not graphs:
+            return
+        if self.update_endpoint:  # one update request: all graphs go at once
+            update = " ;\n".join(f"DROP SILENT GRAPH <{ox.NamedNode(g).value}>" for g in graphs)
+            try:
+                response = client.post(self.update_endpoint, content=update.encode(), headers={"Content-Type": "application/sparql-update"})
+            except httpx.HTTPError as exc:
+                raise StoreError(f"cannot reach the update endpoint {self.update_endpoint}: {exc}") from None
+            if response.is_error:
+                raise StoreError(f"dropping graphs at {self.update_endpoint} failed: {response.status_code} {response.text.strip()[:300]}")
+            return
+        for iri in graphs:
+            self._gsp(client, "DELETE", iri)
+
+    def _mark(self, client: httpx.Client) -> None:
+        marker = ox.Triple(ox.NamedNode(META_GRAPH), ox.NamedNode(REVISION), ox.Literal(uuid.uuid4().hex))
+        self._put(client, META_GRAPH, [marker])
+
+
+def _server_message(exc: SPARQLWrapperException) -> str:
+    """The server's own error text, which SPARQLWrapper keeps only inside its message."""
+    text = str(exc)
+    head, _, response = text.partition("\n\nResponse:\n")
+    if response:
+        try:
+            body = ast.literal_eval(response)
+            return (body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)).strip()
+        except (ValueError, SyntaxError):
+            return response.strip()
+    return head.strip()
