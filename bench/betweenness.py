@@ -17,7 +17,6 @@ import sys
 import time
 from pathlib import Path
 
-from common import BENCH, Workspace, parse_scale
 from smartregion.network import (
     SEED,
     betweenness_centrality,
@@ -25,6 +24,8 @@ from smartregion.network import (
     build_snapshot,
 )
 from smartregion.store import EmbeddedStore
+
+from common import BENCH, Workspace, parse_scale
 
 TOP = 20
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import threading
 import time
@@ -26,9 +25,9 @@ from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
-from common import BENCH, Workspace, descendants, machine, parse_scale
-from servers import _binary, start_smartregion
-from smartregion.store import EmbeddedStore
+
+from common import BENCH, descendants, machine
+from servers import built_workspace, progress, start_smartregion
 
 
 def doubled(times: int) -> str:
@@ -62,9 +61,6 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--concurrent must be at least 1")
     return args
 
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def status_mb(pid: int) -> dict[str, float]:
@@ -162,13 +158,7 @@ def table(outcomes: list[Outcome], markdown: bool) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
-    ws = Workspace(args.workdir.resolve(), args.scale.lower(), parse_scale(args.scale), args.seed)
-    progress(f"preparing {ws.label}: {ws.scale:,} organisations (seed {args.seed}) in {ws.root}")
-    ws.prepare()
-    if not (ws.store / "CURRENT").is_file():
-        progress("building the store")
-        subprocess.run([_binary("smartregion"), "build", "--no-validate", "--quiet"], env=ws.env(), check=True, capture_output=True)
-    triples = EmbeddedStore(ws.store).triple_count()
+    ws, triples = built_workspace(args.workdir, args.scale, args.seed)
     progress("starting smartregion serve")
     server = start_smartregion(ws)
     outcomes: list[Outcome] = []

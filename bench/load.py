@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import subprocess
 import sys
 import threading
 import time
@@ -22,13 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import loadgen
-import params
-from common import BENCH, Workspace, descendants, fmt, machine, parse_scale
-from loadgen import Outcome, Request
-from servers import Server, _binary, start_smartregion
 from smartregion.questions import Catalogue
 from smartregion.store import EmbeddedStore
+
+import loadgen
+import params
+from common import BENCH, Workspace, descendants, fmt, machine
+from loadgen import Outcome, Request
+from servers import Server, built_workspace, progress, start_smartregion
 
 JSON_ACCEPT = (("Accept", "application/json"),)
 HTML_ACCEPT = (("Accept", "text/html"),)
@@ -65,9 +65,6 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--duration and --sample must be positive, --clients at least 1")
     return args
 
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # --- what to send -----------------------------------------------------------------------------------
@@ -283,13 +280,7 @@ def report(args: argparse.Namespace, ws: Workspace, triples: int, result: Run) -
 
 def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
-    ws = Workspace(args.workdir.resolve(), args.scale.lower(), parse_scale(args.scale), args.seed)
-    progress(f"preparing {ws.label}: {ws.scale:,} organisations (seed {args.seed}) in {ws.root}")
-    ws.prepare()
-    if not (ws.store / "CURRENT").is_file():
-        progress("building the store")
-        subprocess.run([_binary("smartregion"), "build", "--no-validate", "--quiet"], env=ws.env(), check=True, capture_output=True)
-    triples = EmbeddedStore(ws.store).triple_count()
+    ws, triples = built_workspace(args.workdir, args.scale, args.seed)
     progress("sampling parameters from the data")
     sample = Sample.of(ws, args.seed)
     progress("starting smartregion serve")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from itertools import count
 
 import httpx
+
 from common import percentile
 
 ACCEPT_JSON = {"Accept": "application/sparql-results+json"}

@@ -16,10 +16,13 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from smartregion.store import EmbeddedStore
+
 from common import (
     Workspace,
     descendants,
     free_port,
+    parse_scale,
     peak_rss_mb,
     stop,
     wait_until_ready,
@@ -116,3 +119,19 @@ def start_rdflib(ws: Workspace, timeout: float = 1800) -> Server:
     command = [_binary("rdflib-endpoint"), "serve", "--host", "127.0.0.1", "--port", str(port), *files]
     return _start("rdflib-endpoint", command, ws.logs / f"rdflib-endpoint-{ws.label}.log", base + "/", timeout,
                   base=base, sparql=base + "/")
+
+
+def progress(message: str) -> None:
+    """Progress of a long bench step, on stderr (stdout carries the results)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def built_workspace(workdir: Path, scale: str, seed: int) -> tuple[Workspace, int]:
+    """The workspace of a scale with its data generated and its store built (once; reused after); its triple count."""
+    ws = Workspace(workdir.resolve(), scale.lower(), parse_scale(scale), seed)
+    progress(f"preparing {ws.label}: {ws.scale:,} organisations (seed {seed}) in {ws.root}")
+    ws.prepare()
+    if not (ws.store / "CURRENT").is_file():
+        progress("building the store")
+        subprocess.run([_binary("smartregion"), "build", "--no-validate", "--quiet"], env=ws.env(), check=True, capture_output=True)
+    return ws, EmbeddedStore(ws.store).triple_count()

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import threading
 import time
@@ -30,12 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
 import loadgen
-from common import BENCH, Workspace, fmt, machine, parse_scale
+from common import BENCH, Workspace, fmt, machine
 from load import Sample, request_mix
 from loadgen import Outcome, Request
-from servers import _binary, start_smartregion
-from smartregion.store import EmbeddedStore
+from servers import built_workspace, progress, start_smartregion
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 CHEAP_KINDS = ("sparql ASK", "sparql lookup", "api/queries lookup", "page: entity", "api/search")
@@ -74,9 +73,6 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--attack is one, many or both; --duration positive; --cheap-clients at least 1; --slow must hold 0")
     return args
 
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def cheap_requests(ws: Workspace, base: str, sample: Sample) -> dict[str, list[Request]]:
@@ -255,13 +251,7 @@ def report(args: argparse.Namespace, ws: Workspace, triples: int, steps: list[St
 
 def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
-    ws = Workspace(args.workdir.resolve(), args.scale.lower(), parse_scale(args.scale), args.seed)
-    progress(f"preparing {ws.label}: {ws.scale:,} organisations (seed {args.seed}) in {ws.root}")
-    ws.prepare()
-    if not (ws.store / "CURRENT").is_file():
-        progress("building the store")
-        subprocess.run([_binary("smartregion"), "build", "--no-validate", "--quiet"], env=ws.env(), check=True, capture_output=True)
-    triples = EmbeddedStore(ws.store).triple_count()
+    ws, triples = built_workspace(args.workdir, args.scale, args.seed)
     progress("sampling entities from the data")
     sample = Sample.of(ws, args.seed)
     progress("starting smartregion serve")

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -125,3 +126,24 @@ def listener() -> Iterator[tuple[int, list[bytes]]]:
         stop.set()
         thread.join(5)
         server.close()
+
+
+LABELS = "SELECT (COUNT(*) AS ?n) WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label }"
+
+
+@dataclass(frozen=True)
+class LiveSparql:
+    """A served ``/sparql`` and how many labels its store holds, to see it still answers, and rightly."""
+
+    base: str
+    labels: int  # the answer to LABELS, asked of the store itself
+
+    @property
+    def sparql(self) -> str:
+        return self.base + "/sparql"
+
+    def answers_normally(self) -> None:
+        """The service is still up and right: a normal query gets the store's own answer."""
+        response = httpx.post(self.sparql, data={"query": LABELS}, timeout=30)
+        assert response.status_code == 200, response.text
+        assert int(response.json()["results"]["bindings"][0]["n"]["value"]) == self.labels

@@ -35,7 +35,7 @@ import httpx
 import openpyxl
 import pyoxigraph as ox
 import pytest
-from live import listener, serving
+from live import LABELS, LiveSparql, listener, serving
 from smartregion.rdf import results
 from smartregion.rdf.sparql_text import NESTING_LIMIT, TOKEN_LIMIT
 from smartregion.settings import Settings
@@ -50,26 +50,13 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 ROW_LIMIT = 100
 MAX_BYTES = 1_000_000  # the service's default
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-LABELS = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{RDFS_LABEL}> ?label }}"
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 
 @dataclass(frozen=True)
-class Service:
-    base: str
+class Service(LiveSparql):
     settings: Settings
     store: EmbeddedStore
-    labels: int  # the answer to LABELS, asked of the store itself
-
-    @property
-    def sparql(self) -> str:
-        return self.base + "/sparql"
-
-    def answers_normally(self) -> None:
-        """The service is still up and right: a normal query gets the store's own answer."""
-        response = httpx.post(self.sparql, data={"query": LABELS}, timeout=30)
-        assert response.status_code == 200, response.text
-        assert int(response.json()["results"]["bindings"][0]["n"]["value"]) == self.labels
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +66,7 @@ def service(module_store: EmbeddedStore, project_root: Path) -> Iterator[Service
     labels = int(module_store.select(LABELS)[0]["n"])
     before = module_store.triple_count()
     with serving(settings) as base:
-        yield Service(base, settings, module_store, labels)
+        yield Service(base, labels, settings, module_store)
     assert module_store.triple_count() == before  # every hostile write was refused
 
 

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from live import free_port, listener, serving
+from live import LABELS, LiveSparql, free_port, listener, serving
 from smartregion.cli.main import main
 from smartregion.rdf import results
 from smartregion.rdf.sparql_text import NESTING_LIMIT, TOKEN_LIMIT
@@ -47,7 +47,6 @@ from smartregion.store.guard import (
 )
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-LABELS = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{RDFS_LABEL}> ?label }}"
 NOTHING = "<http://example.org/nothing>"  # matches nothing: generated queries answer at once
 REFUSED = (Malformed, ReadOnly, Outgoing, Complex)
 
@@ -391,45 +390,30 @@ def test_generated_queries_through_the_remote_backend(remote_store: RemoteStore,
 # --- over HTTP: /sparql on both backends ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Service:
-    base: str
-    labels: int
-
-    @property
-    def sparql(self) -> str:
-        return self.base + "/sparql"
-
-    def answers_normally(self) -> None:
-        response = httpx.post(self.sparql, data={"query": LABELS}, timeout=30)
-        assert response.status_code == 200, response.text
-        assert int(response.json()["results"]["bindings"][0]["n"]["value"]) == self.labels
-
-
 @pytest.fixture(scope="module")
 def settings(module_store: EmbeddedStore, project_root: Path) -> Settings:
     return Settings(home=project_root, store_path=module_store.path, query_timeout=10.0, row_limit=100, query_workers=2)
 
 
 @pytest.fixture(scope="module")
-def embedded(settings: Settings, module_store: EmbeddedStore) -> Iterator[Service]:
+def embedded(settings: Settings, module_store: EmbeddedStore) -> Iterator[LiveSparql]:
     with serving(settings) as base:
-        yield Service(base, int(module_store.select(LABELS)[0]["n"]))
+        yield LiveSparql(base, int(module_store.select(LABELS)[0]["n"]))
 
 
 @pytest.fixture(scope="module")
-def remote(settings: Settings, remote_store: RemoteStore, oxigraph_server) -> Iterator[Service]:
+def remote(settings: Settings, remote_store: RemoteStore, oxigraph_server) -> Iterator[LiveSparql]:
     remote_settings = replace(settings, backend="remote", endpoint=oxigraph_server.query, gsp_endpoint=oxigraph_server.gsp)
     with serving(remote_settings) as base:
-        yield Service(base, int(remote_store.select(LABELS)[0]["n"]))
+        yield LiveSparql(base, int(remote_store.select(LABELS)[0]["n"]))
 
 
 @pytest.fixture(params=["embedded", "remote"])
-def service(request: pytest.FixtureRequest) -> Service:
+def service(request: pytest.FixtureRequest) -> LiveSparql:
     return request.getfixturevalue(request.param)
 
 
-def test_generated_queries_sent_to_sparql(service: Service) -> None:
+def test_generated_queries_sent_to_sparql(service: LiveSparql) -> None:
     tally = Tally(Counter())
 
     def send(text: str) -> None:
@@ -447,7 +431,7 @@ def test_generated_queries_sent_to_sparql(service: Service) -> None:
     service.answers_normally()
 
 
-def test_a_refused_service_tells_nothing_about_what_answers(service: Service) -> None:
+def test_a_refused_service_tells_nothing_about_what_answers(service: LiveSparql) -> None:
     """Whether something listens at the URL, nothing does, or the name does not resolve: the same answer."""
     with listener() as (port, seen):
         bodies = []
@@ -473,7 +457,7 @@ ATTACKS = {
 
 
 @pytest.mark.parametrize("attack", ATTACKS)
-def test_width_attacks_are_refused_and_the_engine_survives(service: Service, attack: str) -> None:
+def test_width_attacks_are_refused_and_the_engine_survives(service: LiveSparql, attack: str) -> None:
     query, limit = ATTACKS[attack]
     response = httpx.post(service.sparql, data={"query": query}, timeout=60)
     assert response.status_code == 400, response.text[:300]
@@ -483,7 +467,7 @@ def test_width_attacks_are_refused_and_the_engine_survives(service: Service, att
 
 
 @pytest.mark.parametrize("construct", WIDE)
-def test_the_widest_query_allowed_is_answered(service: Service, construct: str) -> None:
+def test_the_widest_query_allowed_is_answered(service: LiveSparql, construct: str) -> None:
     """At each limit the worker (or the remote server) evaluates the query and lives on."""
     make, limit, _ = WIDE[construct]
     response = httpx.post(service.sparql, data={"query": make(limit)}, timeout=60)
