@@ -46,7 +46,6 @@ from smartregion.store.guard import (
     check,
 )
 
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 NOTHING = "<http://example.org/nothing>"  # matches nothing: generated queries answer at once
 REFUSED = (Malformed, ReadOnly, Outgoing, Complex)
 
