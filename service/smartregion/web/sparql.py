@@ -205,7 +205,7 @@ def busy(exc: ExecutorBusy) -> ProtocolError:
     """503 (the service is full) or 429 (this client is past its limits), with when to try again."""
     return ProtocolError(
         exc.status,
-        exc.error,
+        exc.title,
         str(exc),
         exc.hint,
         {"retry_after_seconds": exc.retry_after},
