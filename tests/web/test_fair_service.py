@@ -367,7 +367,7 @@ def test_the_client_budget_refills_as_its_charges_leave_the_minute() -> None:
         await spend(7.0)  # 11 s used in the last minute: over the budget of 10
         with pytest.raises(ClientLimited) as refused:
             await spend(1.0)
-        assert refused.value.status == 429 and refused.value.error == "query time used up"
+        assert refused.value.status == 429 and refused.value.title == "query time used up"
         assert refused.value.retry_after == 33  # when the first 4 s leave the minute, 7 s are left
         clock.now += 33
         await spend(1.0)
