@@ -184,7 +184,7 @@ def ask(client: TestClient, question_name: str, parameter_name: str, value: str)
     answer = response.json()
     assert response.status_code in (200, 422), response.text
     if response.status_code == 422:
-        assert answer["error"] == "invalid parameter" and answer["parameter"] == parameter_name
+        assert answer["title"] == "invalid parameter" and answer["parameter"] == parameter_name
         assert f"parameter {parameter_name!r}" in answer["detail"] and answer["hint"]
         return
     assert answer["parameters"].get(parameter_name) == (value or question.parameter(parameter_name).default)

@@ -33,6 +33,7 @@ from smartregion.contribute.contributions import kept_graphs
 from smartregion.contribute.erasure import erase_in_dataset
 from smartregion.contribute.kinds import Kinds
 from smartregion.contribute.rules import NAME_PROPERTIES, demote_names, erased_hashes
+from smartregion.errors import SmartregionError
 from smartregion.publish.dumps import dumps_folder, write_dumps
 from smartregion.rdf.ids import ONTOLOGY
 from smartregion.rdf.prefixes import shorten
@@ -46,11 +47,13 @@ _DCTERMS_TITLE = "http://purl.org/dc/terms/title"
 _TITLE_LANGUAGES = ("de", "en", "")  # which title to show when a graph has several
 
 
-class BuildError(Exception):
+class BuildError(SmartregionError):
     """The project cannot be built; the message names the file (and line) and what to fix.
 
     ``report`` holds the SHACL validation report when validation failed.
     """
+
+    status, title = 500, "build failed"
 
     def __init__(self, message: str, report: object | None = None):
         super().__init__(message)

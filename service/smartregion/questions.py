@@ -25,6 +25,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import yaml
 
+from smartregion.errors import SmartregionError
 from smartregion.rdf.sparql_text import tokens
 from smartregion.settings import Settings
 
@@ -35,12 +36,16 @@ RESERVED_NAMES = {"format", "note"}
 NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
-class CatalogueError(Exception):
+class CatalogueError(SmartregionError):
     """A query file that cannot be used as it is; the message names the file and what to fix."""
 
+    status, title = 500, "question catalogue unusable"
 
-class ParameterError(ValueError):
+
+class ParameterError(SmartregionError, ValueError):
     """A parameter value that is missing, unknown or not of its type."""
+
+    status, title = 422, "invalid parameter"
 
     def __init__(self, message: str, parameter: str, expected: str | None = None, example: str | None = None):
         super().__init__(message)
@@ -48,9 +53,15 @@ class ParameterError(ValueError):
         self.expected = expected
         self.example = example
 
+    def extensions(self) -> dict[str, object]:
+        return super().extensions() | {"parameter": self.parameter, "expected": self.expected, "example": self.example}
 
-class UnknownQuestion(KeyError):
+
+class UnknownQuestion(SmartregionError, KeyError):
     """No question of that name; the message lists the known ones."""
+
+    status, title = 404, "unknown question"
+    hint = "GET /api/queries lists the questions."
 
     def __init__(self, name: str, known: list[str]):
         super().__init__(name)
@@ -59,6 +70,9 @@ class UnknownQuestion(KeyError):
 
     def __str__(self) -> str:
         return f"unknown question {self.name!r}, known: {', '.join(self.known)}"
+
+    def extensions(self) -> dict[str, object]:
+        return super().extensions() | {"known": self.known}
 
 
 # --- parameter types ----------------------------------------------------------------------------

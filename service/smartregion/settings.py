@@ -12,13 +12,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from smartregion.errors import SmartregionError
+
 BACKENDS = ("embedded", "remote")
 SANDBOX_MODES = ("required", "optional")
 _PROJECT_FOLDERS = ("ontology", "shapes", "graph", "queries")
 
 
-class SettingsError(ValueError):
+class SettingsError(SmartregionError, ValueError):
     """A setting that cannot work; the message names the variable or option and how to fix it."""
+
+    status, title = 500, "invalid setting"
 
 
 def _is_project(folder: Path) -> bool:

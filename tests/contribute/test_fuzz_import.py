@@ -252,7 +252,7 @@ def test_uploads_are_written_whole_or_refused_with_a_message(
     before = fresh_store.revision(), fresh_store.triple_count()
     response = client.post("/api/contributions", content=body, params=params, headers={"Content-Type": media_type, **AUTH})
     answer = response.json()
-    event(f"{response.status_code} {answer.get('error') or 'written'}")
+    event(f"{response.status_code} {answer.get('title') or 'written'}")
     if response.status_code == 201:
         # All of it: the store grew by exactly the contribution's triples, which read back as its graph.
         assert fresh_store.revision() != before[0]
@@ -262,11 +262,11 @@ def test_uploads_are_written_whole_or_refused_with_a_message(
         return
     # Or nothing, with a message that says what is wrong.
     assert (fresh_store.revision(), fresh_store.triple_count()) == before
-    assert answer["error"] and answer["detail"]
+    assert answer["title"] and answer["detail"]
     if media_type not in contributions_api.RDF_TYPES and media_type not in contributions_api.SPREADSHEET_TYPES:
         assert response.status_code == 415 and media_type in answer["detail"]
     assert response.status_code in (400, 415, 422), response.text
-    if answer["error"] == "cannot parse the upload" and media_type != "application/ld+json":
+    if answer["title"] == "cannot parse the upload" and media_type != "application/ld+json":
         # The text formats' parser says where; JSON-LD's reports keyword errors without a position.
         assert re.search(r"line \d+", answer["detail"]), answer["detail"]
     if response.status_code == 422:

@@ -74,7 +74,7 @@ def refusal(response: httpx.Response, status: int, error: str) -> dict:
     """The JSON error body, after checking the status and the error's title."""
     assert response.status_code == status, response.text[:500]
     body = response.json()
-    assert body["error"] == error, body
+    assert body["title"] == error, body
     return body
 
 
@@ -146,7 +146,7 @@ def _killed_during_a_query(executor: Executor, sent: signal.Signals) -> Exceptio
         try:
             executor.run(executor.prepare(SLOW), results.JSON)
         except Exception as exc:  # noqa: BLE001 — the caller asserts which
-            outcome["error"] = exc
+            outcome["title"] = exc
 
     thread = threading.Thread(target=slow)
     thread.start()
@@ -156,7 +156,7 @@ def _killed_during_a_query(executor: Executor, sent: signal.Signals) -> Exceptio
     os.kill(worker.process.pid, sent)
     thread.join(20)
     assert worker not in executor._pool._all
-    return outcome["error"]
+    return outcome["title"]
 
 
 def test_a_worker_that_crashes_on_a_query_is_replaced_and_the_query_refused(built_store: EmbeddedStore) -> None:

@@ -423,7 +423,7 @@ def test_generated_queries_sent_to_sparql(service: LiveSparql) -> None:
             assert response.status_code == 200 or "unknown:" in response.json()["detail"]
         else:
             assert response.status_code == 400, response.text[:300]
-            assert response.json()["error"] in ("malformed query", "query refused", "query too complex")
+            assert response.json()["title"] in ("malformed query", "query refused", "query too complex")
 
     _generated(100, send)
     tally.assert_varied()
@@ -439,7 +439,7 @@ def test_a_refused_service_tells_nothing_about_what_answers(service: LiveSparql)
             assert response.status_code == 400
             body = response.json()
             assert "127.0.0.1" not in body["detail"] and "invalid" not in body["detail"]
-            bodies.append((body["error"], body["detail"], body["hint"]))
+            bodies.append((body["title"], body["detail"], body["hint"]))
         time.sleep(0.3)
     assert seen == []
     assert bodies == [("query refused", "SERVICE is not allowed: a query may not make the store contact other servers",
@@ -461,7 +461,7 @@ def test_width_attacks_are_refused_and_the_engine_survives(service: LiveSparql, 
     response = httpx.post(service.sparql, data={"query": query}, timeout=60)
     assert response.status_code == 400, response.text[:300]
     body = response.json()
-    assert body["error"] == "query too complex" and body["limit"] == limit and f"the limit is {limit}" in body["detail"]
+    assert body["title"] == "query too complex" and body["limit"] == limit and f"the limit is {limit}" in body["detail"]
     service.answers_normally()
 
 

@@ -307,7 +307,7 @@ def test_hostile_memory_queries_over_http(server: tuple[str, int], query: str) -
     response = httpx.post(base + "/sparql", data={"query": query}, timeout=120)
     assert response.status_code == 400, response.text[:300]
     body = response.json()
-    assert body["error"] == "query needs too much memory" and body["limit_bytes"] == 1 << 30
+    assert body["title"] == "query needs too much memory" and body["limit_bytes"] == 1 << 30
     assert body["detail"] == ("the query needed more memory than the limit of 1 GiB per query and was stopped; "
                               "the worker was replaced")
     assert body["hint"].startswith("Narrow the query")

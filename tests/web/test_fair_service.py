@@ -91,7 +91,7 @@ def send_slow(http: httpx.Client, base: str, forwarded_for: str | None = None) -
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     response = http.post(base + "/sparql", data={"query": SLOW}, headers=headers)
     body = response.json()
-    return Outcome(response.status_code, body.get("error"), body.get("detail", ""), response.headers.get("retry-after"))
+    return Outcome(response.status_code, body.get("title"), body.get("detail", ""), response.headers.get("retry-after"))
 
 
 def in_background(
@@ -238,12 +238,12 @@ def past_its_budget(base: str) -> None:
         response = http.get(base + "/sparql", params={"query": f"ASK {{ <{NEULAND21}> ?p ?o }}"})
         assert response.status_code == 429
         body = response.json()
-        assert body["error"] == "query time used up"
+        assert body["title"] == "query time used up"
         assert body["detail"].startswith(f"this client ({spender}) has used its 2 seconds of query time per 60 seconds")
         assert "ready-made question" in body["hint"]
         assert 1 <= int(response.headers["retry-after"]) == body["retry_after_seconds"] <= 60
         refused = http.get(base + "/api/queries/members_of_project", params={"project": PROJECT})
-        assert refused.status_code == 429 and refused.json()["error"] == "query time used up"
+        assert refused.status_code == 429 and refused.json()["title"] == "query time used up"
         assert refused.headers["retry-after"].isdigit()
         assert http.get(base + "/id/organisation/neuland21").status_code == 200  # pages are not queries
     cheap_requests_answer(base, "127.0.3.2")  # another client is served as usual
@@ -367,7 +367,7 @@ def test_the_client_budget_refills_as_its_charges_leave_the_minute() -> None:
         await spend(7.0)  # 11 s used in the last minute: over the budget of 10
         with pytest.raises(ClientLimited) as refused:
             await spend(1.0)
-        assert refused.value.status == 429 and refused.value.error == "query time used up"
+        assert refused.value.status == 429 and refused.value.title == "query time used up"
         assert refused.value.retry_after == 33  # when the first 4 s leave the minute, 7 s are left
         clock.now += 33
         await spend(1.0)

@@ -1,7 +1,7 @@
 """Fuzzing the HTTP API (issue 8, point 2): hypothesis over the query parameters of the network routes, the
 question catalogue and ``/sparql``, and over paths under the linked-data namespaces; then schemathesis
-over the whole OpenAPI description. No answer is a server error; every error is JSON (or, for a page, an
-HTML page) whose message says what is wrong and names the parameter; every answer keeps to the statuses
+over the whole OpenAPI description. No answer is a server error; every error is problem details (or, for
+a page, an HTML page) whose message says what is wrong and names the parameter; every answer keeps to the statuses
 and schemas the OpenAPI description documents.
 
 The hypothesis tests only read (the app has no write token). Schemathesis also calls the write routes,
@@ -30,7 +30,7 @@ from schemathesis.checks import (
 from smartregion import questions as catalogue
 from smartregion.settings import Settings
 from smartregion.store import EmbeddedStore
-from smartregion.web.app import NUL_IN_PATH, create_app
+from smartregion.web.app import create_app
 
 ID = "https://w3id.org/smartregion/id/"
 TOKEN = "fuzz-token-51d0"
@@ -68,15 +68,16 @@ def reader(module_store: EmbeddedStore, project_root: Path) -> Iterator[TestClie
 
 
 def assert_error(response, names: set[str]) -> dict:
-    """A client error in JSON whose message says what is wrong and names the parameter (one of ``names``)."""
+    """A client error as problem details whose message says what is wrong and names the parameter (one of ``names``)."""
     assert 400 <= response.status_code < 500, response.text
-    assert response.headers["content-type"].startswith("application/json"), response.headers
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
     body = response.json()
-    if isinstance(body["detail"], list):  # FastAPI's check of a parameter's type: each error names its parameter
-        assert body["detail"] and all(error["msg"] and error["loc"][-1] in names for error in body["detail"]), body
-    else:
-        named = re.findall(r"parameter '([\w-]+)'", body["detail"])
-        assert named and set(named) <= names, body
+    assert body["status"] == response.status_code and body["title"] and body["type"], body
+    if "errors" in body:  # FastAPI's check of a parameter's type: each error names its parameter
+        assert body["errors"] and all(error["msg"] and error["loc"][-1] in names for error in body["errors"]), body
+    named = re.findall(r"parameter '([\w-]+)'", body["detail"])
+    assert named and set(named) <= names, body
+    assert body["parameter"] in names, body
     return body
 
 
@@ -129,11 +130,11 @@ def test_catalogue_routes_answer_or_say_what_is_wrong(
         assert error and detail and hint
         return
     body = response.json()
-    assert body["error"] and body["detail"] and body["hint"], body
+    assert body["title"] and body["detail"] and body["hint"], body
     if "\x00" in name:  # no path holds NUL: refused before any route (app.PathGuard)
-        assert response.status_code == 404 and body == NUL_IN_PATH
+        assert response.status_code == 404 and body["title"] == "not found" and "NUL" in body["detail"]
     elif response.status_code == 404:
-        assert body["error"] == "unknown question" and repr(name) in body["detail"] and body["known"]
+        assert body["title"] == "unknown question" and repr(name) in body["detail"] and body["known"]
     elif response.status_code == 422:
         assert body["parameter"] in params or body["parameter"] in {p.name for p in catalogue.get(name).parameters}
         assert repr(body["parameter"]) in body["detail"] or body["parameter"] == "format"
@@ -161,8 +162,8 @@ def test_sparql_answers_or_says_what_is_wrong(reader: TestClient, query: str) ->
         assert "head" in response.json()  # SELECT or ASK results
         return
     body = response.json()
-    assert body["error"] and body["detail"] and body["hint"], body
-    if body["error"] == "malformed query":
+    assert body["title"] and body["detail"] and body["hint"], body
+    if body["title"] == "malformed query":
         assert "could not be parsed" in body["detail"]
 
 
@@ -189,8 +190,9 @@ def test_linked_data_paths_answer_or_help(
         assert "<form" in response.text and 'name="q"' in response.text  # a search box to find what was meant
     elif response.status_code == 404:
         body = response.json()
-        # The linked-data answer suggests names; a path no route takes (/source/a/b) gets the framework's.
-        assert body["detail"] and (isinstance(body.get("suggestions"), list) or body == {"detail": "Not Found"}), body
+        # The linked-data answer suggests names; a path no route takes (/source/a/b) gets the framework's 404.
+        assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+        assert body["status"] == 404 and body["detail"] and (isinstance(body.get("suggestions"), list) or body["detail"] == "Not Found"), body
     elif response.status_code == 406:
         assert response.json()["offered"]
     assert "<script>" not in response.text

@@ -131,7 +131,8 @@ def test_brokers(client: TestClient) -> None:
 def test_unknown_entities_are_404_naming_the_parameter(client: TestClient, url: str, params, parameter: str) -> None:
     response = client.get(url, params=params)
     assert response.status_code == 404
-    assert f"parameter '{parameter}'" in response.json()["detail"]
+    body = response.json()
+    assert f"parameter '{parameter}'" in body["detail"] and body["parameter"] == parameter, body
 
 
 @pytest.mark.parametrize(
@@ -148,7 +149,9 @@ def test_unknown_entities_are_404_naming_the_parameter(client: TestClient, url: 
 def test_invalid_parameters_are_422_naming_the_parameter(client: TestClient, url: str, params: dict, parameter: str) -> None:
     response = client.get(url, params=params)
     assert response.status_code == 422
-    assert [error["loc"][-1] for error in response.json()["detail"]] == [parameter]
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert [error["loc"][-1] for error in body["errors"]] == [parameter] and body["parameter"] == parameter
 
 
 @pytest.mark.parametrize(
@@ -164,7 +167,8 @@ def test_invalid_parameters_are_422_naming_the_parameter(client: TestClient, url
 def test_unusable_values_are_422_naming_the_parameter(client: TestClient, url: str, params: dict, parameter: str) -> None:
     response = client.get(url, params=params)
     assert response.status_code == 422
-    assert f"parameter '{parameter}'" in response.json()["detail"]
+    body = response.json()
+    assert f"parameter '{parameter}'" in body["detail"] and body["parameter"] == parameter, body
 
 
 def _parse(fmt: str, body: bytes) -> tuple[int, int]:

@@ -226,7 +226,7 @@ def test_malformed_query_gives_400_with_position(endpoint: Endpoint) -> None:
     assert "line 3" in str(caught.value)
     # The guard's parser (rdflib's grammar) refuses it before the engine: its position, at the FILTER it could not finish.
     body = httpx.get(endpoint.url, params={"query": query}).json()
-    assert (body["error"], body["line"], body["column"]) == ("malformed query", 3, 3)
+    assert (body["title"], body["line"], body["column"]) == ("malformed query", 3, 3)
     assert body["detail"] == "the query could not be parsed (line 3, column 3): error at 3:3: Expected SelectQuery, found 'FILTER(?o = ) }'"
     assert body["hint"]
     plain = httpx.get(endpoint.url, params={"query": query}, headers={"Accept": "text/csv"})
@@ -306,7 +306,7 @@ def test_time_limit_stops_a_query_while_others_are_answered(embedded: Endpoint) 
     thread.join(60)
     response = slow["response"]
     assert response.status_code == 503
-    assert response.json()["error"] == "query timeout" and "2 seconds" in response.json()["detail"]
+    assert response.json()["title"] == "query timeout" and "2 seconds" in response.json()["detail"]
     assert 2.0 <= slow["seconds"] < 6
     assert _client(embedded.url, LABELS, JSON).queryAndConvert() == quick  # the replaced worker answers
 

@@ -310,8 +310,8 @@ def test_every_html_page_sends_the_security_headers(client: TestClient, path: st
     [
         ("/sparql?query=ASK%20%7B%7D", "application/sparql-results+json", 200, "application/sparql-results+json"),
         ("/id/organisation/neuland21", "text/turtle", 200, "text/turtle"),
-        ("/id/organisation/gibt-es-nicht", "application/json", 404, "application/json"),
-        ("/gibt/es/nicht", "application/json", 404, "application/json"),
+        ("/id/organisation/gibt-es-nicht", "application/json", 404, "application/problem+json"),
+        ("/gibt/es/nicht", "application/json", 404, "application/problem+json"),
         ("/api/search?q=WFBB", "application/json", 200, "application/json"),
         ("/context.jsonld", "application/ld+json", 200, "application/ld+json"),
         ("/static/pages.css", "text/css", 200, "text/css"),

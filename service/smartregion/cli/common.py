@@ -6,13 +6,16 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
+from smartregion.errors import SmartregionError
 from smartregion.settings import BACKENDS, Settings
 
 MAX_CELL = 60  # characters per table cell; longer values are cut with "…"
 
 
-class CliError(Exception):
+class CliError(SmartregionError):
     """A mistake in how the command was called; the message says how to call it instead."""
+
+    status, title = 400, "invalid command"
 
 
 class Formatter(argparse.HelpFormatter):

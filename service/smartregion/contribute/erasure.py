@@ -44,6 +44,7 @@ from smartregion.contribute.model import (
     is_iri,
 )
 from smartregion.contribute.rules import construct, erased_hashes, store_kinds
+from smartregion.errors import SmartregionError
 from smartregion.rdf.ids import BASE, SR
 from smartregion.rdf.prefixes import shorten
 from smartregion.store import Store
@@ -54,16 +55,22 @@ COOPERATION = URIRef(SR + "Cooperation")
 PARTNERS = (URIRef(SR + "partner"), URIRef(SR + "memberMunicipality"))
 
 
-class ErasureError(Exception):
+class ErasureError(SmartregionError):
     """The erasure was refused; nothing changed."""
+
+    status, title = 422, "erasure refused"
 
 
 class UnknownEntity(ErasureError):
     """No entity has that IRI."""
 
+    status, title = 404, "no such entity"
+
 
 class NotAPerson(ErasureError):
     """Only persons are erased."""
+
+    status, title = 422, "not a person"
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ import rdflib
 from smartregion import __version__
 from smartregion.contribute.contributions import add_graph
 from smartregion.contribute.model import ContributionResult, Provenance
+from smartregion.errors import SmartregionError
 from smartregion.rdf.sparql_text import query_form
 from smartregion.store import Store
 
@@ -35,8 +36,10 @@ DEFAULT_MAX_TRIPLES = 200_000
 _CHUNK = 65536
 
 
-class HarvestError(Exception):
+class HarvestError(SmartregionError):
     """The harvest was refused or failed before anything was written; the message says how to fix it."""
+
+    status, title = 422, "harvest refused"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import rdflib
 from rdflib.term import URIRef
 
+from smartregion.errors import SmartregionError
 from smartregion.rdf.ids import BASE, ID, slugify
 from smartregion.rdf.prefixes import PREFIXES
 
@@ -77,20 +78,30 @@ class Problem:
         return {"message": self.message, "row": self.row, "column": self.column, "entity": self.entity, "fix": self.fix}
 
 
-class ContributionError(Exception):
+class ContributionError(SmartregionError):
     """The contribution was refused; nothing was written. ``problems`` lists every reason.
 
     ``report`` is the SHACL report graph (results about the contribution only) when the shapes failed.
     """
+
+    status, title = 422, "contribution refused"
 
     def __init__(self, problems: Iterable[Problem], report: rdflib.Graph | None = None):
         self.problems = list(problems)
         self.report = report
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def extensions(self) -> dict[str, object]:
+        extra: dict[str, object] = {"problems": [p.as_dict() for p in self.problems]}
+        if self.report is not None:
+            extra["report"] = self.report.serialize(format="turtle")
+        return super().extensions() | extra
+
 
 class UnknownContribution(ContributionError):
     """There is no contribution with that id."""
+
+    status, title = 404, "no such contribution"
 
 
 @dataclass

@@ -56,6 +56,7 @@ from typing import Protocol
 
 import networkx as nx
 
+from smartregion.errors import SmartregionError
 from smartregion.names.search import (
     ACTOR_CLASSES,
     ACTOR_GROUPS,
@@ -192,22 +193,32 @@ class Store(Protocol):
     def revision(self) -> str: ...
 
 
-class BadParameter(ValueError):
+class BadParameter(SmartregionError, ValueError):
     """A request parameter that cannot be used; ``parameter`` names it (HTTP 422)."""
 
+    status, title = 422, "invalid parameter"
+
     def __init__(self, parameter: str, message: str):
         super().__init__(f"parameter '{parameter}': {message}")
         self.parameter = parameter
         self.message = message
 
+    def extensions(self) -> dict[str, object]:
+        return super().extensions() | {"parameter": self.parameter}
 
-class UnknownEntity(LookupError):
+
+class UnknownEntity(SmartregionError, LookupError):
     """A parameter names nothing the graph knows (HTTP 404)."""
 
+    status, title = 404, "not found"
+
     def __init__(self, parameter: str, message: str):
         super().__init__(f"parameter '{parameter}': {message}")
         self.parameter = parameter
         self.message = message
+
+    def extensions(self) -> dict[str, object]:
+        return super().extensions() | {"parameter": self.parameter}
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,8 @@ BY_NAME = {f.name: f for f in FORMATS}
 class DumpError(StoreError):
     """Dumps cannot be written; the message says why."""
 
+    status, title, hint = 500, "dumps not written", None
+
 
 @dataclass(frozen=True)
 class DumpFile:

@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from smartregion.errors import SmartregionError
 from smartregion.rdf import csvsafe
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -87,12 +88,17 @@ def offered(form: str) -> tuple[Format, ...]:
     return GRAPH_FORMATS
 
 
-class NotAcceptable(Exception):
+class NotAcceptable(SmartregionError):
     """Nothing the client accepts is offered; carries the offers for the 406 answer."""
+
+    status, title = 406, "not acceptable"
 
     def __init__(self, offers: Sequence[Format]):
         super().__init__("none of the requested result formats is offered")
         self.offers = tuple(offers)
+
+    def extensions(self) -> dict[str, object]:
+        return super().extensions() | {"offered": [f.media_type for f in self.offers]}
 
 
 def negotiate(offers: Sequence[Format], accept: str | None, format_params: Sequence[str] = ()) -> Format:

@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterator
 from urllib.parse import urljoin
 
+from smartregion.errors import SmartregionError
+
 # Lossless: every character belongs to exactly one token, so joining the token texts gives back the query.
 # Strings use possessive quantifiers (*+, ++): a 1 MB literal is matched without keeping a backtracking
 # state per character (hundreds of MB otherwise).
@@ -101,12 +103,17 @@ TOKEN_LIMIT = 2000  # tokens in one query, white space and comments not counted
 _OPENING, _CLOSING = "{([", "})]"
 
 
-class TooComplex(ValueError):
+class TooComplex(SmartregionError, ValueError):
     """A query that nests deeper or runs longer than the limits allow."""
+
+    status, title = 400, "query too complex"
 
     def __init__(self, message: str, limit: int):
         super().__init__(message)
         self.limit = limit
+
+    def extensions(self) -> dict[str, object]:
+        return super().extensions() | {"limit": self.limit}
 
 
 def check_complexity(text: str) -> None:

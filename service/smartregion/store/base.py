@@ -16,6 +16,7 @@ from typing import Protocol, runtime_checkable
 import pyoxigraph as ox
 import rdflib
 
+from smartregion.errors import SmartregionError
 from smartregion.rdf.ids import BASE, SR
 from smartregion.rdf.sparql_text import dataset_clauses, keywords, query_form
 from smartregion.store.guard import CheckedQuery, GuardError, Malformed
@@ -28,20 +29,29 @@ QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 
 
-class StoreError(Exception):
+class StoreError(SmartregionError):
     """The store cannot do what was asked; the message says why and, where it can, how to fix it."""
+
+    status, title = 503, "store unavailable"
+    hint = "try again later; if it persists, the operator should check the store"
 
 
 class QuerySyntaxError(StoreError):
     """A malformed query; the message is the parser's, with the position where it has one."""
 
+    status, title, hint = 400, "malformed query", None
+
 
 class UnsupportedFormat(StoreError):
     """A media type the query form cannot be written in."""
 
+    status, title, hint = 406, "not acceptable", None
+
 
 class ForbiddenQuery(StoreError):
     """A query the guard refuses: SERVICE, an update (LOAD included), or too deep or wide for the engine."""
+
+    status, title, hint = 400, "query refused", None
 
 
 # --- media types ------------------------------------------------------------------------------------

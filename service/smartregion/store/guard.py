@@ -44,6 +44,7 @@ from pyparsing import ParseBaseException, ParseResults
 from rdflib.plugins.sparql import parser as grammar
 from rdflib.plugins.sparql.parserutils import CompValue
 
+from smartregion.errors import SmartregionError
 from smartregion.rdf.sparql_text import TooComplex, check_complexity
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
@@ -64,8 +65,10 @@ NODE_LIMIT = 5000  # everything in the parse tree: terms, lists, patterns, expre
 _FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
 
 
-class GuardError(ValueError):
+class GuardError(SmartregionError, ValueError):
     """A query the guard will not let run; ``hint`` says how to fix it."""
+
+    status, title = 400, "query refused"
 
     def __init__(self, message: str, hint: str):
         super().__init__(message)
@@ -75,13 +78,20 @@ class GuardError(ValueError):
 class Malformed(GuardError):
     """Not SPARQL 1.1 as the grammar reads it; ``line`` and ``column`` where the parser stopped."""
 
+    title = "malformed query"
+
     def __init__(self, message: str, hint: str, line: int | None = None, column: int | None = None):
         super().__init__(message, hint)
         self.line, self.column = line, column
 
+    def extensions(self) -> dict[str, object]:
+        return super().extensions() | ({"line": self.line, "column": self.column} if self.line is not None else {})
+
 
 class ReadOnly(GuardError):
     """An update (INSERT, DELETE, LOAD, CLEAR, ...): nothing changes through a query."""
+
+    status, title = 403, "read-only endpoint"
 
 
 class Outgoing(GuardError):
@@ -91,9 +101,14 @@ class Outgoing(GuardError):
 class Complex(GuardError):
     """Wider or deeper than the documented limits; ``limit`` is the one that was passed (None: the parser's depth)."""
 
+    title = "query too complex"
+
     def __init__(self, message: str, hint: str, limit: int | None):
         super().__init__(message, hint)
         self.limit = limit
+
+    def extensions(self) -> dict[str, object]:
+        return super().extensions() | ({"limit": self.limit} if self.limit else {})
 
 
 @dataclass(frozen=True)

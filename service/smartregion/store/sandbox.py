@@ -25,6 +25,8 @@ import errno
 import resource
 import socket
 
+from smartregion.errors import SmartregionError
+
 try:  # ctypes over libseccomp: importing it fails where the library is missing
     import pyseccomp as _seccomp
 
@@ -34,8 +36,10 @@ except (ImportError, OSError, RuntimeError) as exc:  # pragma: no cover - depend
     _SECCOMP_PROBLEM = f"pyseccomp cannot be loaded ({exc}); install libseccomp2 (apt-get install libseccomp2)"
 
 
-class SandboxUnavailable(RuntimeError):
+class SandboxUnavailable(SmartregionError, RuntimeError):
     """The network filter cannot be installed in query workers; the message says why and what to do."""
+
+    status, title = 503, "sandbox unavailable"
 
 
 def deny_network() -> None:

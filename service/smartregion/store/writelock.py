@@ -26,11 +26,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from smartregion.errors import SmartregionError
+
 _POLL = 0.05  # seconds between attempts while waiting with a time limit
 
 
-class WriteBusy(Exception):
+class WriteBusy(SmartregionError):
     """Another write held the lock for longer than the caller was willing to wait; nothing was done."""
+
+    status, title = 503, "store busy"
 
 
 class WriteLock:

@@ -231,7 +231,7 @@ class Admission:
                 f"at most {self.limits.per_client} at once",
                 "Wait for an answer before sending the next query.",
                 self.limits.fast_budget,
-                "too many queries",
+                title="too many queries",
             )
         budget = self.limits.budget
         if budget and client.used(now) >= budget:
@@ -242,7 +242,7 @@ class Admission:
                 "Add LIMIT or more specific patterns so that queries take less time, use a ready-made question "
                 "(GET /api/queries), or try again after Retry-After seconds.",
                 wait,
-                "query time used up",
+                title="query time used up",
             )
         return client
 

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import MutableHeaders
 from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,7 +26,7 @@ from smartregion.contribute import audit
 from smartregion.settings import Settings
 from smartregion.store import open_store
 from smartregion.store.executor import Executor
-from smartregion.web import admission, linkeddata
+from smartregion.web import admission, errors, linkeddata, problems
 from smartregion.web import contributions as contributions_api
 from smartregion.web import network as network_api
 from smartregion.web import publish as publish_api
@@ -46,7 +46,6 @@ DOCS_CSP = (
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/docs", "/redoc")
-NUL_IN_PATH = {"error": "not found", "detail": "no path holds a NUL character (%00)", "hint": "Remove %00 from the path."}
 
 
 class ReadOnlyCORS(CORSMiddleware):
@@ -108,7 +107,7 @@ class PathGuard:
     def _answer(self, scope: Scope) -> Response | None:
         path: str = scope["path"]
         if "\x00" in path:
-            return JSONResponse(NUL_IN_PATH, status_code=404)
+            return problems.problem(404, "not found", "no path holds a NUL character (%00)", hint="Remove %00 from the path.")
         if path == "/" or not path.endswith("/") or path.endswith("//") or self._routes(scope, path):
             return None
         target = path[:-1]
@@ -162,6 +161,7 @@ def create_app(settings: Settings, *, warm_network: bool = False) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = store
+    problems.install(app)  # every JSON error of every route as problem details (RFC 9457)
     app.add_middleware(PathGuard, router=app.router)  # added first, so innermost: its answers get CORS and security headers
     # Open for reads from any web page, without credentials; never for writes (see ReadOnlyCORS).
     app.add_middleware(
@@ -178,4 +178,5 @@ def create_app(settings: Settings, *, warm_network: bool = False) -> FastAPI:
     app.include_router(publish_api.router)
     app.include_router(linkeddata.router)
     app.include_router(contributions_api.router)
+    errors.document(app)
     return app

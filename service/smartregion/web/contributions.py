@@ -36,16 +36,18 @@ from smartregion.contribute import contributions, erasure, model, spreadsheets
 from smartregion.contribute.audit import TOKEN_PARAMETERS, AuditLog, Write
 from smartregion.contribute.model import (
     ContributionError,
-    Problem,
     Provenance,
     UnknownContribution,
     iri_hash,
 )
+from smartregion.errors import SmartregionError
 from smartregion.publish.dumps import dumps_folder
 from smartregion.settings import Settings
 from smartregion.store import Store
 from smartregion.store.writelock import WriteBusy
+from smartregion.web import problems
 from smartregion.web.errors import errors
+from smartregion.web.problems import Problem
 
 router = APIRouter(tags=["contributions"])
 
@@ -88,17 +90,6 @@ FORGET = {
 }
 
 
-class ApiError(Exception):
-    """An answer other than success: status, a short title, what went wrong and how to fix it."""
-
-    def __init__(self, status: int, title: str, detail: str, *, headers: dict[str, str] | None = None, **extra: object):
-        super().__init__(detail)
-        self.status, self.title, self.detail, self.headers, self.extra = status, title, detail, headers, extra
-
-    def response(self) -> JSONResponse:
-        return JSONResponse({"error": self.title, "detail": self.detail, **self.extra}, status_code=self.status, headers=self.headers)
-
-
 def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
@@ -106,10 +97,10 @@ def _settings(request: Request) -> Settings:
 def _authorise(request: Request) -> None:
     token = _settings(request).write_token
     if not token:
-        raise ApiError(403, "forbidden", "writes are disabled: set SMARTREGION_WRITE_TOKEN")
+        raise Problem(403, "forbidden", "writes are disabled: set SMARTREGION_WRITE_TOKEN")
     in_url = sorted({name for name in request.query_params if name.lower() in TOKEN_PARAMETERS})
     if in_url or any(hmac.compare_digest(value.encode(), token.encode()) for value in request.query_params.values()):
-        raise ApiError(
+        raise Problem(
             400,
             "token in the URL",
             "never put the write token in the URL (it ends up in logs and browser histories): remove "
@@ -118,7 +109,7 @@ def _authorise(request: Request) -> None:
         )
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
-        raise ApiError(
+        raise Problem(
             401,
             "unauthorised",
             "a write needs the header Authorization: Bearer <token> with the service's write token",
@@ -128,7 +119,7 @@ def _authorise(request: Request) -> None:
 
 async def _body(request: Request) -> bytes:
     limit = _settings(request).max_request_bytes
-    too_large = ApiError(
+    too_large = Problem(
         413,
         "request too large",
         f"the upload is larger than the limit of {limit} bytes (setting SMARTREGION_MAX_REQUEST_BYTES); "
@@ -156,26 +147,26 @@ def _begin(request: Request, action: str, agent: str, **details: object) -> Writ
     return log.begin(action, request.app.state.store, via="http", agent=agent, client=_client(request), **details)  # type: ignore[arg-type]
 
 
-def _reason(error: ApiError) -> str:
-    problems = error.extra.get("problems")
-    reason = f"{error.title}: {error.detail}"
-    if isinstance(problems, list) and problems:
-        reason += " — " + "; ".join(str(p["message"]) for p in problems[:5]) + ("; …" if len(problems) > 5 else "")
+def _reason(error: SmartregionError) -> str:
+    found = error.extensions().get("problems")
+    reason = f"{error.title}: {error}"
+    if isinstance(found, list) and found:
+        reason += " — " + "; ".join(str(p["message"]) for p in found[:5]) + ("; …" if len(found) > 5 else "")
     return reason
 
 
-def _deny(request: Request, action: str, agent: str, error: ApiError) -> Response:
+def _deny(request: Request, action: str, agent: str, error: SmartregionError) -> Response:
     """The answer to a request refused before any write began (authorisation, an unreadable request), audited."""
     log = AuditLog.for_settings(_settings(request))
     log.refused(action, via="http", agent=agent, client=_client(request), reason=_reason(error), status=error.status)
-    return error.response()
+    return problems.from_error(error)
 
 
-def _refuse(write: Write | None, error: ApiError) -> Response:
+def _refuse(write: Write | None, error: SmartregionError) -> Response:
     """The answer to a refused write, audited as its outcome (a dry run, ``write`` None, is not audited)."""
     if write is not None:
         write.refused(_reason(error), status=error.status)
-    return error.response()
+    return problems.from_error(error)
 
 
 def _failed(write: Write | None, exc: BaseException) -> None:
@@ -183,12 +174,10 @@ def _failed(write: Write | None, exc: BaseException) -> None:
         write.failed(f"{type(exc).__name__}: {exc}".strip(": "), status=500)
 
 
-def _refused(exc: ContributionError, status: int = 422) -> ApiError:
-    extra: dict[str, object] = {"problems": [p.as_dict() for p in exc.problems]}
-    if exc.report is not None:
-        extra["report"] = exc.report.serialize(format="turtle")
+def _refused(exc: ContributionError, status: int = 422) -> Problem:
+    """Every problem of the contribution (and the SHACL report), under a detail that counts them."""
     count = len(exc.problems)
-    return ApiError(status, "contribution refused", f"{count} problem{'' if count == 1 else 's'}; nothing was written", **extra)
+    return Problem(status, "contribution refused", f"{count} problem{'' if count == 1 else 's'}; nothing was written", **exc.extensions())
 
 
 WRITE_WAIT = 60.0  # seconds a write request waits for the write lock before 503
@@ -202,8 +191,8 @@ def _locked(store: Store, purpose: str, call: Callable[..., T], *args: object, *
         return call(*args, **kwargs)
 
 
-def _busy(exc: WriteBusy) -> ApiError:
-    return ApiError(503, "store busy", str(exc), headers={"Retry-After": _RETRY_AFTER})
+def _busy(exc: WriteBusy) -> Problem:
+    return Problem(503, "store busy", str(exc), headers={"Retry-After": _RETRY_AFTER})
 
 
 JSON_NESTING_LIMIT = 100  # levels of [ and { in a JSON-LD upload
@@ -220,7 +209,7 @@ def _check_json_nesting(body: bytes) -> None:
             if depth > JSON_NESTING_LIMIT:
                 line = body.count(b"\n", 0, match.start()) + 1
                 column = match.start() - body.rfind(b"\n", 0, match.start())
-                raise ApiError(
+                raise Problem(
                     400,
                     "cannot parse the upload",
                     f"the JSON-LD document nests more than {JSON_NESTING_LIMIT} levels of [ and {{ (line {line}, column {column}); "
@@ -239,15 +228,15 @@ def _parse_rdf(body: bytes, rdf_format: ox.RdfFormat) -> rdflib.Graph:
         message = str(exc)
         if "LoadDocumentCallback" in message or "remote context" in message.lower():
             message = "a remote JSON-LD @context is never fetched; put the context inline in the document"
-        raise ApiError(400, "cannot parse the upload", message) from None
+        raise Problem(400, "cannot parse the upload", message) from None
     if any(not isinstance(q.graph_name, ox.DefaultGraph) for q in quads):
-        raise ApiError(400, "named graphs in the upload", "a contribution is one graph: send triples without named graphs")
+        raise Problem(400, "named graphs in the upload", "a contribution is one graph: send triples without named graphs")
     if not quads:
-        raise ContributionError([Problem("the upload holds no triples", fix="send the statements the contribution adds")])
+        raise ContributionError([model.Problem("the upload holds no triples", fix="send the statements the contribution adds")])
     # pyoxigraph reads RDF 1.2 terms; rdflib and pySHACL, which validate the contribution, cannot.
     rdf12 = next((q.triple for q in quads if _is_rdf12(q.triple)), None)
     if rdf12 is not None:
-        raise ApiError(
+        raise Problem(
             400,
             "unsupported RDF 1.2 term",
             f"triple terms and directional language tags are not accepted, as in {rdf12}; "
@@ -286,7 +275,7 @@ async def post_contribution(
     """Add a contribution: Turtle, N-Triples, JSON-LD (inline contexts only), CSV or XLSX with ``?kind=``."""
     try:
         _authorise(request)
-    except ApiError as exc:
+    except Problem as exc:
         return _deny(request, "add", agent, exc)
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     is_table = media_type in SPREADSHEET_TYPES
@@ -297,14 +286,14 @@ async def post_contribution(
     write = None if dry_run else _begin(request, "add", agent, graphs=[iri])  # a dry run writes nothing
     try:
         if media_type not in RDF_TYPES and not is_table:
-            raise ApiError(
+            raise Problem(
                 415,
                 "unsupported media type",
                 f"send {', '.join([*RDF_TYPES, *SPREADSHEET_TYPES])}, not {media_type or 'no Content-Type'}",
             )
         if is_table:
             if not kind:
-                raise ApiError(
+                raise Problem(
                     400,
                     "kind missing",
                     "a spreadsheet upload needs ?kind= (organisations, persons, events, cooperations, memberships, projects)",
@@ -312,7 +301,7 @@ async def post_contribution(
             try:
                 template = spreadsheets.get_kind(kind)
             except ContributionError as exc:
-                raise ApiError(400, "unknown kind", str(exc)) from None
+                raise Problem(400, "unknown kind", str(exc)) from None
         body = await _body(request)
         store, folder = request.app.state.store, dumps_folder(_settings(request))
         # A write matches rows and checks everything under the lock; a dry run writes nothing and needs none.
@@ -323,7 +312,7 @@ async def post_contribution(
         else:
             graph = await run_in_threadpool(_parse_rdf, body, RDF_TYPES[media_type])
             result = await run(contributions.add_graph, store, graph, provenance, dry_run=dry_run, graph_iri=iri, dumps_folder=folder)
-    except ApiError as exc:
+    except Problem as exc:
         return _refuse(write, exc)
     except WriteBusy as exc:
         return _refuse(write, _busy(exc))
@@ -352,11 +341,9 @@ def get_contribution(request: Request, contribution_id: str) -> Response:
     try:
         iri = model.contribution_iri(contribution_id)
     except ContributionError as exc:
-        return ApiError(404, "no such contribution", str(exc)).response()
+        raise Problem(404, "no such contribution", str(exc)) from None
     if iri not in store.named_graphs():
-        return ApiError(
-            404, "no such contribution", f"there is no contribution {contribution_id!r}; GET /api/contributions lists them"
-        ).response()
+        raise Problem(404, "no such contribution", f"there is no contribution {contribution_id!r}; GET /api/contributions lists them")
     body = store.query_bytes(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}", "text/turtle")
     return Response(body, media_type="text/turtle")
 
@@ -371,10 +358,10 @@ async def delete_contribution(
     try:
         _authorise(request)
         iri = model.contribution_iri(contribution_id)
-    except ApiError as exc:
+    except Problem as exc:
         return _deny(request, "remove", agent, exc)
     except UnknownContribution as exc:
-        return _deny(request, "remove", agent, ApiError(404, "no such contribution", str(exc)))
+        return _deny(request, "remove", agent, Problem(404, "no such contribution", str(exc)))
     write = _begin(request, "remove", agent, graphs=[iri])
     try:
         store = request.app.state.store
@@ -384,7 +371,7 @@ async def delete_contribution(
     except WriteBusy as exc:
         return _refuse(write, _busy(exc))
     except UnknownContribution as exc:
-        return _refuse(write, ApiError(404, "no such contribution", str(exc)))
+        return _refuse(write, Problem(404, "no such contribution", str(exc)))
     except ContributionError as exc:
         return _refuse(write, _refused(exc, 409))
     except BaseException as exc:
@@ -404,13 +391,13 @@ async def post_forget(request: Request) -> Response:
         try:
             payload = json.loads(body or b"{}")
         except ValueError:
-            raise ApiError(400, "not JSON", 'send {"iri": "https://w3id.org/smartregion/id/person/...", "reason": "..."}') from None
+            raise Problem(400, "not JSON", 'send {"iri": "https://w3id.org/smartregion/id/person/...", "reason": "..."}') from None
         iri = payload.get("iri") if isinstance(payload, dict) else None
         if isinstance(payload, dict) and payload.get("agent"):
             agent = str(payload["agent"])
         if not isinstance(iri, str) or not iri.strip():
-            raise ApiError(400, "iri missing", 'send {"iri": "https://w3id.org/smartregion/id/person/...", "reason": "..."}')
-    except ApiError as exc:
+            raise Problem(400, "iri missing", 'send {"iri": "https://w3id.org/smartregion/id/person/...", "reason": "..."}')
+    except Problem as exc:
         return _deny(request, "forget", agent, exc)
     reason = payload.get("reason")
     iri = iri.strip().strip("<>")
@@ -429,9 +416,9 @@ async def post_forget(request: Request) -> Response:
             dumps_folder=dumps_folder(_settings(request)),
         )
     except erasure.UnknownEntity as exc:
-        return _refuse(write, ApiError(404, "no such entity", str(exc)))
+        return _refuse(write, exc)  # 404 no such entity
     except erasure.NotAPerson as exc:
-        return _refuse(write, ApiError(422, "not a person", str(exc)))
+        return _refuse(write, exc)  # 422 not a person
     except WriteBusy as exc:
         return _refuse(write, _busy(exc))
     except BaseException as exc:

@@ -28,14 +28,14 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from smartregion import network
 from smartregion.rdf import results
 from smartregion.rdf.ids import ID, ONTOLOGY, SOURCE
 from smartregion.rdf.prefixes import PREFIXES, XSD
 from smartregion.store import Store
-from smartregion.web import i18n, pages
+from smartregion.web import i18n, pages, problems
 from smartregion.web.dependencies import network_cache, search_cache
 from smartregion.web.errors import errors
 from smartregion.web.pages import INCOMING_LIMIT
@@ -238,11 +238,10 @@ def not_found(request: Request, path: str, iri: str | None, html: bool, hint: st
         body = pages.not_found_page(_context(request, path), iri, suggestions, words, hint)
         return _html(request, body, status=404, headers={"Vary": "Accept, Accept-Language, Cookie"})
     detail = f"the graph does not know <{iri}>" if iri else f"there is nothing at {path}"
-    return JSONResponse(
-        {"error": "not found", "detail": detail + (f"; {hint}" if hint else ""), "iri": iri,
-         "suggestions": [{"iri": s["iri"], "label": s["label"], "type": s["type"]} for s in suggestions],
-         "search": "/api/search?" + urlencode({"q": words})},
-        status_code=404, headers={**SECURITY_HEADERS, "Vary": "Accept"},
+    return problems.problem(
+        404, "not found", detail + (f"; {hint}" if hint else ""), headers={**SECURITY_HEADERS, "Vary": "Accept"}, iri=iri,
+        suggestions=[{"iri": s["iri"], "label": s["label"], "type": s["type"]} for s in suggestions],
+        search="/api/search?" + urlencode({"q": words}),
     )
 
 
@@ -255,12 +254,10 @@ def _wants_html(request: Request) -> bool:
 
 def _not_acceptable(resource: Resource) -> Response:
     offered = [f.media_type for f in OFFERS]
-    return JSONResponse(
-        {"error": "not acceptable",
-         "detail": f"<{resource.iri}> is published as " + ", ".join(offered) + "; none of them is acceptable to the client",
-         "offered": offered, "suffixes": [f"{resource.path}.{s}" for s in SUFFIXES]},
-        status_code=406,
+    return problems.problem(
+        406, "not acceptable", f"<{resource.iri}> is published as " + ", ".join(offered) + "; none of them is acceptable to the client",
         headers={**SECURITY_HEADERS, "Vary": "Accept", "Link": _links(resource)},
+        offered=offered, suffixes=[f"{resource.path}.{s}" for s in SUFFIXES],
     )
 
 

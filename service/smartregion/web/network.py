@@ -8,12 +8,10 @@ triples that takes 16–18 s the first caller would wait. Search uses the search
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from smartregion import network
@@ -23,12 +21,12 @@ from smartregion.network import (
     BadParameter,
     Filter,
     Snapshot,
-    UnknownEntity,
     exports,
 )
 from smartregion.rdf.ids import ID, SOURCE
 from smartregion.web.dependencies import SearchDep, SnapshotDep
 from smartregion.web.errors import errors
+from smartregion.web.problems import Problem
 
 logger = logging.getLogger("smartregion.network")
 PACKAGE = Path(__file__).parent
@@ -68,17 +66,6 @@ def _examples(*values: object) -> dict:
 
 
 
-@contextmanager
-def http_errors() -> Iterator[None]:
-    """Unknown entities answer 404, unusable parameters 422; both messages name the parameter."""
-    try:
-        yield
-    except UnknownEntity as exc:
-        raise HTTPException(404, detail=str(exc)) from exc
-    except BadParameter as exc:
-        raise HTTPException(422, detail=str(exc)) from exc
-
-
 def get_filter(
     snap: SnapshotDep,
     kind: Annotated[list[str], Query(description=f"Keep only evidence of these kinds: {', '.join(KINDS)}.",
@@ -94,16 +81,14 @@ def get_filter(
                                                  "territorial-authority or a class such as ministry, municipality.",
                                      examples=[["organisation"]])] = [],
 ) -> Filter:
-    with http_errors():
-        return Filter.parse(snap, kind, since, until, region, type)
+    return Filter.parse(snap, kind, since, until, region, type)
 
 
 FilterDep = Annotated[Filter, Depends(get_filter)]
 
 
 def _actor(snap: Snapshot, value: str, parameter: str) -> str:
-    with http_errors():
-        return network.resolve_actor(snap, value, parameter)
+    return network.resolve_actor(snap, value, parameter)
 
 
 @router.get("/api/search", tags=["network"], summary="Find entities by label or alias", responses=errors(422))
@@ -194,8 +179,7 @@ def centrality(
     measure: Literal["degree", "betweenness", "eigenvector"] = "degree",
     top: Annotated[int, Query(ge=1, le=1000)] = 20,
 ) -> dict:
-    with http_errors():
-        return network.centrality(snap, measure, top, flt)
+    return network.centrality(snap, measure, top, flt)
 
 
 @router.get("/api/communities", tags=["network"], summary="Groups of actors that work closely together",
@@ -220,11 +204,10 @@ def brokers(
     between: Annotated[list[str], Query(description="A state or region (IRI or label); at least two.",
                                         openapi_examples=_examples(["Brandenburg", "Berlin"]))],
 ) -> dict:
-    with http_errors():
-        if len(between) < 2:
-            raise BadParameter("between", "give at least two regions, e.g. ?between=Brandenburg&between=Berlin")
-        regions = [network.resolve_region(snap, value, "between") for value in between]
-        return network.brokers(snap, regions, flt)
+    if len(between) < 2:
+        raise BadParameter("between", "give at least two regions, e.g. ?between=Brandenburg&between=Berlin")
+    regions = [network.resolve_region(snap, value, "between") for value in between]
+    return network.brokers(snap, regions, flt)
 
 
 @router.get("/api/network", tags=["network"], summary="The whole network as a file",
@@ -258,5 +241,5 @@ def static_file(name: str) -> FileResponse:
     except (OSError, ValueError):  # a name too long for the file system, or holding NUL: no such file either
         found = False
     if not found:
-        raise HTTPException(404, detail=f"no static file '{name[:200]}'")
+        raise Problem(404, "not found", f"no static file '{name[:200]}'")
     return FileResponse(target, headers={"Cache-Control": "public, max-age=3600"})

@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from smartregion.errors import SmartregionError
+from smartregion.rdf import results
 from smartregion.rdf.ids import BASE
 
 MEDIA_TYPE = "application/problem+json"
@@ -28,15 +29,43 @@ def problem_type(title: str) -> str:
     return TYPES + re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
 
 
+class Problem(SmartregionError):
+    """An error answer the web layer decides itself: status, title, detail, and how to fix it (``hint``).
+
+    ``headers`` go with the answer (``Retry-After``, ``WWW-Authenticate``); further keyword arguments are
+    extension members of the body (``parameter``, ``offered``, ``problems``, ...).
+    """
+
+    def __init__(
+        self, status: int, title: str, detail: str, *, hint: str | None = None, headers: dict[str, str] | None = None, **extensions: Any
+    ):
+        super().__init__(detail)
+        self.status, self.title, self.hint, self.headers = status, title, hint, headers
+        self._extensions = extensions
+
+    def extensions(self) -> dict[str, object]:
+        return super().extensions() | self._extensions
+
+
 def problem(status: int, title: str, detail: str, *, headers: dict[str, str] | None = None, **extensions: Any) -> Response:
-    """The problem-details answer; extension members that are None are left out."""
+    """The problem-details answer; ``extensions`` become members of the body beside the four standard ones."""
     body = {"type": problem_type(title), "title": title, "status": status, "detail": detail}
-    body |= {name: value for name, value in extensions.items() if value is not None and name not in body}
+    body |= {name: value for name, value in extensions.items() if name not in body}
     return Response(json.dumps(body, ensure_ascii=False), status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
 def from_error(exc: SmartregionError, headers: dict[str, str] | None = None) -> Response:
     return problem(exc.status, exc.title, str(exc), headers=headers or getattr(exc, "headers", None), **exc.extensions())
+
+
+def answer(request: Request, exc: SmartregionError, *, text: bool = False) -> Response:
+    """Problem details, or with ``text`` plain text (title, detail, hint) for a client that accepts only text."""
+    if text and results.accepts_only_text(request.headers.get("accept")):
+        lines = [f"{exc.title}: {exc}", *([exc.hint] if exc.hint else [])]
+        return Response(
+            "\n".join(lines) + "\n", status_code=exc.status, media_type="text/plain; charset=utf-8", headers=getattr(exc, "headers", None)
+        )
+    return from_error(exc)
 
 
 async def _package_error(request: Request, exc: SmartregionError) -> Response:
@@ -58,7 +87,7 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Re
         422,
         "invalid parameter",
         detail,
-        parameter=parameter,
+        **({"parameter": parameter} if parameter else {}),
         hint="Check the parameter against the operation's description at /docs.",
         errors=[{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in errors],
     )

@@ -21,7 +21,7 @@ import pyoxigraph as ox
 import rdflib
 from anyio import to_thread
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, Response
 
 from smartregion.publish.dcat import catalog_graph
 from smartregion.publish.dumps import (
@@ -38,6 +38,7 @@ from smartregion.settings import Settings
 from smartregion.store import Store, StoreError
 from smartregion.store.cache import PerRevision
 from smartregion.web.errors import errors
+from smartregion.web.problems import Problem
 
 router = APIRouter(tags=["Publishing (DCAT-AP.de, VoID, dumps)"])
 
@@ -121,24 +122,19 @@ def not_modified(request: Request, etag: str, modified: datetime) -> bool:
 # --- catalogue and VoID -------------------------------------------------------------------------
 
 
-def _unavailable(exc: StoreError) -> JSONResponse:
-    return JSONResponse(
-        {"error": "store unavailable", "detail": str(exc), "hint": "try again later; if it persists, the operator should check the store"},
-        status_code=503,
-    )
+def _unavailable(exc: StoreError) -> Problem:
+    return Problem(503, "store unavailable", str(exc), hint="try again later; if it persists, the operator should check the store")
 
 
-def _not_acceptable(offers: tuple[results.Format, ...]) -> JSONResponse:
+def _not_acceptable(offers: tuple[results.Format, ...]) -> Problem:
     offered = [f.media_type for f in offers]
-    return JSONResponse(
-        {
-            "error": "not acceptable",
-            "detail": "none of the requested formats is offered; offered: " + ", ".join(offered),
-            "hint": "send Accept: text/turtle (or another offered type), pass format=turtle|jsonld|rdfxml|ntriples, "
-            "or use a suffix: .ttl .jsonld .rdf .nt",
-            "offered": offered,
-        },
-        status_code=406,
+    return Problem(
+        406,
+        "not acceptable",
+        "none of the requested formats is offered; offered: " + ", ".join(offered),
+        hint="send Accept: text/turtle (or another offered type), pass format=turtle|jsonld|rdfxml|ntriples, "
+        "or use a suffix: .ttl .jsonld .rdf .nt",
+        offered=offered,
     )
 
 
@@ -146,16 +142,16 @@ async def _answer(request: Request, kind: str, suffix: str | None) -> Response:
     if suffix is not None:
         fmt = SUFFIXES.get(suffix.lower())
         if fmt is None:
-            return _not_acceptable(results.GRAPH_FORMATS)
+            raise _not_acceptable(results.GRAPH_FORMATS)
     else:
         try:
             fmt = results.negotiate(results.GRAPH_FORMATS, request.headers.get("accept"), request.query_params.getlist("format"))
         except results.NotAcceptable as exc:
-            return _not_acceptable(exc.offers)
+            raise _not_acceptable(exc.offers) from None
     try:
         body, manifest = await to_thread.run_sync(_describe, request.app, kind, fmt)
     except StoreError as exc:
-        return _unavailable(exc)
+        raise _unavailable(exc) from None
     headers = _validators(f'"{hashlib.sha256(body).hexdigest()[:32]}"', manifest.modified)
     headers["Vary"] = "Accept"
     if not_modified(request, headers["ETag"], manifest.modified):
@@ -209,12 +205,12 @@ def _manifest(request: Request) -> Manifest:
 
 
 @router.get("/dumps", summary="The dumps of the live revision", response_model=None, responses=errors(503))
-async def dump_list(request: Request) -> dict | JSONResponse:
+async def dump_list(request: Request) -> dict:
     """Names, URLs, sizes, SHA-256 and statement counts of the dumps; counts per named graph."""
     try:
         manifest = await to_thread.run_sync(_manifest, request)
     except StoreError as exc:
-        return _unavailable(exc)
+        raise _unavailable(exc) from None
     base = request.app.state.settings.base_url.rstrip("/") + "/dumps/"
     return {
         "revision": manifest.revision,
@@ -234,13 +230,11 @@ async def dump_list(request: Request) -> dict | JSONResponse:
 async def dump(request: Request, name: str) -> Response:
     """A gzipped dump (``application/gzip``), streamed; ETag is its SHA-256, conditional GETs get 304."""
     if name not in BY_NAME:
-        return JSONResponse(
-            {"error": "not found", "detail": f"no dump named {name!r}", "dumps": list(BY_NAME)}, status_code=404
-        )
+        raise Problem(404, "not found", f"no dump named {name!r}", dumps=list(BY_NAME))
     try:
         manifest = await to_thread.run_sync(_manifest, request)
     except StoreError as exc:
-        return _unavailable(exc)
+        raise _unavailable(exc) from None
     headers = _validators(f'"{manifest.files[name].sha256}"', manifest.modified)
     if not_modified(request, headers["ETag"], manifest.modified):
         return Response(status_code=304, headers=headers)

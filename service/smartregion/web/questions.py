@@ -1,8 +1,8 @@
 """REST access to the question catalogue: ``/api/queries`` lists the questions, ``/api/queries/{name}`` answers one.
 
 Answers go through the app's query executor, like ``/sparql``, so a catalogue question has the same
-time limit, row limit and no-outgoing-request checks as a hand-written query. Errors have the
-endpoint's shape (``{"error", "detail", "hint", ...}``) so a client handles both alike.
+time limit, row limit and no-outgoing-request checks as a hand-written query. Errors are problem
+details (RFC 9457) as at the endpoint, plain text for clients that accept only text, so a client handles both alike.
 """
 
 from __future__ import annotations
@@ -16,17 +16,14 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
 
 from smartregion import questions as catalogue
+from smartregion.errors import SmartregionError
 from smartregion.rdf import results
 from smartregion.store import QuerySyntaxError
-from smartregion.store.errors import (
-    ExecutorBusy,
-    QueryFailed,
-    QueryRefused,
-    QueryTimeout,
-)
+from smartregion.store.errors import QueryFailed, QueryRefused, QueryTimeout
 from smartregion.store.executor import Answer, Executor
+from smartregion.web import problems
 from smartregion.web.errors import errors
-from smartregion.web.sparql import ProtocolError, busy, error_response
+from smartregion.web.problems import Problem
 
 router = APIRouter(tags=["Question catalogue"])
 
@@ -168,37 +165,30 @@ async def run_question(
     """Run one question with its parameters from the query string; JSON by default, CSV on request."""
     try:
         return await _answer(request, name)
-    except ProtocolError as exc:
-        return error_response(request, exc)
+    except SmartregionError as exc:
+        return problems.answer(request, exc, text=True)
 
 
 async def _answer(request: Request, name: str) -> Response:
-    try:
-        question = catalogue.get(name)
-    except catalogue.UnknownQuestion as exc:
-        raise ProtocolError(404, "unknown question", str(exc), "GET /api/queries lists the questions.", {"known": exc.known}) from None
+    question = catalogue.get(name)  # UnknownQuestion: 404 with the known names
     params, formats = _split_parameters(request)
     try:
         fmt = results.negotiate(ANSWER_FORMATS, request.headers.get("accept"), formats)
     except results.NotAcceptable:
-        raise ProtocolError(
+        raise Problem(
             406 if not formats else 422,
             "not acceptable",
             "answers are offered as JSON or CSV only",
-            "Pass format=json or format=csv, or accept application/json or text/csv.",
-            {"parameter": "format", "offered": ["application/json", "text/csv"]},
+            hint="Pass format=json or format=csv, or accept application/json or text/csv.",
+            parameter="format",
+            offered=["application/json", "text/csv"],
         ) from None
     try:
         values = question.resolve(params)
         text = question.render(params)
-    except catalogue.ParameterError as exc:
-        raise ProtocolError(
-            422,
-            "invalid parameter",
-            str(exc),
-            f"GET /api/queries lists the parameters of {question.name!r} with their types and examples.",
-            {"parameter": exc.parameter, "expected": exc.expected, "example": exc.example},
-        ) from None
+    except catalogue.ParameterError as exc:  # 422 naming the parameter, what it expects and an example
+        exc.hint = f"GET /api/queries lists the parameters of {question.name!r} with their types and examples."
+        raise
     answer = await _run(request, text, fmt)
     headers = {"X-Result-Truncated": "true" if answer.truncated else "false", "Vary": "Accept"}
     if fmt is results.CSV:
@@ -224,9 +214,7 @@ def _split_parameters(request: Request) -> tuple[dict[str, str], list[str]]:
         if key == "format":
             formats.append(value)
         elif key in params:
-            raise ProtocolError(
-                422, "invalid parameter", f"parameter {key!r} is given more than once", "Give each parameter once.", {"parameter": key}
-            )
+            raise Problem(422, "invalid parameter", f"parameter {key!r} is given more than once", hint="Give each parameter once.", parameter=key)
         else:
             params[key] = value
     return params, formats
@@ -240,13 +228,12 @@ async def _run(request: Request, text: str, fmt: results.Format) -> Answer:
         prepared = await to_thread.run_sync(executor.prepare, text)
         return await request.app.state.admission.run(request, executor, prepared, fmt)
     except QueryTimeout as exc:
-        raise ProtocolError(503, "query timeout", str(exc), "Try narrower parameters.", {"limit_seconds": exc.limit}) from None
-    except ExecutorBusy as exc:
-        raise busy(exc) from None
+        exc.hint = "Try narrower parameters."
+        raise
     except (QueryRefused, QuerySyntaxError, QueryFailed) as exc:
         # The text comes from the catalogue, so this is our mistake, not the client's.
-        raise ProtocolError(
-            500, "question failed", str(exc), "This is a server error; please report the question and its parameters."
+        raise Problem(
+            500, "question failed", str(exc), hint="This is a server error; please report the question and its parameters."
         ) from None
 
 

@@ -8,7 +8,6 @@ thread of its own limiter and the query itself in a worker process, after ``admi
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import AsyncIterator, Sequence
 from urllib.parse import parse_qsl
@@ -18,18 +17,13 @@ from anyio import to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
+from smartregion.errors import SmartregionError
 from smartregion.rdf import results
 from smartregion.store import QuerySyntaxError, Store
-from smartregion.store.errors import (
-    ExecutorBusy,
-    QueryFailed,
-    QueryOutOfMemory,
-    QueryRefused,
-    QueryTimeout,
-    QueryTooComplex,
-)
 from smartregion.store.executor import Executor
+from smartregion.web import problems
 from smartregion.web.errors import errors
+from smartregion.web.problems import Problem
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -37,15 +31,6 @@ FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"
 UPDATE = "application/sparql-update"
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
-
-
-class ProtocolError(Exception):
-    """A request this endpoint answers with an error status and a JSON (or plain text) body."""
-
-    def __init__(self, status: int, error: str, detail: str, hint: str, extra: dict | None = None, headers: dict | None = None):
-        super().__init__(detail)
-        self.status, self.error, self.detail, self.hint, self.extra = status, error, detail, hint, extra or {}
-        self.headers = headers or {}
 
 
 async def sparql(request: Request) -> Response:
@@ -60,22 +45,21 @@ async def sparql(request: Request) -> Response:
     """
     try:
         return await _answer(request)
-    except ProtocolError as exc:
-        return error_response(request, exc)
     except results.NotAcceptable as exc:
         offered = [f.media_type for f in exc.offers]
-        return error_response(
+        return problems.answer(
             request,
-            ProtocolError(
+            Problem(
                 406,
                 "not acceptable",
                 "none of the requested result formats is offered for this query; offered: " + ", ".join(offered),
-                "Accept one of the offered media types, or pass format="
-                + "|".join(f.key for f in exc.offers)
-                + ".",
-                {"offered": offered},
+                hint="Accept one of the offered media types, or pass format=" + "|".join(f.key for f in exc.offers) + ".",
+                offered=offered,
             ),
+            text=True,
         )
+    except SmartregionError as exc:  # problem details, or plain text for clients that accept only text
+        return problems.answer(request, exc, text=True)
 
 
 _PARAMETERS = [
@@ -107,17 +91,15 @@ async def _answer(request: Request) -> Response:
     accept = request.headers.get("accept")
     if not queries:
         if request.method == "POST":
-            raise ProtocolError(
-                400, "missing query", "a POST to /sparql needs a query", "Send query=... or a body of type application/sparql-query."
+            raise Problem(
+                400, "missing query", "a POST to /sparql needs a query", hint="Send query=... or a body of type application/sparql-query."
             )
         executor: Executor = request.app.state.executor
         fmt = results.negotiate(results.GRAPH_FORMATS, accept, params.get("format", []))
         body = await to_thread.run_sync(service_description, executor.store, _endpoint_iri(request), fmt)
         return Response(body, media_type=fmt.content_type, headers={"Vary": "Accept"})
     if len(queries) > 1:
-        raise ProtocolError(
-            400, "more than one query", "the request carries more than one query", "Send exactly one query parameter."
-        )
+        raise Problem(400, "more than one query", "the request carries more than one query", hint="Send exactly one query parameter.")
     return await _run_query(request, queries[0], params, accept)
 
 
@@ -128,32 +110,18 @@ async def _run_query(request: Request, text: str, params: dict[str, list[str]], 
         prepared = await to_thread.run_sync(
             executor.prepare, text, params.get("default-graph-uri", []), params.get("named-graph-uri", [])
         )
-    except QueryRefused as exc:
-        raise _refused(exc) from None
     except QuerySyntaxError as exc:  # the guard's parse
         raise _syntax_error(str(exc)) from None
     if prepared.form is None:
         fmt = results.JSON  # not a query form: the engine's parser will say what is wrong, whatever was accepted
     else:
         fmt = results.negotiate(results.offered(prepared.form), accept, params.get("format", []))
+    # Out of time (503), no room (503, 429), refused (400: too complex, out of memory) or failed (500):
+    # the store's errors say so themselves.
     try:
         answer = await request.app.state.admission.run(request, executor, prepared, fmt)
     except QuerySyntaxError as exc:
         raise _syntax_error(str(exc)) from None
-    except QueryTimeout as exc:
-        raise ProtocolError(
-            503,
-            "query timeout",
-            str(exc),
-            "Narrow the query (more specific patterns, fewer joins), or add LIMIT.",
-            {"limit_seconds": exc.limit},
-        ) from None
-    except ExecutorBusy as exc:
-        raise busy(exc) from None
-    except QueryRefused as exc:  # the engine crashed on it, or it needed too much memory
-        raise _refused(exc) from None
-    except QueryFailed as exc:
-        raise ProtocolError(500, "query failed", str(exc), "This is a server error; please report the query.") from None
     headers = {
         "Vary": "Accept",
         "X-Result-Truncated": "true" if answer.truncated else "false",
@@ -187,47 +155,27 @@ def answer_response(body: bytes, media_type: str, headers: dict[str, str]) -> Re
 _POSITION = re.compile(r"(\d+):(\d+)")
 
 
-def _syntax_error(message: str) -> ProtocolError:
+def _syntax_error(message: str) -> Problem:
     # Oxigraph's parser reports "error at LINE:COLUMN: expected ..."; lift the position into the body.
     match = _POSITION.search(message)
-    extra = {"line": int(match.group(1)), "column": int(match.group(2))} if match else {}
-    where = f" (line {extra['line']}, column {extra['column']})" if extra else ""
-    return ProtocolError(
+    position = {"line": int(match.group(1)), "column": int(match.group(2))} if match else {}
+    where = f" (line {position['line']}, column {position['column']})" if position else ""
+    return Problem(
         400,
         "malformed query",
         f"the query could not be parsed{where}: {message}",
-        "Check the query at the given position; SPARQL 1.1 Query syntax is at https://www.w3.org/TR/sparql11-query/.",
-        extra,
+        hint="Check the query at the given position; SPARQL 1.1 Query syntax is at https://www.w3.org/TR/sparql11-query/.",
+        **position,
     )
 
 
-def busy(exc: ExecutorBusy) -> ProtocolError:
-    """503 (the service is full) or 429 (this client is past its limits), with when to try again."""
-    return ProtocolError(
-        exc.status,
-        exc.error,
-        str(exc),
-        exc.hint,
-        {"retry_after_seconds": exc.retry_after},
-        {"Retry-After": str(exc.retry_after)},
-    )
-
-
-def _refused(exc: QueryRefused) -> ProtocolError:
-    if isinstance(exc, QueryOutOfMemory):
-        return ProtocolError(400, "query needs too much memory", str(exc), exc.hint, {"limit_bytes": exc.limit})
-    if isinstance(exc, QueryTooComplex):
-        return ProtocolError(400, "query too complex", str(exc), exc.hint, {"limit": exc.limit} if exc.limit else {})
-    return ProtocolError(400, "query refused", str(exc), exc.hint)
-
-
-def _read_only() -> ProtocolError:
+def _read_only() -> Problem:
     # 403: the request is understood and will not be carried out, whoever sends it.
-    return ProtocolError(
+    return Problem(
         403,
         "read-only endpoint",
         "SPARQL updates are not accepted: this endpoint is read-only",
-        "Use SELECT, ASK, CONSTRUCT or DESCRIBE queries.",
+        hint="Use SELECT, ASK, CONSTRUCT or DESCRIBE queries.",
     )
 
 
@@ -248,11 +196,11 @@ async def _parameters(request: Request, max_bytes: int) -> dict[str, list[str]]:
     elif media_type == QUERY:
         params["query"] = [*params.get("query", []), body.decode("utf-8", "replace")]
     else:
-        raise ProtocolError(
+        raise Problem(
             415,
             "unsupported media type",
             f"a POST to /sparql must be {FORM} or {QUERY}, not {media_type or 'without a content type'}",
-            "Send the query form-encoded (query=...) or as the body with Content-Type: application/sparql-query.",
+            hint="Send the query form-encoded (query=...) or as the body with Content-Type: application/sparql-query.",
         )
     return params
 
@@ -270,13 +218,13 @@ async def _body(request: Request, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
-def _too_large(max_bytes: int) -> ProtocolError:
-    return ProtocolError(
+def _too_large(max_bytes: int) -> Problem:
+    return Problem(
         413,
         "request too large",
         f"the request is larger than the limit of {max_bytes} bytes (setting SMARTREGION_MAX_REQUEST_BYTES)",
-        "Send a shorter query; whoever runs the server can raise SMARTREGION_MAX_REQUEST_BYTES.",
-        {"limit_bytes": max_bytes},
+        hint="Send a shorter query; whoever runs the server can raise SMARTREGION_MAX_REQUEST_BYTES.",
+        limit_bytes=max_bytes,
     )
 
 
@@ -330,12 +278,3 @@ def service_description(store: Store, endpoint: str, fmt: results.Format) -> byt
         ]
     return results.serialise_triples(fmt, triples, _SD_PREFIXES)
 
-
-def error_response(request: Request, exc: ProtocolError) -> Response:
-    """JSON ``{"error", "detail", "hint", ...}``; plain text for clients that accept only text."""
-    if results.accepts_only_text(request.headers.get("accept")):
-        return Response(
-            f"{exc.error}: {exc.detail}\n{exc.hint}\n", status_code=exc.status, media_type="text/plain; charset=utf-8", headers=exc.headers
-        )
-    body = {"error": exc.error, "detail": exc.detail, "hint": exc.hint, **exc.extra}
-    return Response(json.dumps(body, ensure_ascii=False), status_code=exc.status, media_type="application/json", headers=exc.headers)
