@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from common import BENCH, Workspace, parse_scale
 from smartregion.network import (
     SEED,
     betweenness_centrality,
@@ -24,8 +25,6 @@ from smartregion.network import (
     build_snapshot,
 )
 from smartregion.store import EmbeddedStore
-
-from common import BENCH, Workspace, parse_scale
 
 TOP = 20
 

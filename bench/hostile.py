@@ -25,7 +25,6 @@ from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
-
 from common import BENCH, descendants, machine
 from servers import built_workspace, progress, start_smartregion
 

@@ -21,14 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from smartregion.questions import Catalogue
-from smartregion.store import EmbeddedStore
-
 import loadgen
 import params
 from common import BENCH, Workspace, descendants, fmt, machine
 from loadgen import Outcome, Request
 from servers import Server, built_workspace, progress, start_smartregion
+from smartregion.questions import Catalogue
+from smartregion.store import EmbeddedStore
 
 JSON_ACCEPT = (("Accept", "application/json"),)
 HTML_ACCEPT = (("Accept", "text/html"),)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from itertools import count
 
 import httpx
-
 from common import percentile
 
 ACCEPT_JSON = {"Accept": "application/sparql-results+json"}

@@ -16,8 +16,6 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from smartregion.store import EmbeddedStore
-
 from common import (
     Workspace,
     descendants,
@@ -28,6 +26,7 @@ from common import (
     wait_until_ready,
 )
 from loadgen import wait_idle
+from smartregion.store import EmbeddedStore
 
 BIN = Path(sys.executable).parent
 READY = "ASK { ?s ?p ?o }"

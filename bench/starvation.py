@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-
 import loadgen
 from common import BENCH, Workspace, fmt, machine
 from load import Sample, request_mix

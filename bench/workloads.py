@@ -15,16 +15,15 @@ import time
 from dataclasses import dataclass, field
 
 import httpx
+import loadgen
 import networkx as nx
 import pyoxigraph as ox
 import rdflib
-from smartregion.questions import Catalogue
-from smartregion.rdf.ids import ONTOLOGY
-
-import loadgen
 from common import Row, Workspace, percentile
 from loadgen import Request
 from servers import Server, _binary
+from smartregion.questions import Catalogue
+from smartregion.rdf.ids import ONTOLOGY
 
 # What a pyoxigraph user writes: the generated TriG, and the ontology into its own graph as the build does.
 BULK_LOAD = f"""

@@ -251,7 +251,7 @@ def test_reads_are_open_to_every_origin_without_credentials(client: TestClient) 
     query = {"query": "ASK { ?s ?p ?o }"}
     answer = client.get("/sparql", params=query, headers={"Origin": EVIL, "Cookie": "session=1"})
     assert answer.status_code == 200 and answer.json()["boolean"] is True
-    assert cors_headers(answer) == {"access-control-allow-origin": "*", "access-control-expose-headers": "X-Row-Limit, X-Result-Truncated, Retry-After"}
+    assert cors_headers(answer) == {"access-control-allow-origin": "*", "access-control-expose-headers": "X-Row-Limit, X-Byte-Limit, X-Result-Truncated, X-Result-Truncated-By, Retry-After"}
     listed = client.get("/api/contributions", headers={"Origin": EVIL})
     assert listed.status_code == 200 and cors_headers(listed)["access-control-allow-origin"] == "*"
     preflight = client.options("/sparql", headers={"Origin": EVIL, "Access-Control-Request-Method": "POST",

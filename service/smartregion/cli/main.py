@@ -205,7 +205,7 @@ def _spreadsheet_safe(json_results: bytes, fmt: str) -> bytes:
     would evaluate as text (csvsafe.py); the engine's (or a remote store's) CSV would not."""
     solutions = ox.parse_query_results(json_results, format=ox.QueryResultsFormat.JSON)
     variables = [v.value for v in solutions.variables]
-    return results.serialise_solutions(results.BY_KEY[fmt], variables, [list(row) for row in solutions])
+    return results.write_solutions(results.BY_KEY[fmt], variables, (list(row) for row in solutions))[0]
 
 
 def _run_query(args: argparse.Namespace) -> int:
