@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from smartregion.build import build
 from smartregion.cli.main import main
 from smartregion.contribute import spreadsheets
-from smartregion.contribute.erasure import NotAPerson, UnknownEntity, forget
+from smartregion.contribute.erasure import NotAPerson, UnknownPerson, forget
 from smartregion.contribute.model import ERASURES_GRAPH, ContributionError, Provenance
 from smartregion.settings import Settings
 from smartregion.store import EmbeddedStore
@@ -73,7 +73,7 @@ def test_forget_refuses_what_is_not_a_person(fresh_store: EmbeddedStore, capsys)
     before = content(fresh_store)
     with pytest.raises(NotAPerson, match="not a person"):
         forget(fresh_store, WFBB, agent="t")
-    with pytest.raises(UnknownEntity, match="no entity"):
+    with pytest.raises(UnknownPerson, match="no entity"):
         forget(fresh_store, ID + "person/niemand", agent="t")
     assert main(["forget", ID + "municipality/bad-belzig", "--store", str(fresh_store.path)]) == 1
     assert "forget erases persons only" in capsys.readouterr().err

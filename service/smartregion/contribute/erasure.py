@@ -61,7 +61,7 @@ class ErasureError(SmartregionError):
     status, title = 422, "erasure refused"
 
 
-class UnknownEntity(ErasureError):
+class UnknownPerson(ErasureError):
     """No entity has that IRI."""
 
     status, title = 404, "no such entity"
@@ -87,7 +87,7 @@ def forget(store: Store, iri: str, *, agent: str, reason: str | None = None, dum
     """Remove the person ``iri`` and everything about them from every graph; record that it was done."""
     iri = iri.strip().strip("<>")
     if not is_iri(iri):
-        raise UnknownEntity(f"{iri!r} is not an IRI; write the person's full IRI, e.g. https://w3id.org/smartregion/id/person/…")
+        raise UnknownPerson(f"{iri!r} is not an IRI; write the person's full IRI, e.g. https://w3id.org/smartregion/id/person/…")
     with store.write_lock().hold("erasure"):
         names = _check_person(store, iri)
         result = _erase(store, iri, agent, reason)
@@ -105,8 +105,8 @@ def _check_person(store: Store, iri: str) -> list[str]:
     types = {r["t"] for r in typed}
     if not types:
         if iri_hash(iri) in erased_hashes(store):
-            raise UnknownEntity(f"<{iri}> was erased already; nothing about it is left")
-        raise UnknownEntity(f"there is no entity <{iri}>; check the IRI (e.g. https://w3id.org/smartregion/id/person/…)")
+            raise UnknownPerson(f"<{iri}> was erased already; nothing about it is left")
+        raise UnknownPerson(f"there is no entity <{iri}>; check the IRI (e.g. https://w3id.org/smartregion/id/person/…)")
     if str(PERSON) not in types:
         kinds = ", ".join(sorted(t.rsplit("#", 1)[-1].rsplit("/", 1)[-1] for t in types))
         raise NotAPerson(

@@ -46,6 +46,7 @@ from smartregion.settings import Settings
 from smartregion.store import Store
 from smartregion.store.writelock import WriteBusy
 from smartregion.web import problems
+from smartregion.web.bodies import read_limited
 from smartregion.web.errors import errors
 from smartregion.web.problems import Problem
 
@@ -115,26 +116,6 @@ def _authorise(request: Request) -> None:
             "a write needs the header Authorization: Bearer <token> with the service's write token",
             headers={"WWW-Authenticate": 'Bearer realm="smartregion"'},
         )
-
-
-async def _body(request: Request) -> bytes:
-    limit = _settings(request).max_request_bytes
-    too_large = Problem(
-        413,
-        "request too large",
-        f"the upload is larger than the limit of {limit} bytes (setting SMARTREGION_MAX_REQUEST_BYTES); "
-        "split it into smaller contributions",
-    )
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:  # a missing or false Content-Length must not let a big body in
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _client(request: Request) -> str:
@@ -302,7 +283,7 @@ async def post_contribution(
                 template = spreadsheets.get_kind(kind)
             except ContributionError as exc:
                 raise Problem(400, "unknown kind", str(exc)) from None
-        body = await _body(request)
+        body = await read_limited(request, _settings(request).max_request_bytes, "Split the upload into smaller contributions")
         store, folder = request.app.state.store, dumps_folder(_settings(request))
         # A write matches rows and checks everything under the lock; a dry run writes nothing and needs none.
         run = run_in_threadpool if dry_run else lambda call, *a, **k: run_in_threadpool(_locked, store, "contribution", call, *a, **k)
@@ -387,7 +368,7 @@ async def post_forget(request: Request) -> Response:
     agent = "api"
     try:
         _authorise(request)
-        body = await _body(request)
+        body = await read_limited(request, _settings(request).max_request_bytes, "Split the upload into smaller contributions")
         try:
             payload = json.loads(body or b"{}")
         except ValueError:
@@ -415,7 +396,7 @@ async def post_forget(request: Request) -> Response:
             reason=str(reason) if reason else None,
             dumps_folder=dumps_folder(_settings(request)),
         )
-    except erasure.UnknownEntity as exc:
+    except erasure.UnknownPerson as exc:
         return _refuse(write, exc)  # 404 no such entity
     except erasure.NotAPerson as exc:
         return _refuse(write, exc)  # 422 not a person

@@ -22,6 +22,7 @@ from smartregion.rdf import results
 from smartregion.store import QuerySyntaxError, Store
 from smartregion.store.executor import Executor
 from smartregion.web import problems
+from smartregion.web.bodies import read_limited, too_large
 from smartregion.web.errors import errors
 from smartregion.web.problems import Problem
 
@@ -182,14 +183,14 @@ def _read_only() -> Problem:
 async def _parameters(request: Request, max_bytes: int) -> dict[str, list[str]]:
     """Protocol parameters from the URL and, for POST, the body; refuses oversized requests (413)."""
     if len(request.url.query.encode()) > max_bytes:
-        raise _too_large(max_bytes)
+        raise too_large(max_bytes, "Send a shorter query, or send it by POST")
     params = _multi(parse_qsl(request.url.query, keep_blank_values=True))
     if request.method != "POST":
         return params
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type == UPDATE:
         raise _read_only()
-    body = await _body(request, max_bytes)
+    body = await read_limited(request, max_bytes, "Send a shorter query")
     if media_type == FORM:
         for name, values in _multi(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)).items():
             params.setdefault(name, []).extend(values)
@@ -203,29 +204,6 @@ async def _parameters(request: Request, max_bytes: int) -> dict[str, list[str]]:
             hint="Send the query form-encoded (query=...) or as the body with Content-Type: application/sparql-query.",
         )
     return params
-
-
-async def _body(request: Request, max_bytes: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes:
-        raise _too_large(max_bytes)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:  # a missing or false Content-Length must not let a big body in
-            raise _too_large(max_bytes)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _too_large(max_bytes: int) -> Problem:
-    return Problem(
-        413,
-        "request too large",
-        f"the request is larger than the limit of {max_bytes} bytes (setting SMARTREGION_MAX_REQUEST_BYTES)",
-        hint="Send a shorter query; whoever runs the server can raise SMARTREGION_MAX_REQUEST_BYTES.",
-        limit_bytes=max_bytes,
-    )
 
 
 def _multi(pairs: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
