@@ -80,3 +80,20 @@ def test_search_from_a_404_page_without_javascript(phone: Page, base_url: str) -
     assert phone.url == base_url + "/id/municipality/bad-belzig"
     assert phone.inner_text("h1") == "Bad Belzig"
     assert fits_the_screen(phone)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 900}], ids=["phone", "desktop"])
+@pytest.mark.parametrize(("path", "rendered"), [("/docs", ".opblock-summary-path"), ("/redoc", "[data-section-id]")])
+def test_api_documentation_renders_offline(browser: Browser, base_url: str, viewport: dict, path: str, rendered: str) -> None:
+    """Swagger UI and ReDoc run from the vendored copies: every request to another host fails, and they render all the same."""
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base_url)
+               else (problems.append("outside: " + route.request.url), route.abort()))
+    page.goto(base_url + path)
+    page.wait_for_selector(rendered, timeout=60_000)
+    assert "/sparql" in page.inner_text("body")
+    assert problems == []
+    context.close()

@@ -26,7 +26,7 @@ from smartregion.contribute import audit
 from smartregion.settings import Settings
 from smartregion.store import open_store
 from smartregion.store.executor import Executor
-from smartregion.web import admission, errors, linkeddata, problems
+from smartregion.web import admission, docs, errors, linkeddata, problems
 from smartregion.web import contributions as contributions_api
 from smartregion.web import network as network_api
 from smartregion.web import publish as publish_api
@@ -38,14 +38,6 @@ WRITE_PATHS = ("/api/contributions", "/api/forget")
 SAFE_METHODS = ("GET", "HEAD")
 # No feature a page of this service uses; nothing embedded may ask for them either.
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
-# FastAPI's /docs and /redoc load Swagger UI and ReDoc from a CDN and start them with an inline script.
-DOCS_CSP = (
-    "default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; font-src https://fonts.gstatic.com; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; connect-src 'self'; worker-src blob:; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)
-DOCS_PATHS = ("/docs", "/redoc")
 
 
 class ReadOnlyCORS(CORSMiddleware):
@@ -74,8 +66,7 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 if headers.get("content-type", "").startswith("text/html"):
-                    docs = scope["path"].startswith(DOCS_PATHS)
-                    headers.setdefault("Content-Security-Policy", DOCS_CSP if docs else linkeddata.PAGE_CSP)
+                    headers.setdefault("Content-Security-Policy", linkeddata.PAGE_CSP)
                     headers.setdefault("X-Frame-Options", "DENY")
                     headers.setdefault("Referrer-Policy", linkeddata.SECURITY_HEADERS["Referrer-Policy"])
                     headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
@@ -154,6 +145,8 @@ def create_app(settings: Settings, *, warm_network: bool = False) -> FastAPI:
             audit.AuditLog.for_settings(settings).flush()  # the count of refusals not logged this minute
 
     app = FastAPI(
+        docs_url=None,  # served from vendored copies by web/docs.py
+        redoc_url=None,
         title="smartregion",
         summary="Linked-data knowledge graph of Germany's smart-city and smart-region ecosystem",
         lifespan=lifespan,
@@ -178,5 +171,6 @@ def create_app(settings: Settings, *, warm_network: bool = False) -> FastAPI:
     app.include_router(publish_api.router)
     app.include_router(linkeddata.router)
     app.include_router(contributions_api.router)
+    app.include_router(docs.router)
     errors.document(app)
     return app
