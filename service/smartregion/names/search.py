@@ -76,7 +76,6 @@ def match_level(query: str, name: str) -> int:
     return 0
 
 
-
 def in_id_space(row: Mapping[str, str]) -> bool:
     """The row's subject is one of our entities (``id/``), not a class, shape, source or blank node."""
     return row["s"].startswith(ID)

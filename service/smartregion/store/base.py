@@ -28,7 +28,6 @@ REVISION = SR + "revision"
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 
-
 class StoreError(SmartregionError):
     """The store cannot do what was asked; the message says why and, where it can, how to fix it."""
 

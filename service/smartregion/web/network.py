@@ -20,7 +20,6 @@ from smartregion.network import (
     WEIGHTS,
     BadParameter,
     Filter,
-    Snapshot,
     exports,
 )
 from smartregion.rdf.ids import ID, SOURCE
@@ -64,8 +63,6 @@ def _examples(*values: object) -> dict:
     return {str(v): {"summary": str(v), "value": v} for v in values}
 
 
-
-
 def get_filter(
     snap: SnapshotDep,
     kind: Annotated[list[str], Query(description=f"Keep only evidence of these kinds: {', '.join(KINDS)}.",
@@ -85,10 +82,6 @@ def get_filter(
 
 
 FilterDep = Annotated[Filter, Depends(get_filter)]
-
-
-def _actor(snap: Snapshot, value: str, parameter: str) -> str:
-    return network.resolve_actor(snap, value, parameter)
 
 
 @router.get("/api/search", tags=["network"], summary="Find entities by label or alias", responses=errors(422))
@@ -132,7 +125,7 @@ def cooperations(
     iri: Annotated[str, Query(description="The actor: IRI, `id/kind/slug` or label.",
                               openapi_examples=_examples(WFBB, "WFBB"))],
 ) -> dict:
-    actor = _actor(snap, iri, "iri")
+    actor = network.resolve_actor(snap, iri, "iri")
     return {"actor": snap.actors[actor].as_json(), "partners": network.cooperations(snap, actor, flt)}
 
 
@@ -149,7 +142,7 @@ def path(
                                  openapi_examples=_examples(BMWSB))],
     max_steps: Annotated[int, Query(alias="max", ge=1, le=12, description="Longest chain accepted.")] = 6,
 ) -> dict:
-    a, b = _actor(snap, source, "from"), _actor(snap, target, "to")
+    a, b = network.resolve_actor(snap, source, "from"), network.resolve_actor(snap, target, "to")
     return network.path(snap, a, b, max_steps, flt)
 
 
@@ -162,7 +155,7 @@ def ego(
     iri: Annotated[str, Query(description="The actor (IRI or label).", openapi_examples=_examples(WFBB))],
     depth: Annotated[int, Query(ge=1, le=3)] = 2,
 ) -> dict:
-    actor = _actor(snap, iri, "iri")
+    actor = network.resolve_actor(snap, iri, "iri")
     return {"center": snap.actors[actor].as_json(), "depth": depth,
             **exports.network_json(network.ego(snap, actor, depth, flt))}
 
