@@ -27,6 +27,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed: apt-get install -y chromium")
 
 
+# The servers the remote backend is tested on (conftest.py: fixtures ``<name>_remote`` and ``fresh_<name>``).
+REMOTE_SERVERS = ("oxigraph", "virtuoso")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

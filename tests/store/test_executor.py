@@ -314,8 +314,8 @@ def test_remote_answers_match_the_embedded_ones(remote_store: RemoteStore, execu
         remote.close()
 
 
-def test_remote_time_limit(fresh_server) -> None:
-    remote = Executor(fresh_server.remote_store(), timeout=2.0, row_limit=10, workers=1)
+def test_remote_time_limit(fresh_oxigraph) -> None:
+    remote = Executor(fresh_oxigraph.remote_store(), timeout=2.0, row_limit=10, workers=1)
     values = " ".join(str(i) for i in range(400))
     # Minutes of work even on an empty server: four VALUES blocks of 400 make 2.56e10 rows.
     slow = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"VALUES ?v{i} {{ {values} }}" for i in range(4)) + " }"

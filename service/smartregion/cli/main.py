@@ -24,6 +24,7 @@ from smartregion.cli.common import (
     CliError,
     Formatter,
     epilog,
+    remote_options,
     settings_from,
     store_options,
     table,
@@ -106,11 +107,15 @@ def _register_push(commands: argparse._SubParsersAction) -> None:
         epilog=epilog(
             "smartregion push --endpoint http://localhost:7878/query --gsp http://localhost:7878/store",
             "smartregion push --endpoint http://localhost:3030/ds/query --gsp http://localhost:3030/ds/data",
+            "SMARTREGION_STORE_PASSWORD=... smartregion push --remote-flavour virtuoso --store-user smartregion "
+            "--endpoint http://localhost:8890/sparql --update-endpoint http://localhost:8890/sparql-auth "
+            "--gsp http://localhost:8890/sparql-graph-crud-auth",
         ),
     )
     parser.add_argument("--endpoint", metavar="URL", required=True, help="SPARQL query URL of the remote store")
     parser.add_argument("--gsp", metavar="URL", required=True, help="Graph Store Protocol URL of the remote store")
     parser.add_argument("--update-endpoint", metavar="URL", help="SPARQL update URL: drops stale graphs in one request")
+    remote_options(parser)
     _build_options(parser)
     # A remote store's dumps are made when first asked for (dumps.current_dumps), never by the push.
     parser.set_defaults(no_dumps=True)
