@@ -407,8 +407,9 @@ def _cases() -> list[tuple[str, dict[str, str]]]:
 
 
 def _normalised(rows: list[dict[str, str]]) -> list[tuple]:
-    # GROUP_CONCAT's order is not defined, so compare its items as sets.
-    return sorted(tuple(sorted((k, tuple(sorted(parts(v)))) for k, v in row.items())) for row in rows)
+    # GROUP_CONCAT's order is not defined, so compare its items as sets; over no values it is "" as the standard
+    # says on Virtuoso, unbound on Oxigraph, so an empty value counts as none.
+    return sorted(tuple(sorted((k, tuple(sorted(parts(v)))) for k, v in row.items() if v)) for row in rows)
 
 
 @pytest.mark.parametrize(("name", "params"), _cases(), ids=lambda value: value if isinstance(value, str) else "")
