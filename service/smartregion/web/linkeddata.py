@@ -1,7 +1,7 @@
 """Linked-data publishing: every entity IRI, the ontology and each source dereference here.
 
 ``GET /id/{kind}/{slug}`` answers for the canonical IRI ``https://w3id.org/smartregion/id/{kind}/{slug}``
-(likewise ``/source/{slug}`` and ``/ontology``, whose terms are fragments). One URL, several
+(likewise ``/source/{slug}``, ``/contribution/{id}`` and ``/ontology``, whose terms are fragments). One URL, several
 representations: HTML for browsers, Turtle, N-Triples, JSON-LD and RDF/XML by ``Accept`` (q-values)
 or by suffix (``.html``, ``.ttl``, ``.nt``, ``.jsonld``, ``.rdf``). The answer is 200 with
 ``Content-Location`` naming the suffixed variant it sent (no 303 round trip), ``Vary`` and
@@ -31,6 +31,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from smartregion import network
+from smartregion.contribute.model import CONTRIBUTION_NS
 from smartregion.rdf import results
 from smartregion.rdf.ids import ID, ONTOLOGY, SOURCE
 from smartregion.rdf.prefixes import PREFIXES, XSD
@@ -83,6 +84,8 @@ WHERE {{
 }}"""
 
 ONTOLOGY_QUERY = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{ONTOLOGY}> {{ ?s ?p ?o }} }}"
+# A contribution is described by its whole graph: what it added and its provenance, as small as the upload was.
+GRAPH_QUERY = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH {g} { ?s ?p ?o } }"
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ class Resource:
 
     iri: str
     path: str  # e.g. /id/organisation/neuland21
-    kind: str  # entity, source or ontology
+    kind: str  # entity, source, contribution or ontology
 
     @property
     def name(self) -> str:
@@ -104,7 +107,12 @@ class Resource:
 
 def describe(store: Store, resource: Resource) -> list[ox.Triple]:
     """The resource's RDF description (see the module doc), sorted so that output repeats."""
-    query = ONTOLOGY_QUERY if resource.kind == "ontology" else DESCRIBE_QUERY.replace("{e}", sparql_iri(resource.iri))
+    if resource.kind == "ontology":
+        query = ONTOLOGY_QUERY
+    elif resource.kind == "contribution":
+        query = GRAPH_QUERY.replace("{g}", sparql_iri(resource.iri))
+    else:
+        query = DESCRIBE_QUERY.replace("{e}", sparql_iri(resource.iri))
     body = store.query_bytes(query, "application/n-triples")
     return sorted((q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)), key=str)
 
@@ -282,7 +290,7 @@ def answer(request: Request, resource: Resource, suffix: str | None) -> Response
         ctx = _context(request, resource.path, _alternates(resource))
         if resource.kind == "ontology":
             body = pages.ontology_page(store, ctx)
-        elif resource.kind == "source":
+        elif resource.kind in ("source", "contribution"):
             body = pages.source_page(store, ctx, resource.iri)
         else:
             body = pages.entity_page(store, ctx, resource.iri, _partners(request, resource.iri))
@@ -330,6 +338,15 @@ def source(path: str, request: Request) -> Response:
     if not _valid(name):
         return not_found(request, "/source/" + path, None, _wants_html(request))
     return answer(request, Resource(SOURCE + name, "/source/" + name, "source"), suffix)
+
+
+@_get_and_head("/contribution/{path}", "A contribution (a named graph added by import, the write API or a harvest): "
+               "who, when, how, from what, and what it added", FORMATS_DOC, ERRORS)
+def contribution(path: str, request: Request) -> Response:
+    name, suffix = _split(path)
+    if not _valid(name):
+        return not_found(request, "/contribution/" + path, None, _wants_html(request))
+    return answer(request, Resource(CONTRIBUTION_NS + name, "/contribution/" + name, "contribution"), suffix)
 
 
 ONTOLOGY_RESOURCE = Resource(ONTOLOGY, "/ontology", "ontology")
