@@ -94,6 +94,29 @@ STRINGS: dict[str, tuple[str, str]] = {
     "provenance.from": ("Woraus", "From what"),
     "provenance.used": ("Außerdem verwendet", "Also used"),
     "provenance.added": ("Was der Beitrag hinzufügte", "What the contribution added"),
+    "events.title": ("Veranstaltungen", "Events"),
+    "events.intro": ("Veranstaltungen aus den Quellen, nach Datum; Zeiten wie angegeben (Ortszeit).",
+                     "Events from the sources, by date; times as stated (local time)."),
+    "events.upcoming": ("Demnächst", "Upcoming"),
+    "events.past": ("Vergangen", "Past"),
+    "events.none": ("Keine.", "None."),
+    "events.filter": ("Filtern", "Filter"),
+    "events.region": ("Region", "Region"),
+    "events.topic": ("Thema", "Topic"),
+    "events.organiser": ("Veranstalter", "Organiser"),
+    "events.kind": ("Art", "Kind"),
+    "events.any": ("alle", "any"),
+    "events.apply": ("Anwenden", "Apply"),
+    "events.reset": ("Filter aufheben", "Clear filters"),
+    "events.subscribe": ("Diese Liste als Kalender abonnieren (iCalendar)", "Subscribe to this list as a calendar (iCalendar)"),
+    "events.ics": ("In den Kalender (.ics)", "Add to calendar (.ics)"),
+    "events.part_of": ("Teil von", "Part of"),
+    "events.partial": ("nur {precision} angegeben – nicht im Kalender", "only the {precision} is stated – not in the calendar"),
+    "events.precision.month": ("Monat", "month"),
+    "events.precision.year": ("Jahr", "year"),
+    "events.undated": ("{n} Veranstaltungen ohne Datum (meist Teile einer datierten) sind nicht aufgeführt.",
+                       "{n} events without a date (mostly parts of a dated one) are not listed."),
+    "nav.events": ("Veranstaltungen", "Events"),
     "ontology.classes": ("Klassen", "Classes"),
     "ontology.object": ("Objekteigenschaften", "Object properties"),
     "ontology.datatype": ("Datentypeigenschaften", "Datatype properties"),
@@ -160,6 +183,17 @@ def translator(lang: str) -> Callable[..., str]:
         return text.format(**values) if values else text
 
     return t
+
+
+MONTHS = (("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November",
+           "Dezember"),
+          ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+           "December"))
+
+
+def month_name(month: int, lang: str) -> str:
+    """The name of a month (1–12) in the language."""
+    return MONTHS[LANGUAGES.index(lang)][month - 1]
 
 
 def number(n: int, lang: str) -> str:

@@ -20,13 +20,14 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
-from smartregion.rdf.ids import ONTOLOGY, SR
+from smartregion.rdf.ids import ID, ONTOLOGY, SR
 from smartregion.rdf.prefixes import (
     DCTERMS,
     OWL,
     RDFS,
     SCHEMA,
     SKOS,
+    XSD,
 )
 from smartregion.store import Store
 from smartregion.web import i18n
@@ -244,7 +245,11 @@ def entity_page(store: Store, ctx: PageContext, iri: str, partners: Sequence[dic
     if not data.exists:
         return None
     _, values = _entity_view(store, ctx, data, partners)
-    return render("entity.html", ctx, **values)
+    # An event with a day to put in a calendar offers its own iCalendar file (web/events.py).
+    dated = any(r["p"].value == SCHEMA + "startDate" and r["o"].datatype.value in (XSD + "date", XSD + "dateTime")
+                for r in data.outgoing if isinstance(r["o"], ox.Literal))
+    ics = ctx.rel(ctx.here) + ".ics" if iri.startswith(ID + "event/") and dated else None
+    return render("entity.html", ctx, **values, ics=ics)
 
 
 # The summary at the top of a source page: (label key, property).
