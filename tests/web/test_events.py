@@ -144,6 +144,7 @@ def test_the_html_page_groups_by_month_in_both_languages(client: TestClient) -> 
     assert "March 2099" in english and "September 2024" in english
     assert english.index("May 2097") < english.index("June 2098") < english.index("March 2099")
     assert "2099-03-04 09:30–16:00" in english
+    assert "Part of <a" in english and ">Regionenworkshop Hannover als Vorkonferenz zur TECHTIDE</a>" in english
     assert "only the month is stated – not in the calendar" in english
     assert 'href="events.ics"' in english and 'href="events.json"' in english
     german = client.get("/events", params={"lang": "de", "region": "Brandenburg"}).text

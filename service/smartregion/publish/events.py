@@ -164,6 +164,7 @@ def read(store: Store) -> Calendar:
         event.places = event.places or _inherited_places(event, events)
         event.within = set(event.places).union(*(within[p] for p in event.places))
     named = {i for e in events.values() for i in (*e.classes, *e.places, *e.organisers, *e.topics, *e.within)}
+    named |= {e.super_event for e in events.values() if e.super_event}
     return Calendar(list(events.values()), _labels(store, named))
 
 
