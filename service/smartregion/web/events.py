@@ -27,7 +27,7 @@ from smartregion.rdf import results
 from smartregion.rdf.ids import ID
 from smartregion.rdf.text import spellings
 from smartregion.web import i18n
-from smartregion.web.dependencies import search_cache
+from smartregion.web.dependencies import calendar_cache, search_cache
 from smartregion.web.errors import errors
 from smartregion.web.linkeddata import HTML, html_response, language
 from smartregion.web.problems import Problem
@@ -75,7 +75,8 @@ def _resolve(value: str | None, parameter: str, known: dict[str, list[str]], ind
 def choose_filters(request: Request, calendar: Calendar, region: str | None, topic: str | None,
                    organiser: str | None, kind: str | None) -> dict[str, str | None]:
     """The filter IRIs for ``Calendar.select``."""
-    index = search_cache(request.app.state).get()
+    # Only names need the search index: a list without filters does not wait for it to be built.
+    index = search_cache(request.app.state).get() if region or organiser else None
 
     def names(iris: set[str]) -> dict[str, list[str]]:
         return {i: [calendar.name(i, lang) for lang in i18n.LANGUAGES] for i in iris}
@@ -158,7 +159,7 @@ def event_list_json(request: Request, region: Region = None, topic: Topic = None
 
 def _events(request: Request, fmt: results.Format, given: dict[str, str | None]) -> Response:
     lang = language(request)
-    calendar = events.read(request.app.state.store)
+    calendar = calendar_cache(request.app.state).get()
     chosen = choose_filters(request, calendar, **given)
     found = calendar.select(**chosen)
     today = datetime.now(UTC).date().isoformat()
@@ -247,7 +248,7 @@ def _options(calendar: Calendar, lang: str, t: Callable[..., str]) -> dict[str, 
 def event_calendar(request: Request, region: Region = None, topic: Topic = None, organiser: Organiser = None,
                    kind: Kind = None) -> Response:
     lang = language(request)
-    calendar = events.read(request.app.state.store)
+    calendar = calendar_cache(request.app.state).get()
     chosen = choose_filters(request, calendar, region, topic, organiser, kind)
     named = ", ".join(calendar.name(v, lang) for v in chosen.values() if v)
     title = "smartregion: " + i18n.translator(lang)("events.title") + (f" ({named})" if named else "")
@@ -259,7 +260,7 @@ def event_calendar(request: Request, region: Region = None, topic: Topic = None,
             responses={200: {"content": {"text/calendar": {}}}, **errors(404)})
 def one_event(request: Request, slug: str) -> Response:
     lang = language(request)
-    calendar = events.read(request.app.state.store)
+    calendar = calendar_cache(request.app.state).get()
     iri = ID + "event/" + slug
     event = next((e for e in calendar.events if e.iri == iri), None)
     if event is None:
