@@ -11,7 +11,7 @@ of the event it is part of (a session takes place where its conference does).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -193,8 +193,10 @@ def _labels(store: Store, iris: Iterable[str]) -> dict[str, dict[str, str]]:
 # -- iCalendar (RFC 5545) -------------------------------------------------------------------------
 
 
-def ical(calendar: Calendar, events: Sequence[Event], lang: str, page_url: str, title: str) -> bytes:
-    """An iCalendar file of the events that have a full date; ``page_url(iri)`` is an event's page here."""
+def ical(calendar: Calendar, events: Sequence[Event], lang: str, page_url: Callable[[str], str], title: str,
+         words: Mapping[str, str]) -> bytes:
+    """An iCalendar file of the events that have a full date; ``page_url(iri)`` is an event's page here,
+    ``words`` the labels of the description (``organisers``, ``topics``, ``more``) in ``lang``."""
     cal = icalendar.Calendar()
     cal.add("prodid", "-//smartregion//events//" + lang.upper())
     cal.add("version", "2.0")
@@ -227,22 +229,18 @@ def ical(calendar: Calendar, events: Sequence[Event], lang: str, page_url: str, 
             first = icalendar.vCalAddress(page_url(event.organisers[0]))
             first.params["cn"] = icalendar.vText(calendar.name(event.organisers[0], lang))
             entry.add("organizer", first)
-        entry.add("description", _description(calendar, event, lang, url))
+        entry.add("description", _description(calendar, event, lang, url, words))
         if event.topics:
             entry.add("categories", [calendar.name(t, lang) for t in event.topics])
         cal.add_component(entry)
     return cal.to_ical()
 
 
-_WORDS = {"de": ("Veranstalter", "Themen", "Mehr"), "en": ("Organisers", "Topics", "More")}
-
-
-def _description(calendar: Calendar, event: Event, lang: str, url: str) -> str:
-    organisers, topics, more = _WORDS.get(lang, _WORDS["en"])
+def _description(calendar: Calendar, event: Event, lang: str, url: str, words: Mapping[str, str]) -> str:
     lines = [text for text in (pick(event.comments, lang),) if text]
     if event.organisers:
-        lines.append(f"{organisers}: " + ", ".join(calendar.name(o, lang) for o in event.organisers))
+        lines.append(f"{words['organisers']}: " + ", ".join(calendar.name(o, lang) for o in event.organisers))
     if event.topics:
-        lines.append(f"{topics}: " + ", ".join(calendar.name(t, lang) for t in event.topics))
-    lines.append(f"{more}: {url}")
+        lines.append(f"{words['topics']}: " + ", ".join(calendar.name(t, lang) for t in event.topics))
+    lines.append(f"{words['more']}: {url}")
     return "\n".join(lines)

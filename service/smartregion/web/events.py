@@ -175,8 +175,8 @@ def _events(request: Request, fmt: results.Format, given: dict[str, str | None])
                 "undated": undated, "ics": public_url(request, ics)}
         return Response(json.dumps(body, ensure_ascii=False, indent=1), media_type="application/json",
                         headers={"Vary": "Accept"})
-    query = {k: v for k, v in request.query_params.items()}
-    ctx = PageContext(here="/events", lang=lang, base_url=request.app.state.settings.base_url, query=query,
+    ctx = PageContext(here="/events", lang=lang, base_url=request.app.state.settings.base_url,
+                      query=dict(request.query_params),
                       alternates=[("JSON", "application/json", "events.json" + _query(given)),
                                   ("iCalendar", "text/calendar", ics[1:])])
     t = i18n.translator(lang)
@@ -185,11 +185,9 @@ def _events(request: Request, fmt: results.Format, given: dict[str, str | None])
         return [{"month": _month(month, lang), "events": [_entry(ctx, calendar, e, lang) for e in group]}
                 for month, group in groupby(chosen_events, key=lambda e: e.start.month if e.start else "")]
 
-    options = _options(calendar, lang, t)
     body = render("events.html", ctx, title=t("events.title"), upcoming=entries(upcoming), past=entries(past),
-                  undated=undated, given={k: v or "" for k, v in given.items()}, options=options,
-                  ics=ctx.rel(ics.split("?")[0]) + (ics[ics.index("?"):] if "?" in ics else ""),
-                  filtered=any(chosen.values()), today=today)
+                  undated=undated, given={k: v or "" for k, v in given.items()}, options=_options(calendar, lang),
+                  ics=ctx.rel("/events.ics") + _query(given), filtered=any(chosen.values()))
     return html_response(request, body, headers={"Vary": "Accept, Accept-Language, Cookie"})
 
 
@@ -230,7 +228,7 @@ def _when(start: When | None, end: When | None) -> str:
     return f"{text} – {end.text[:10] + (' ' + end.text[11:16] if end.precision == 'datetime' else '')}"
 
 
-def _options(calendar: Calendar, lang: str, t: Callable[..., str]) -> dict[str, list[dict]]:
+def _options(calendar: Calendar, lang: str) -> dict[str, list[dict]]:
     """What the filter form offers: the places, topics, organisers and classes the events use."""
 
     def listed(iris: set[str]) -> list[dict]:
@@ -243,6 +241,12 @@ def _options(calendar: Calendar, lang: str, t: Callable[..., str]) -> dict[str, 
             "kind": listed(used("classes"))}
 
 
+def _words(lang: str) -> dict[str, str]:
+    """The words of a calendar entry's description."""
+    t = i18n.translator(lang)
+    return {"organisers": t("events.organiser"), "topics": t("events.topic"), "more": t("events.more")}
+
+
 @router.get("/events.ics", summary="The events as an iCalendar file (RFC 5545) to subscribe to, with the same filters",
             response_class=Response, responses={200: {"content": {"text/calendar": {}}}, **errors(404)})
 def event_calendar(request: Request, region: Region = None, topic: Topic = None, organiser: Organiser = None,
@@ -252,7 +256,7 @@ def event_calendar(request: Request, region: Region = None, topic: Topic = None,
     chosen = choose_filters(request, calendar, region, topic, organiser, kind)
     named = ", ".join(calendar.name(v, lang) for v in chosen.values() if v)
     title = "smartregion: " + i18n.translator(lang)("events.title") + (f" ({named})" if named else "")
-    body = events.ical(calendar, calendar.select(**chosen), lang, page_url(request), title)
+    body = events.ical(calendar, calendar.select(**chosen), lang, page_url(request), title, _words(lang))
     return Response(body, media_type=ICS, headers={"Content-Disposition": 'inline; filename="smartregion-events.ics"'})
 
 
@@ -269,5 +273,5 @@ def one_event(request: Request, slug: str) -> Response:
         stated = event.start.text if event.start else "no date"
         raise Problem(404, "not found", f"<{iri}> has {stated}: a calendar entry needs a day",
                       hint="its page says what the sources state")
-    body = events.ical(calendar, [event], lang, page_url(request), events.pick(event.labels, lang) or slug)
+    body = events.ical(calendar, [event], lang, page_url(request), events.pick(event.labels, lang) or slug, _words(lang))
     return Response(body, media_type=ICS, headers={"Content-Disposition": f'inline; filename="{slug}.ics"'})
