@@ -233,7 +233,8 @@ def network_page(
     lang = language(request)
     t = i18n.translator(lang)
     ctx = PageContext(here="/network", lang=lang, base_url=request.app.state.settings.base_url,
-                      query=dict(request.query_params))
+                      query=dict(request.query_params), alternates=[
+                          (f"JSON ({t('nav.network')})", "application/json", "api/network?format=json")])
     strings = {key: t(key) for key in i18n.STRINGS if key.startswith(("map.js.", "kind.", "type."))}
     rule = ", ".join(f"{t('kind.' + kind)} {weight}" for kind, weight in WEIGHTS.items())
     body = render("network.html", ctx, title=t("nav.network"), page_class="network", kinds=list(KINDS),
