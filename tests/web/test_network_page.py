@@ -220,3 +220,18 @@ def test_usable_at_phone_width(open_page: Callable[..., Page]) -> None:
     page.click("#ranking-form button[type=submit]")
     page.wait_for_selector("#ranking > li")
     assert page.locator("#ranking > li").count() == 20
+
+
+def test_a_deep_link_to_an_unknown_actor_says_so_and_the_map_still_works(browser: Browser, base_url: str) -> None:
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(base_url + "/network?lang=en&focus=" + quote(ID + "organisation/nobody-at-all", safe=""))
+    page.wait_for_selector("#stats.error")
+    assert "Not loaded" in page.inner_text("#stats") and "parameter 'iri'" in page.inner_text("#stats")
+    page.evaluate("document.body.dataset.ready = ''")
+    page.click("#show-overview")
+    page.wait_for_selector("body[data-ready=true]")
+    assert int(page.get_attribute("#stats", "data-nodes")) > 20
+    assert errors == []  # the 404 is answered on the page, not thrown
+    page.close()
