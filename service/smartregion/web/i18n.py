@@ -128,6 +128,32 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kind.role": ("Rolle", "role"),
     "kind.organisational": ("organisatorisch", "organisational"),
     "kind.session": ("gemeinsame Session", "shared session"),
+    # the map of places (web/map.py)
+    "nav.map": ("Karte", "Map"),
+    "map.title": ("Karte der Orte", "Map of places"),
+    "map.intro": (
+        ("Modellprojekte Smart Cities, Organisationen, Veranstaltungen und kooperierende Kommunen an ihrem Ort. "
+         "Ein Klick auf einen Punkt führt zu seiner Seite; hohle Punkte stehen nur ungefähr (in der Mitte ihres Kreises)."),
+        ("Model projects Smart Cities, organisations, events and cooperating municipalities where they are. "
+         "Click a marker for its page; hollow markers stand only approximately (at the centre of their district).")),
+    "map.filter": ("Filter", "Filter"),
+    "map.filter.kind": ("Art", "Kind"),
+    "map.filter.programme": ("Programm", "Programme"),
+    "map.filter.all": ("alle Programme", "all programmes"),
+    "map.filter.none": ("ohne Programm", "without a programme"),
+    "map.filter.apply": ("Anwenden", "Apply"),
+    "map.kind.project": ("Projekte", "projects"),
+    "map.kind.organisation": ("Organisationen", "organisations"),
+    "map.kind.event": ("Veranstaltungen", "events"),
+    "map.kind.territory": ("kooperierende Gebietskörperschaften", "cooperating territories"),
+    "map.count": ("Punkte", "markers"),
+    "map.list": ("Alle Punkte als Liste", "All markers as a list"),
+    "map.at": ("in", "in"),
+    "map.approximate": ("Lage ungefähr", "approximate position"),
+    "map.label": ("Karte Deutschlands mit den Punkten", "Map of Germany with the markers"),
+    "map.attribution": (
+        "Umrisse: Natural Earth (gemeinfrei); Lagen: GeoNames, CC BY 4.0",
+        "Outlines: Natural Earth (public domain); positions: GeoNames, CC BY 4.0"),
 }
 
 # Names of a few IRIs the graph uses but does not label itself (RDF's own terms, reference values).
