@@ -73,8 +73,9 @@ def _run(args: argparse.Namespace) -> int:
         partial.replace(target)  # a file that exists is complete
         bar.update()
     matched = sum(not p.approximate for p in positions)
+    proper = sum(not m.unincorporated for m in known.municipalities)
     print(f"wrote {target}: {len(positions)} municipalities, {matched} matched to a GeoNames place "
-          f"({matched / len(positions):.1%}), {len(positions) - matched} approximate (district centre); "
-          f"{len(areas)} districts and states at the centre of their municipalities; "
-          f"{gazetteer.size} GeoNames places of Germany read")
+          f"({matched / len(positions):.1%}; {matched / proper:.1%} of the {proper} that are not unincorporated areas), "
+          f"{len(positions) - matched} approximate (district centre); {len(areas)} districts and states at the "
+          f"centre of their municipalities; {gazetteer.size} GeoNames places of Germany read")
     return 0

@@ -30,6 +30,7 @@ from smartregion.names.matching import normalise
 from smartregion.rdf.ids import ID, SOURCE, SR
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+RDFS_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
 SKOS_ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
@@ -68,8 +69,9 @@ class Place:
 @dataclass(frozen=True)
 class Municipality:
     iri: str
-    names: tuple[str, ...]  # label first, then alternative labels
+    names: tuple[str, ...]  # labels, then alternative labels
     ags: str
+    unincorporated: bool = False  # a gemeindefreies Gebiet (forest, lake): no place, even where it bears a town's name
 
     @property
     def state(self) -> str:
@@ -146,6 +148,7 @@ def read_register(path: Path) -> Register:
     keys: dict[str, str] = {}
     areas: dict[str, str] = {}
     municipalities: set[str] = set()
+    unincorporated: set[str] = set()
     try:
         for quad in ox.parse(path=path, format=ox.RdfFormat.TRIG):
             subject, predicate, value = quad.subject.value, quad.predicate.value, quad.object.value
@@ -159,9 +162,11 @@ def read_register(path: Path) -> Register:
                 names[subject].append(value)
             elif predicate == SKOS_ALT_LABEL:
                 alternates[subject].append(value)
+            elif predicate == RDFS_COMMENT and value.startswith("Gemeindefreies Gebiet"):  # as the importer says it
+                unincorporated.add(subject)
     except (OSError, SyntaxError) as error:
         raise PlacesUnavailable(f"{path}: cannot read the register ({error})") from error
-    found = [Municipality(iri, tuple(sorted(names[iri]) + sorted(alternates[iri])), keys[iri])
+    found = [Municipality(iri, tuple(sorted(names[iri]) + sorted(alternates[iri])), keys[iri], iri in unincorporated)
              for iri in municipalities if iri in keys]
     return Register(sorted(found, key=lambda m: m.ags), {iri: key for iri, key in areas.items() if iri not in keys})
 
@@ -202,7 +207,8 @@ def _centre(points: list[tuple[float, float]]) -> tuple[float, float]:
 def locate(municipalities: list[Municipality], gazetteer: Gazetteer) -> list[Position]:
     """A position for every municipality: its GeoNames place, or the centre of its district's matches (approximate)."""
     candidates = {
-        m.iri: gazetteer.candidates(m.state, {k for name in m.names for k in name_keys(name)})
+        m.iri: [] if m.unincorporated else
+        gazetteer.candidates(m.state, {k for name in m.names for k in name_keys(name)})
         or gazetteer.candidates(m.state, {k for name in m.names for k in fallback_keys(name)})
         for m in municipalities
     }
@@ -212,15 +218,19 @@ def locate(municipalities: list[Municipality], gazetteer: Gazetteer) -> list[Pos
         if len(candidates[m.iri]) == 1:
             sure[m.district].append((candidates[m.iri][0].lat, candidates[m.iri][0].long))
     centres = {district: _centre(points) for district, points in sure.items()}
-    matched: dict[str, Place] = {}
+    claims: dict[int, list[tuple[float, str, Place]]] = defaultdict(list)
     for m in municipalities:
         centre = centres.get(m.district)
         places = candidates[m.iri]
         if not places or (centre is None and len(places) > 1):
             continue
         best = min(places, key=lambda p: km(centre, (p.lat, p.long))) if centre else places[0]
-        if centre is None or km(centre, (best.lat, best.long)) <= MAX_KM_FROM_DISTRICT:
-            matched[m.iri] = best
+        distance = km(centre, (best.lat, best.long)) if centre else 0.0
+        if distance <= MAX_KM_FROM_DISTRICT:
+            claims[best.geonameid].append((distance, m.iri, best))
+    # A place claimed by namesakes in neighbouring districts (Kleve in Dithmarschen and Steinburg) goes to the
+    # one whose district it lies nearest; the others have no place of their own among GeoNames' 500+.
+    matched = {iri: place for claim in claims.values() for _, iri, place in [min(claim)]}
     # The approximate positions: the centre of the district's accepted matches, else of the state's.
     by_district: dict[str, list[tuple[float, float]]] = defaultdict(list)
     by_state: dict[str, list[tuple[float, float]]] = defaultdict(list)
