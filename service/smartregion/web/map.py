@@ -2,9 +2,9 @@
 
 A marker stands where its place is: the place's own position (``geo:lat``/``geo:long``, from the reference graph of
 ``smartregion places``), else the position of the nearest place containing it (a venue in its municipality), which
-then counts as approximate. The page draws them with the vendored Leaflet on the vendored outline of Germany
-(``static/germany.geojson``, Natural Earth): no tiles, nothing from another host. Its twin ``/map.geojson`` is
-the same markers as GeoJSON (RFC 7946), with the same filters.
+then counts as approximate. The page draws them with the vendored Leaflet on the vendored outline of Germany from
+Natural Earth (``static/vendor/natural-earth/germany.geojson``): no tiles, nothing from another host. Its twin
+``/map.geojson`` is the same markers as GeoJSON (RFC 7946), with the same filters.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -166,7 +167,7 @@ def _chosen(data: MapData, kind: list[str], programme: list[str]) -> list[Marker
     ]
 
 
-def geojson(data: MapData, markers: list[Marker], lang: str, link: callable) -> dict:
+def geojson(data: MapData, markers: list[Marker], lang: str, link: Callable[[str], str | None]) -> dict:
     """The markers as a GeoJSON FeatureCollection (longitude first, RFC 7946) with the filters' choices."""
     t, labels = i18n.translator(lang), data.labels[lang]
     programmes = sorted({p for m in data.markers for p in m.programmes}, key=lambda p: labels[p].casefold())

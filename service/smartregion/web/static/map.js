@@ -1,5 +1,5 @@
-// The map of places: the outline of Germany (static/germany.geojson) and the markers of map.geojson, drawn with the
-// vendored Leaflet, no tiles. The filter form filters in place here (the same form asks the server without script).
+// The map of places: the outline of Germany (static/vendor/natural-earth/germany.geojson) and the markers of
+// map.geojson, drawn with the vendored Leaflet, no tiles. The filter form filters in place here (the same form asks the server without script).
 // Kept in a file of its own because the page's Content-Security-Policy allows no inline script; URLs are relative,
 // so that the service may be deployed under a path prefix.
 "use strict";
