@@ -4,7 +4,6 @@ leaves 127.0.0.1 failing the test, and any script error or CSP violation."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,6 +79,7 @@ def test_filters_by_kind_and_programme(client: TestClient) -> None:
     assert events == [f for f in everything if f["properties"]["kind"] == "event"]
     two = markers(client, kind=["event", "organisation"])["features"]
     assert len(two) == sum(f["properties"]["kind"] in ("event", "organisation") for f in everything)
+    assert markers(client, programme="", kind="")["features"] == everything  # the form's "all", sent without script
     without = markers(client, programme="none")["features"]
     assert without and all(f["properties"]["programmes"] == [] for f in without)
     assert len(without) + len(markers(client, programme=MPSC)["features"]) == len(everything)
@@ -106,6 +106,9 @@ def test_the_page_and_its_twin_by_accept(client: TestClient) -> None:
     assert 'src="static/vendor/leaflet/leaflet.js"' in html and 'src="static/map.js"' in html
     assert 'href="map.geojson" title="GeoJSON"' in html
     assert '<a href="id/project/mpsc-bamberg">Modellprojekt Smart Cities Bamberg</a>' in html  # the list without script
+    filtered = client.get("/map?kind=event&programme=&lang=en", headers={"Accept": "text/html"}).text  # the form, no script
+    assert 'href="id/event/regionalkonferenz-bad-belzig-2024"' in filtered and "mpsc-bamberg" not in filtered
+    assert 'value="project">' in filtered and 'value="event" checked>' in filtered
     twin = client.get("/map", headers={"Accept": "application/geo+json"})
     assert twin.headers["content-type"] == "application/geo+json" and twin.json()["type"] == "FeatureCollection"
     refused = client.get("/map", headers={"Accept": "text/csv"})

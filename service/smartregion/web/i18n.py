@@ -164,6 +164,8 @@ TERMS: dict[str, tuple[str, str]] = {
     "http://www.w3.org/2004/02/skos/core#prefLabel": ("Bezeichnung", "preferred label"),
     "http://www.w3.org/2002/07/owl#sameAs": ("identisch mit", "same as"),
     "http://publications.europa.eu/resource/authority/language/DEU": ("Deutsch", "German"),
+    "http://www.w3.org/2003/01/geo/wgs84_pos#lat": ("geografische Breite (WGS84)", "latitude (WGS84)"),
+    "http://www.w3.org/2003/01/geo/wgs84_pos#long": ("geografische Länge (WGS84)", "longitude (WGS84)"),
     "http://publications.europa.eu/resource/authority/language/ENG": ("Englisch", "English"),
 }
 

@@ -198,6 +198,7 @@ ProgrammeParam = Annotated[list[str], Query(description=f"only markers of these 
 
 def _answer(request: Request, fmt: results.Format, kind: list[str], programme: list[str]) -> Response:
     data = map_data(request)
+    kind, programme = [k for k in kind if k], [p for p in programme if p]  # the form's "all" sends an empty value
     chosen = _chosen(data, kind, programme)
     ctx = _context(request, "/map", alternates=[("GeoJSON", GEOJSON.media_type, "map.geojson")])
 
