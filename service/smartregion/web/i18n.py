@@ -244,6 +244,32 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kind.role": ("Rolle", "role"),
     "kind.organisational": ("organisatorisch", "organisational"),
     "kind.session": ("gemeinsame Session", "shared session"),
+    # the map of places (web/map.py)
+    "nav.map": ("Karte", "Map"),
+    "map.title": ("Karte der Orte", "Map of places"),
+    "map.intro": (
+        ("Modellprojekte Smart Cities, Organisationen, Veranstaltungen und kooperierende Kommunen an ihrem Ort. "
+         "Ein Klick auf einen Punkt führt zu seiner Seite; hohle Punkte stehen nur ungefähr (in der Mitte ihres Kreises)."),
+        ("Model projects Smart Cities, organisations, events and cooperating municipalities where they are. "
+         "Click a marker for its page; hollow markers stand only approximately (at the centre of their district).")),
+    "map.filter": ("Filter", "Filter"),
+    "map.filter.kind": ("Art", "Kind"),
+    "map.filter.programme": ("Programm", "Programme"),
+    "map.filter.all": ("alle Programme", "all programmes"),
+    "map.filter.none": ("ohne Programm", "without a programme"),
+    "map.filter.apply": ("Anwenden", "Apply"),
+    "map.kind.project": ("Projekte", "projects"),
+    "map.kind.organisation": ("Organisationen", "organisations"),
+    "map.kind.event": ("Veranstaltungen", "events"),
+    "map.kind.territory": ("kooperierende Gebietskörperschaften", "cooperating territories"),
+    "map.count": ("Punkte", "markers"),
+    "map.list": ("Alle Punkte als Liste", "All markers as a list"),
+    "map.at": ("in", "in"),
+    "map.approximate": ("Lage ungefähr", "approximate position"),
+    "map.label": ("Karte Deutschlands mit den Punkten", "Map of Germany with the markers"),
+    "map.attribution": (
+        "Umrisse: Natural Earth (gemeinfrei); Lagen: GeoNames, CC BY 4.0",
+        "Outlines: Natural Earth (public domain); positions: GeoNames, CC BY 4.0"),
 }
 
 # Names of a few IRIs the graph uses but does not label itself (RDF's own terms, reference values).
@@ -254,6 +280,8 @@ TERMS: dict[str, tuple[str, str]] = {
     "http://www.w3.org/2004/02/skos/core#prefLabel": ("Bezeichnung", "preferred label"),
     "http://www.w3.org/2002/07/owl#sameAs": ("identisch mit", "same as"),
     "http://publications.europa.eu/resource/authority/language/DEU": ("Deutsch", "German"),
+    "http://www.w3.org/2003/01/geo/wgs84_pos#lat": ("geografische Breite (WGS84)", "latitude (WGS84)"),
+    "http://www.w3.org/2003/01/geo/wgs84_pos#long": ("geografische Länge (WGS84)", "longitude (WGS84)"),
     "http://publications.europa.eu/resource/authority/language/ENG": ("Englisch", "English"),
 }
 
