@@ -112,7 +112,9 @@ async def editor_or_protocol(request: Request) -> Response:
     strings = {key.removeprefix("editor.js."): t(key) for key in i18n.STRINGS if key.startswith("editor.js.")}
     body = render(
         "editor.html", ctx, title="SPARQL", query=query, config=config, strings=strings,
-        timeout=settings.query_timeout, row_limit=settings.row_limit, answer_bytes=settings.answer_bytes,
+        timeout=f"{settings.query_timeout:g}",
+        row_limit=i18n.number(settings.row_limit, ctx.lang) if settings.row_limit else None,
+        answer_bytes=i18n.number(settings.answer_bytes, ctx.lang) if settings.answer_bytes else None,
     )
     return html_page(request, body, headers={"Content-Security-Policy": EDITOR_CSP, "Vary": "Accept, Accept-Language, Cookie"})
 
