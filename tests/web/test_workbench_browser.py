@@ -107,8 +107,47 @@ def cut_url(built_store: EmbeddedStore, project_root: Path) -> Iterator[str]:
 def test_editor_notes_a_cut_answer_at_phone_width(browser: Browser, cut_url: str) -> None:
     for page in _page(browser, cut_url, PHONE):
         page.goto(cut_url + "/sparql?query=SELECT+*+WHERE+%7B+%3Fs+%3Fp+%3Fo+%7D")
-        page.locator("#status", has_text="rows").wait_for()
+        page.locator("table.answer tbody tr").first.wait_for()
         assert page.evaluate("document.querySelectorAll('table.answer tbody tr').length") == 5
         assert page.inner_text("#truncated") == "The answer was cut after 5 rows (the row limit)."
         assert "5 rows" in page.inner_text("#limits")
         assert fits_the_screen(page)
+
+
+def test_a_question_form_takes_a_name_and_shows_the_answer(phone: Page, base_url: str) -> None:
+    phone.goto(base_url + "/questions")
+    phone.click("a[href='questions/partners_of_actor']")
+    phone.fill("#p-actor", "WFBB")
+    phone.click(".question-form button[type=submit]")
+    phone.wait_for_url("**/questions/partners_of_actor?actor=WFBB")
+    partner = phone.locator("#answer table.answer a", has_text="Neuland21").first
+    assert partner.get_attribute("href") == "../id/organisation/neuland21"
+    assert fits_the_screen(phone)
+    phone.click("#open-editor")
+    phone.locator("table.answer tbody tr").first.wait_for()  # the editor runs the question's query
+    assert "organisation/wfbb" in phone.evaluate("window.smartregionEditor.getValue()")
+
+
+def test_two_facets_combine_in_the_browser(phone: Page, base_url: str) -> None:
+    phone.goto(base_url + "/browse")
+    phone.click("#classes a[href='browse/Municipality']")
+    phone.click("#facet-state a:text-is('Brandenburg')")
+    assert phone.inner_text("#count") == "413 entries"
+    phone.click("#facet-district summary") if not phone.locator("#facet-district").evaluate("d => d.open") else None
+    phone.click("#facet-district a:has-text('Potsdam-Mittelmark')")
+    assert "state=id%2Fstate%2Fbrandenburg" in phone.url and "district=id%2Fdistrict%2Fpotsdam-mittelmark" in phone.url
+    assert phone.locator("#active a").count() == 2
+    phone.click("#items a:text-is('Bad Belzig')")
+    assert phone.inner_text("h1") == "Bad Belzig"
+
+
+@pytest.mark.parametrize("path", ["/", "/sparql", "/questions", "/questions/members_of_project", "/browse",
+                                  "/browse/Event?year=2021", "/catalog"])
+def test_pages_run_offline_without_csp_violations_at_phone_width(phone: Page, base_url: str, path: str) -> None:
+    response = phone.goto(base_url + path)
+    assert response is not None and response.status == 200
+    phone.wait_for_load_state("networkidle")
+    assert phone.locator("h1").first.is_visible()
+    wide = phone.evaluate("[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > "
+                          "window.innerWidth + 1).map(e => e.tagName + '.' + e.className).slice(0, 5)")
+    assert fits_the_screen(phone), wide
