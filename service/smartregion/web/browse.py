@@ -18,7 +18,8 @@ from smartregion.rdf.prefixes import local_name
 from smartregion.web import i18n
 from smartregion.web.facets import SORTS, Selection, browse_data, facet_cache
 from smartregion.web.linkeddata import html_page, page_context
-from smartregion.web.question_pages import wants_json
+from smartregion.web.errors import errors
+from smartregion.web.question_pages import PAGE_OR_JSON, wants_json
 from smartregion.web.rendering import PageContext, Renderer, Value, fetch_names, render
 
 router = APIRouter(tags=["Browsing"])
@@ -26,8 +27,9 @@ VARY = {"Vary": "Accept, Accept-Language, Cookie"}
 VALUES_SHOWN = 20  # values of one facet on the page; the JSON twin has them all
 
 
-@router.get("/browse", summary="Classes with their counts (HTML, or JSON by Accept or .json)", response_model=None)
-@router.get("/browse.json", summary="Classes with their counts as JSON", response_model=None)
+@router.get("/browse", summary="Classes with their counts (HTML, or JSON by Accept or .json)", response_model=None,
+            responses=PAGE_OR_JSON)
+@router.get("/browse.json", summary="Classes with their counts as JSON", response_model=None, responses=PAGE_OR_JSON)
 async def browse(request: Request) -> Response:
     memo = await to_thread.run_sync(facet_cache(request.app.state).get)
     ctx = page_context(request, "/browse", alternates=[("JSON", "application/json", "browse.json")])
@@ -41,7 +43,8 @@ async def browse(request: Request) -> Response:
     return html_page(request, body, headers=VARY)
 
 
-@router.get("/browse/{name}", summary="Entities of a class with facets (HTML, or JSON by Accept or .json)", response_model=None)
+@router.get("/browse/{name}", summary="Entities of a class with facets (HTML, or JSON by Accept or .json)", response_model=None,
+            responses={**PAGE_OR_JSON, **errors(404, 422)})
 async def browse_class(request: Request, name: str) -> Response:
     """Items (paged, sorted) and facets with counts; facets combine: ``?state=id/state/brandenburg&topic=...``."""
     as_json = wants_json(request)

@@ -21,12 +21,15 @@ from smartregion import questions as catalogue
 from smartregion.errors import SmartregionError
 from smartregion.rdf import results
 from smartregion.web import i18n, problems
+from smartregion.web.errors import errors
 from smartregion.web.linkeddata import HTML, html_page, page_context
 from smartregion.web.questions import describe, resolve_names, run_text, split_parameters
 from smartregion.web.rendering import PageContext, Renderer, fetch_names, render
 
 router = APIRouter(tags=["Question catalogue"])
 VARY = {"Vary": "Accept, Accept-Language, Cookie"}
+# Pages: HTML for browsers and ``*/*``, JSON by Accept or the ``.json`` suffix.
+PAGE_OR_JSON = {200: {"content": {"text/html": {"schema": {"type": "string"}}, "application/json": {"schema": {"type": "object"}}}}}
 
 
 def wants_json(request: Request) -> bool:
@@ -39,8 +42,9 @@ def wants_json(request: Request) -> bool:
         return False
 
 
-@router.get("/questions", summary="The question catalogue (HTML, or JSON by Accept)", response_model=None)
-@router.get("/questions.json", summary="The question catalogue as JSON", response_model=None)
+@router.get("/questions", summary="The question catalogue (HTML, or JSON by Accept)", response_model=None,
+            responses=PAGE_OR_JSON)
+@router.get("/questions.json", summary="The question catalogue as JSON", response_model=None, responses=PAGE_OR_JSON)
 def question_list(request: Request) -> Response:
     """Every question with its summary, tags and parameters."""
     listed = [describe(q, request) for q in catalogue.list_queries()]
@@ -52,7 +56,7 @@ def question_list(request: Request) -> Response:
 
 
 @router.get("/questions/{name}", summary="One question: its form and answer (HTML, or JSON by Accept or .json)",
-            response_model=None)
+            response_model=None, responses={**PAGE_OR_JSON, **errors(400, 404, 422, 429, 503, text=("text/html",))})
 async def question_page(request: Request, name: str) -> Response:
     """The question with its answer for the parameters in the query string (names resolved to IRIs)."""
     as_json = wants_json(request)

@@ -84,7 +84,7 @@ _REQUEST_BODY = {
 # Every answer format, by media type; a browser's GET (text/html) gets the query editor (web/editor.py).
 _ANSWERS = {
     "description": "Results (SELECT, ASK) or a graph (CONSTRUCT, DESCRIBE, and the service description) in the negotiated format.",
-    "content": {f.media_type: {"schema": {"type": "string"}} for f in results.ALL_FORMATS},
+    "content": {f.media_type: {} for f in results.ALL_FORMATS},
 }
 for _method in ("GET", "POST"):
     # Two routes, so that each method has its own OpenAPI operation id.
@@ -98,7 +98,7 @@ for _method in ("GET", "POST"):
         openapi_extra={
             "parameters": _PARAMETERS,
             "responses": {"200": _ANSWERS if _method == "POST" else
-                          {**_ANSWERS, "content": {**_ANSWERS["content"], "text/html": {"schema": {"type": "string"}}}}},
+                          {**_ANSWERS, "content": {**_ANSWERS["content"], "text/html": {}}}},
             **({"requestBody": _REQUEST_BODY} if _method == "POST" else {}),
         },
         responses=errors(400, 403, 406, 413, *([415] if _method == "POST" else []), 429, 503, text=("text/plain",)),
