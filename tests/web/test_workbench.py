@@ -164,6 +164,12 @@ def test_bad_browse_parameters_say_what_to_fix(client: TestClient, path: str, pa
     assert problem.get("parameter") == parameter and problem["hint"]
 
 
+def test_an_unknown_class_in_a_browser_gets_a_page_that_helps(client: TestClient) -> None:
+    response = client.get("/browse/Municipalities", headers={"Accept": FIREFOX})
+    assert response.status_code == 404 and response.headers["content-type"].startswith("text/html")
+    assert "Municipality" in response.text and 'name="q"' in response.text
+
+
 # -- catalogue and home ------------------------------------------------------------------------------
 
 

@@ -17,7 +17,8 @@ from fastapi.responses import JSONResponse, Response
 from smartregion.rdf.prefixes import local_name
 from smartregion.web import i18n
 from smartregion.web.facets import SORTS, Selection, browse_data, facet_cache
-from smartregion.web.linkeddata import html_page, page_context
+from smartregion.web.linkeddata import html_page, not_found, page_context
+from smartregion.web.problems import Problem
 from smartregion.web.errors import errors
 from smartregion.web.question_pages import PAGE_OR_JSON, wants_json
 from smartregion.web.rendering import PageContext, Renderer, Value, fetch_names, render
@@ -51,7 +52,12 @@ async def browse_class(request: Request, name: str) -> Response:
     name = name.removesuffix(".json")
     selection = Selection.parse(request.query_params)
     lang = page_context(request, "/browse/" + name).lang
-    found = await to_thread.run_sync(browse_data, request.app.state, name, selection, lang)
+    try:
+        found = await to_thread.run_sync(browse_data, request.app.state, name, selection, lang)
+    except Problem as exc:
+        if as_json or exc.status != 404:
+            raise
+        return not_found(request, "/browse/" + name, None, html=True, hint=str(exc))  # a page that helps
     if as_json:
         return JSONResponse(found, headers=VARY)
     ctx = page_context(request, "/browse/" + name, alternates=[("JSON", "application/json", f"{name}.json{selection.query(page=selection.page)}")])
