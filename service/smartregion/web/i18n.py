@@ -166,7 +166,6 @@ STRINGS: dict[str, tuple[str, str]] = {
                         "Where an actor, place or project is asked for, its name, abbreviation or official key will do."),
     "questions.parameters": ("Parameter", "Parameters"),
     "questions.none": ("keine", "none"),
-    "questions.tags": ("Schlagworte", "Tags"),
     "questions.ask": ("Fragen", "Ask"),
     "questions.answer": ("Antwort", "Answer"),
     "questions.rows": ("{n} Zeilen", "{n} rows"),
@@ -213,9 +212,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "catalog.size": ("Größe", "Size"),
     "catalog.checksum": ("SHA-256", "SHA-256"),
     "catalog.endpoint": ("SPARQL-Endpunkt", "SPARQL endpoint"),
-    "catalog.rdf": ("Der Katalog als RDF", "The catalogue as RDF"),
-    "catalog.statements": ("Aussagen", "Statements"),
-    "nav.questions": ("Fragen", "Questions"),
     "nav.browse": ("Stöbern", "Browse"),
 }
 
