@@ -173,6 +173,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                             "The answer was cut (row or size limit)."),
     "questions.query": ("Die SPARQL-Abfrage", "The SPARQL query"),
     "questions.optional": ("optional", "optional"),
+    "questions.iri": ("eine IRI, ein Name, eine Abkürzung oder ein amtlicher Schlüssel (AGS, ARS)",
+                      "an IRI, a name, an abbreviation or an official key (AGS, ARS)"),
     "questions.error": ("Die Frage konnte nicht beantwortet werden", "The question could not be answered"),
     "browse.title": ("Stöbern", "Browse"),
     "browse.intro": ("Alle Dinge des Graphen nach Klasse, mit Filtern (Facetten) und ihren Anzahlen.",

@@ -100,7 +100,7 @@ async def _page(request: Request, question: catalogue.Query | None, params: dict
     table = await to_thread.run_sync(_table, request, ctx, body) if body is not None else None
     api = ctx.rel("/api/queries/" + quote(question.name))
     query_string = urlencode(values or {})
-    form = [{"name": p.name, "expected": p.expected, "required": p.required and p.default is None,
+    form = [{"name": p.name, "expected": t("questions.iri") if p.type == "iri" else p.expected, "required": p.required and p.default is None,
              "value": params.get(p.name, (values or {}).get(p.name, p.default or "")), "example": p.example}
             for p in question.parameters]
     page = render(

@@ -268,7 +268,7 @@
       const y = i * rowHeight;
       const text = document.createElementNS(NS, "text");
       text.setAttribute("x", labelWidth - 6); text.setAttribute("y", y + 15); text.setAttribute("text-anchor", "end");
-      text.textContent = bar.label.length > 32 ? bar.label.slice(0, 31) + "…" : bar.label;
+      text.textContent = bar.label.length > 30 ? "…" + bar.label.slice(-29) : bar.label;  // an IRI's end says most
       const rect = document.createElementNS(NS, "rect");
       rect.setAttribute("x", labelWidth); rect.setAttribute("y", y + 3); rect.setAttribute("height", rowHeight - 6);
       rect.setAttribute("width", Math.max(1, (width - labelWidth - 60) * Math.max(bar.n, 0) / max));
