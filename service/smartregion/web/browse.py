@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from smartregion.rdf.prefixes import local_name
 from smartregion.web import i18n
 from smartregion.web.facets import SORTS, Selection, browse_data, facet_cache
-from smartregion.web.linkeddata import html_page, not_found, page_context
+from smartregion.web.linkeddata import html_response, not_found, page_context
 from smartregion.web.problems import Problem
 from smartregion.web.errors import errors
 from smartregion.web.question_pages import PAGE_OR_JSON, wants_json
@@ -41,7 +41,7 @@ async def browse(request: Request) -> Response:
     names = await to_thread.run_sync(fetch_names, request.app.state.store, [c["class"] for c in classes], ctx.lang)
     t = i18n.translator(ctx.lang)
     body = render("browse.html", ctx, title=t("browse.title"), classes=[{**c, "label": names.label(c["class"])} for c in classes])
-    return html_page(request, body, headers=VARY)
+    return html_response(request, body, headers=VARY)
 
 
 @router.get("/browse/{name}", summary="Entities of a class with facets (HTML, or JSON by Accept or .json)", response_model=None,
@@ -62,7 +62,7 @@ async def browse_class(request: Request, name: str) -> Response:
         return JSONResponse(found, headers=VARY)
     ctx = page_context(request, "/browse/" + name, alternates=[("JSON", "application/json", f"{name}.json{selection.query(page=selection.page)}")])
     view = await to_thread.run_sync(_view, request, ctx, found, selection)
-    return html_page(request, render("browse_class.html", ctx, **view), headers=VARY)
+    return html_response(request, render("browse_class.html", ctx, **view), headers=VARY)
 
 
 def _view(request: Request, ctx: PageContext, found: dict, selection: Selection) -> dict:

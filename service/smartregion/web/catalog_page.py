@@ -20,7 +20,7 @@ from smartregion.rdf import results
 from smartregion.store import StoreError
 from smartregion.web import i18n
 from smartregion.web import publish as publishing
-from smartregion.web.linkeddata import HTML, html_page, page_context
+from smartregion.web.linkeddata import HTML, html_response, page_context
 from smartregion.web.rendering import PageContext, pick, render
 
 router = APIRouter()
@@ -110,7 +110,7 @@ async def catalog_page(request: Request) -> Response:
                                                         for suffix, f, name in _ALTERNATES])
     view = catalog_view(triples, ctx, request.app.state.settings.base_url)
     page = render("catalog.html", ctx, **{**view, "title": i18n.translator(ctx.lang)("catalog.title"), "catalog_title": view["title"]})
-    return html_page(request, page, headers={"Vary": "Accept, Accept-Language, Cookie"})
+    return html_response(request, page, headers={"Vary": "Accept, Accept-Language, Cookie"})
 
 
 _ALTERNATES = [("ttl", results.TURTLE, "Turtle"), ("jsonld", results.JSONLD, "JSON-LD"), ("rdf", results.RDFXML, "RDF/XML"),

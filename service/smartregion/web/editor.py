@@ -22,7 +22,7 @@ from smartregion.store import Store
 from smartregion.store.cache import PerRevision
 from smartregion.web import sparql as protocol
 from smartregion.web import i18n
-from smartregion.web.linkeddata import HTML, html_page, page_context
+from smartregion.web.linkeddata import HTML, html_response, page_context
 from smartregion.web.rendering import render, solutions
 
 router = APIRouter()
@@ -116,7 +116,7 @@ async def editor_or_protocol(request: Request) -> Response:
         row_limit=i18n.number(settings.row_limit, ctx.lang) if settings.row_limit else None,
         answer_bytes=i18n.number(settings.answer_bytes, ctx.lang) if settings.answer_bytes else None,
     )
-    return html_page(request, body, headers={"Content-Security-Policy": EDITOR_CSP, "Vary": "Accept, Accept-Language, Cookie"})
+    return html_response(request, body, headers={"Content-Security-Policy": EDITOR_CSP, "Vary": "Accept, Accept-Language, Cookie"})
 
 
 # Before the protocol's own GET route, so that a browser's GET reaches the editor; kept out of the

@@ -22,7 +22,7 @@ from smartregion.errors import SmartregionError
 from smartregion.rdf import results
 from smartregion.web import i18n, problems
 from smartregion.web.errors import errors
-from smartregion.web.linkeddata import HTML, html_page, page_context
+from smartregion.web.linkeddata import HTML, html_response, page_context
 from smartregion.web.questions import describe, resolve_names, run_text, split_parameters
 from smartregion.web.rendering import PageContext, Renderer, fetch_names, render
 
@@ -52,7 +52,7 @@ def question_list(request: Request) -> Response:
         return JSONResponse({"queries": listed}, headers=VARY)
     ctx = page_context(request, "/questions", alternates=[("JSON", "application/json", "questions.json")])
     body = render("questions.html", ctx, title=i18n.translator(ctx.lang)("questions.title"), questions=listed)
-    return html_page(request, body, headers=VARY)
+    return html_response(request, body, headers=VARY)
 
 
 @router.get("/questions/{name}", summary="One question: its form and answer (HTML, or JSON by Accept or .json)",
@@ -96,7 +96,7 @@ async def _page(request: Request, question: catalogue.Query | None, params: dict
     if question is None:
         page = render("question.html", ctx, title=t("questions.error"), question=None, error=error, form=[], table=None,
                       text=None, editor=None, downloads=[], truncated=False)
-        return html_page(request, page, status=404, headers=VARY)
+        return html_response(request, page, status=404, headers=VARY)
     table = await to_thread.run_sync(_table, request, ctx, body) if body is not None else None
     api = ctx.rel("/api/queries/" + quote(question.name))
     query_string = urlencode(values or {})
@@ -110,7 +110,7 @@ async def _page(request: Request, question: catalogue.Query | None, params: dict
         downloads=[("CSV", f"{api}?{urlencode({**(values or {}), 'format': 'csv'})}"),
                    ("JSON", f"{api}?{query_string}" if query_string else api)],
     )
-    return html_page(request, page, status=error.status if error else 200, headers=VARY)
+    return html_response(request, page, status=error.status if error else 200, headers=VARY)
 
 
 def _table(request: Request, ctx: PageContext, body: bytes) -> dict:
