@@ -42,8 +42,8 @@ class RemoteStore:
     """Any SPARQL 1.1 store: queries through SPARQLWrapper, writes through the Graph Store Protocol.
 
     The server must answer queries over the union of its named graphs (Oxigraph
-    ``--union-default-graph``, Fuseki ``tdb2:unionDefaultGraph true``; GraphDB and Virtuoso do by
-    default). ``revision()`` is a hash of the named graphs, their triple counts and a marker that
+    ``--union-default-graph``, Fuseki ``tdb2:unionDefaultGraph true``; GraphDB does by default;
+    Virtuoso does not, see :class:`~smartregion.store.virtuoso.VirtuosoStore`). ``revision()`` is a hash of the named graphs, their triple counts and a marker that
     every write through this class puts into ``META_GRAPH``: writes by others change graphs or counts,
     ours always change the marker.
     """
