@@ -26,7 +26,7 @@ from smartregion.contribute import audit
 from smartregion.settings import Settings
 from smartregion.store import open_store
 from smartregion.store.executor import Executor
-from smartregion.web import admission, docs, errors, linkeddata, problems
+from smartregion.web import admission, contribute, docs, errors, linkeddata, problems
 from smartregion.web import contributions as contributions_api
 from smartregion.web import network as network_api
 from smartregion.web import publish as publish_api
@@ -171,6 +171,7 @@ def create_app(settings: Settings, *, warm_network: bool = False) -> FastAPI:
     app.include_router(publish_api.router)
     app.include_router(linkeddata.router)
     app.include_router(contributions_api.router)
+    app.include_router(contribute.router)
     app.include_router(docs.router)
     errors.document(app)
     return app

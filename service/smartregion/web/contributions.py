@@ -306,7 +306,7 @@ async def post_contribution(
         raise
     summary = result.summary()
     if dry_run:
-        return JSONResponse({**summary, "turtle": result.turtle()}, status_code=200)
+        return JSONResponse({**summary, "entities": result.entities(), "turtle": result.turtle()}, status_code=200)
     write.done([result.graph_iri], status=201)  # type: ignore[union-attr]
     return JSONResponse(summary, status_code=201, headers={"Location": f"/api/contributions/{result.id}"})
 
