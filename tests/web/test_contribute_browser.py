@@ -113,7 +113,9 @@ def test_problems_by_row_and_column_with_candidates(page: Page, writable_url: st
 
 def test_without_a_token_the_page_says_so_and_nothing_is_written(page: Page, writable_url: str) -> None:
     before = httpx.get(writable_url + "/api/contributions").json()
+    page.set_viewport_size({"width": 375, "height": 740})  # on a phone, the form fits the screen
     page.goto(writable_url + "/contribute?lang=en")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     choose(page, "ohne.csv", "name\nOhne Token GmbH\n")
     page.click("#check")
     settled(page)
