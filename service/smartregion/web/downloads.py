@@ -42,11 +42,3 @@ def answer(
     found = tables()
     return file_response(sheets.to_csv(found[0], dialect) if fmt == "csv" else sheets.to_xlsx(*found), fmt, name)
 
-
-def text(value: object) -> sheets.Cell:
-    """A JSON value as a cell: lists joined by ``;``, nested objects left out."""
-    if isinstance(value, list):
-        return "; ".join(str(v) for v in value if not isinstance(v, dict | list))
-    if isinstance(value, dict):
-        return None
-    return value  # type: ignore[return-value]
