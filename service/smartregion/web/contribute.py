@@ -19,6 +19,7 @@ from smartregion.contribute.model import ContributionError
 from smartregion.rdf import sheets
 from smartregion.web import i18n
 from smartregion.web.errors import errors
+from smartregion.web.linkeddata import html_response, language
 from smartregion.web.problems import Problem
 from smartregion.web.rendering import PageContext, render
 
@@ -50,7 +51,7 @@ def _kinds() -> list[dict[str, object]]:
 
 @router.get("/contribute", summary="Contribute a filled-in template in the browser (HTML)", response_class=Response)
 def contribute_page(request: Request) -> Response:
-    lang = i18n.choose(request.query_params.get("lang"), request.cookies, request.headers.get("accept-language"))
+    lang = language(request)
     ctx = PageContext(
         here="/contribute", lang=lang, base_url=request.app.state.settings.base_url, query=dict(request.query_params),
         alternates=[("JSON", "application/json", "api/templates")],
@@ -58,8 +59,7 @@ def contribute_page(request: Request) -> Response:
     t = i18n.translator(lang)
     strings = {key: t(key) for key in i18n.STRINGS if key.startswith("contribute.js.")}
     body = render("contribute.html", ctx, title=t("contribute.title"), kinds=_kinds(), strings=strings, xlsx=sheets.XLSX)
-    return Response(body, media_type="text/html; charset=utf-8",
-                    headers={"Content-Security-Policy": PAGE_CSP, "Vary": "Accept-Language, Cookie"})
+    return html_response(request, body, headers={"Content-Security-Policy": PAGE_CSP, "Vary": "Accept-Language, Cookie"})
 
 
 @router.get("/api/templates", summary="The spreadsheet templates: kinds, columns, files")
