@@ -31,8 +31,8 @@ from smartregion.cli.common import (
 from smartregion.cli.contribute import add_contribution_commands
 from smartregion.cli.harvest import add_harvest_command
 from smartregion.cli.names import add_mentions_command
-from smartregion.cli.places import add_places_command
 from smartregion.cli.network import add_export_command, add_network_commands
+from smartregion.cli.places import add_places_command
 from smartregion.cli.publish import add_dumps_command
 from smartregion.cli.serve import add_serve_command
 from smartregion.cli.synthetic import add_generate_command

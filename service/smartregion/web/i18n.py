@@ -246,28 +246,28 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kind.session": ("gemeinsame Session", "shared session"),
     # the map of places (web/map.py)
     "nav.map": ("Karte", "Map"),
-    "map.title": ("Karte der Orte", "Map of places"),
-    "map.intro": (
+    "places.title": ("Karte der Orte", "Map of places"),
+    "places.intro": (
         ("Modellprojekte Smart Cities, Organisationen, Veranstaltungen und kooperierende Kommunen an ihrem Ort. "
          "Ein Klick auf einen Punkt führt zu seiner Seite; hohle Punkte stehen nur ungefähr (in der Mitte ihres Kreises)."),
         ("Model projects Smart Cities, organisations, events and cooperating municipalities where they are. "
          "Click a marker for its page; hollow markers stand only approximately (at the centre of their district).")),
-    "map.filter": ("Filter", "Filter"),
-    "map.filter.kind": ("Art", "Kind"),
-    "map.filter.programme": ("Programm", "Programme"),
-    "map.filter.all": ("alle Programme", "all programmes"),
-    "map.filter.none": ("ohne Programm", "without a programme"),
-    "map.filter.apply": ("Anwenden", "Apply"),
-    "map.kind.project": ("Projekte", "projects"),
-    "map.kind.organisation": ("Organisationen", "organisations"),
-    "map.kind.event": ("Veranstaltungen", "events"),
-    "map.kind.territory": ("kooperierende Gebietskörperschaften", "cooperating territories"),
-    "map.count": ("Punkte", "markers"),
-    "map.list": ("Alle Punkte als Liste", "All markers as a list"),
-    "map.at": ("in", "in"),
-    "map.approximate": ("Lage ungefähr", "approximate position"),
-    "map.label": ("Karte Deutschlands mit den Punkten", "Map of Germany with the markers"),
-    "map.attribution": (
+    "places.filter": ("Filter", "Filter"),
+    "places.filter.kind": ("Art", "Kind"),
+    "places.filter.programme": ("Programm", "Programme"),
+    "places.filter.all": ("alle Programme", "all programmes"),
+    "places.filter.none": ("ohne Programm", "without a programme"),
+    "places.filter.apply": ("Anwenden", "Apply"),
+    "places.kind.project": ("Projekte", "projects"),
+    "places.kind.organisation": ("Organisationen", "organisations"),
+    "places.kind.event": ("Veranstaltungen", "events"),
+    "places.kind.territory": ("kooperierende Gebietskörperschaften", "cooperating territories"),
+    "places.count": ("Punkte", "markers"),
+    "places.list": ("Alle Punkte als Liste", "All markers as a list"),
+    "places.at": ("in", "in"),
+    "places.approximate": ("Lage ungefähr", "approximate position"),
+    "places.label": ("Karte Deutschlands mit den Punkten", "Map of Germany with the markers"),
+    "places.attribution": (
         "Umrisse: Natural Earth (gemeinfrei); Lagen: GeoNames, CC BY 4.0",
         "Outlines: Natural Earth (public domain); positions: GeoNames, CC BY 4.0"),
     # /contribute (web/contribute.py, static/contribute.js)

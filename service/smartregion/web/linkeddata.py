@@ -187,7 +187,7 @@ def language(request: Request) -> str:
     return i18n.choose(request.query_params.get("lang"), request.cookies, request.headers.get("accept-language"))
 
 
-def _context(request: Request, resource_path: str, alternates: Sequence[tuple[str, str, str]] = ()) -> PageContext:
+def page_context(request: Request, resource_path: str, alternates: Sequence[tuple[str, str, str]] = ()) -> PageContext:
     return PageContext(
         here=resource_path, lang=language(request), base_url=request.app.state.settings.base_url,
         query=dict(request.query_params), alternates=alternates,
@@ -243,7 +243,7 @@ def not_found(request: Request, path: str, iri: str | None, html: bool, hint: st
     words = " ".join(re.split(r"[^A-Za-z0-9]+", path.rsplit("/", 1)[-1].split(".")[0])).strip()
     suggestions = _suggestions(request, words) if words else []
     if html:
-        body = pages.not_found_page(_context(request, path), iri, suggestions, words, hint)
+        body = pages.not_found_page(page_context(request, path), iri, suggestions, words, hint)
         return html_response(request, body, status=404, headers={"Vary": "Accept, Accept-Language, Cookie"})
     detail = f"the graph does not know <{iri}>" if iri else f"there is nothing at {path}"
     return problems.problem(
@@ -287,7 +287,7 @@ def answer(request: Request, resource: Resource, suffix: str | None) -> Response
     store = request.app.state.store
     headers = _headers(resource, fmt, negotiated=suffix is None)
     if fmt is HTML:
-        ctx = _context(request, resource.path, _alternates(resource))
+        ctx = page_context(request, resource.path, _alternates(resource))
         if resource.kind == "ontology":
             body = pages.ontology_page(store, ctx)
         elif resource.kind in ("source", "contribution"):
@@ -370,7 +370,7 @@ def context() -> Response:
 
 @_get_and_head("/", "The home page: search, the network map, the question catalogue, the catalogue")
 def home(request: Request, q: Annotated[str | None, Query(description="Search for a name")] = None) -> Response:
-    ctx = _context(request, "/")
+    ctx = page_context(request, "/")
     index = search_cache(request.app.state).get()
     body = pages.home_page(request.app.state.store, ctx, q.strip() if q else None, lambda text: index.search(text, limit=20))
     return html_response(request, body, headers={"Vary": "Accept-Language, Cookie"})

@@ -26,7 +26,7 @@ from smartregion.store import Store
 from smartregion.store.cache import PerRevision
 from smartregion.web import i18n
 from smartregion.web.errors import errors
-from smartregion.web.linkeddata import HTML, SECURITY_HEADERS, _context, _html
+from smartregion.web.linkeddata import HTML, SECURITY_HEADERS, html_response, page_context
 from smartregion.web.problems import Problem
 from smartregion.web.rendering import app_path, fetch_names, render, sparql_iri
 
@@ -185,9 +185,9 @@ def geojson(data: MapData, markers: list[Marker], lang: str, link: Callable[[str
             }
             for m in markers
         ],
-        "kinds": [{"kind": k, "label": t(f"map.kind.{k}")} for k in KINDS],
+        "kinds": [{"kind": k, "label": t(f"places.kind.{k}")} for k in KINDS],
         "programmes": [{"iri": p, "label": labels[p], "href": link(p)} for p in programmes],
-        "attribution": t("map.attribution"),
+        "attribution": t("places.attribution"),
     }
 
 
@@ -200,7 +200,7 @@ def _answer(request: Request, fmt: results.Format, kind: list[str], programme: l
     data = map_data(request)
     kind, programme = [k for k in kind if k], [p for p in programme if p]  # the form's "all" sends an empty value
     chosen = _chosen(data, kind, programme)
-    ctx = _context(request, "/map", alternates=[("GeoJSON", GEOJSON.media_type, "map.geojson")])
+    ctx = page_context(request, "/map", alternates=[("GeoJSON", GEOJSON.media_type, "map.geojson")])
 
     def link(iri: str) -> str | None:
         path = app_path(iri)
@@ -210,9 +210,9 @@ def _answer(request: Request, fmt: results.Format, kind: list[str], programme: l
     if fmt is GEOJSON:
         return Response(json.dumps(collection, ensure_ascii=False).encode("utf-8"), media_type=GEOJSON.media_type,
                         headers={**SECURITY_HEADERS, "Vary": "Accept, Accept-Language, Cookie"})
-    body = render("map.html", ctx, title=i18n.translator(ctx.lang)("map.title"), collection=collection,
+    body = render("map.html", ctx, title=i18n.translator(ctx.lang)("places.title"), collection=collection,
                   kinds=kind, programme=programme, no_programme=NO_PROGRAMME)
-    return _html(request, body, headers={"Content-Security-Policy": MAP_CSP, "Vary": "Accept, Accept-Language, Cookie"})
+    return html_response(request, body, headers={"Content-Security-Policy": MAP_CSP, "Vary": "Accept, Accept-Language, Cookie"})
 
 
 @router.get("/map", summary="The map of places (HTML; GeoJSON by Accept)", response_class=Response,
