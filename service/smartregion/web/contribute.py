@@ -19,9 +19,9 @@ from smartregion.contribute.model import ContributionError
 from smartregion.rdf import sheets
 from smartregion.web import i18n
 from smartregion.web.errors import errors
-from smartregion.web.linkeddata import html_response, language
+from smartregion.web.linkeddata import html_response, page_context
 from smartregion.web.problems import Problem
-from smartregion.web.rendering import PageContext, render
+from smartregion.web.rendering import render
 
 router = APIRouter(tags=["contributions"])
 
@@ -51,12 +51,8 @@ def _kinds() -> list[dict[str, object]]:
 
 @router.get("/contribute", summary="Contribute a filled-in template in the browser (HTML)", response_class=Response)
 def contribute_page(request: Request) -> Response:
-    lang = language(request)
-    ctx = PageContext(
-        here="/contribute", lang=lang, base_url=request.app.state.settings.base_url, query=dict(request.query_params),
-        alternates=[("JSON", "application/json", "api/templates")],
-    )
-    t = i18n.translator(lang)
+    ctx = page_context(request, "/contribute", [("JSON", "application/json", "api/templates")])
+    t = i18n.translator(ctx.lang)
     strings = {key: t(key) for key in i18n.STRINGS if key.startswith("contribute.js.")}
     body = render("contribute.html", ctx, title=t("contribute.title"), kinds=_kinds(), strings=strings, xlsx=sheets.XLSX)
     return html_response(request, body, headers={"Content-Security-Policy": PAGE_CSP, "Vary": "Accept-Language, Cookie"})
