@@ -18,11 +18,13 @@ from fastapi.responses import JSONResponse, Response
 
 from smartregion import questions as catalogue
 from smartregion.errors import SmartregionError
+from smartregion.names.resolve import is_iri, resolve_entity
 from smartregion.rdf import csvsafe, results, sheets
 from smartregion.store import QuerySyntaxError
 from smartregion.store.errors import QueryFailed, QueryRefused, QueryTimeout
 from smartregion.store.executor import Answer, Executor
 from smartregion.web import problems
+from smartregion.web.dependencies import search_cache
 from smartregion.web.errors import errors
 from smartregion.web.problems import Problem
 
@@ -132,7 +134,7 @@ def list_questions(request: Request) -> dict:
     name="run_question",
     summary="Answer a question of the catalogue",
     response_model=None,
-    responses=errors(404, 406, 422, 429, 503, text=("text/plain",)),
+    responses=errors(400, 404, 406, 422, 429, 503, text=("text/plain",)),
     openapi_extra={
         "parameters": _openapi_parameters(_QUESTIONS),
         "responses": {
@@ -159,6 +161,7 @@ def list_questions(request: Request) -> dict:
                     "text/csv": {"example": "member,memberLabel,role,roleLabel,source\r\n..."},
                 }
             },
+            "400": {"description": "A name given for an IRI parameter fits several entities; the answer lists them."},
             "404": {"description": "No question of that name; the answer lists the known names."},
             "422": {"description": "A parameter is missing, unknown or not of its type; the answer names it."},
         },
@@ -183,7 +186,8 @@ async def run_question(
 
 async def _answer(request: Request, name: str) -> Response:
     question = catalogue.get(name)  # UnknownQuestion: 404 with the known names
-    params, formats, dialect = _split_parameters(request)
+    params, formats = split_parameters(request)
+    dialect = _dialect(request)
     try:
         named = [f.strip().lower() for f in formats if f.strip()]
         fmt = XLSX if named[:1] == ["xlsx"] else results.negotiate(ANSWER_FORMATS, request.headers.get("accept"), formats)
@@ -196,6 +200,7 @@ async def _answer(request: Request, name: str) -> Response:
             parameter="format",
             offered=[f.media_type for f in ANSWER_FORMATS],
         ) from None
+    params = await to_thread.run_sync(resolve_names, request, question, params)
     try:
         values = question.resolve(params)
         text = question.render(params)
@@ -203,7 +208,7 @@ async def _answer(request: Request, name: str) -> Response:
         exc.hint = f"GET /api/queries lists the parameters of {question.name!r} with their types and examples."
         raise
     as_table = fmt is XLSX or (fmt is results.CSV and dialect == "excel")
-    answer = await _run(request, text, results.JSON if as_table else fmt)
+    answer = await run_text(request, text, results.JSON if as_table else fmt)
     headers = {"X-Result-Truncated": "true" if answer.truncated else "false", "Vary": "Accept"}
     if as_table:
         sheet = _sheet(question.name, answer.body)
@@ -225,27 +230,42 @@ async def _answer(request: Request, name: str) -> Response:
     return JSONResponse(body, headers=headers)
 
 
-def _split_parameters(request: Request) -> tuple[dict[str, str], list[str], sheets.Dialect]:
-    """The question's parameters, the ``format`` values and the CSV dialect; a parameter given twice is refused."""
+def resolve_names(request: Request, question: catalogue.Query, params: dict[str, str]) -> dict[str, str]:
+    """The parameters with every IRI given by name, abbreviation or official key replaced by the IRI it names
+    (several candidates: 400 listing them). Runs in a thread: the search index may have to be built."""
+    named = [p.name for p in question.parameters if p.type == "iri" and params.get(p.name) and not is_iri(params[p.name])]
+    if not named:
+        return params
+    index = search_cache(request.app.state).get()
+    return {**params, **{name: resolve_entity(index, request.app.state.store, params[name], name) for name in named}}
+
+
+def split_parameters(request: Request) -> tuple[dict[str, str], list[str]]:
+    """The question's parameters and the ``format`` values; a parameter given twice is refused."""
     params: dict[str, str] = {}
     formats: list[str] = []
-    dialect: sheets.Dialect = "rfc4180"
     for key, value in request.query_params.multi_items():
         if key == "format":
             formats.append(value)
         elif key == "dialect":
-            if value not in sheets.DIALECTS:
-                raise Problem(422, "invalid parameter", f"unknown CSV dialect {value!r}", hint="Pass dialect=rfc4180 or dialect=excel.",
-                              parameter="dialect")
-            dialect = value  # type: ignore[assignment]
+            continue  # of the CSV, see _dialect
         elif key in params:
             raise Problem(422, "invalid parameter", f"parameter {key!r} is given more than once", hint="Give each parameter once.", parameter=key)
         else:
             params[key] = value
-    return params, formats, dialect
+    return params, formats
 
 
-async def _run(request: Request, text: str, fmt: results.Format) -> Answer:
+def _dialect(request: Request) -> sheets.Dialect:
+    """The CSV dialect asked for (sheets.py), rfc4180 by default."""
+    given = request.query_params.getlist("dialect")
+    if len(given) > 1 or any(value not in sheets.DIALECTS for value in given):
+        raise Problem(422, "invalid parameter", f"unknown or repeated CSV dialect {', '.join(map(repr, given))}",
+                      hint="Pass dialect=rfc4180 or dialect=excel, once.", parameter="dialect")
+    return given[0] if given else "rfc4180"  # type: ignore[return-value]
+
+
+async def run_text(request: Request, text: str, fmt: results.Format) -> Answer:
     executor: Executor = request.app.state.executor
     try:
         # Preparing parses the query (tens of milliseconds): in a thread, never on the event loop. Then
