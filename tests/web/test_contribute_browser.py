@@ -91,6 +91,8 @@ def test_dry_run_then_import(page: Page, writable_url: str) -> None:
     hits = httpx.get(writable_url + "/api/search", params={"q": "Digitalwerkstatt Lausitz"}).json()["results"]
     assert [h["iri"] for h in hits] == [ID + "organisation/digitalwerkstatt-lausitz"]
     contribution = page.locator("#contribution-link").get_attribute("href").rsplit("/", 1)[-1]
+    page.click("#contribution-link")  # the contribution's own page: who, when, from what
+    expect(page.locator("main")).to_contain_text("werkstatt.csv")
     listed = {c["id"]: c for c in httpx.get(writable_url + "/api/contributions").json()}
     assert listed[contribution]["agent"] == "Erika Browser" and listed[contribution]["source"] == "werkstatt.csv"
 

@@ -121,7 +121,7 @@
       importButton.disabled = false;
     } else {
       say(t("contribute.js.done", { id: body.id, triples: body.triples }), "ok");
-      result.appendChild(element("a", t("contribute.js.show"), { href: "api/contributions/" + encodeURIComponent(body.id), id: "contribution-link" }));
+      result.appendChild(element("a", t("contribute.js.show"), { href: "contribution/" + encodeURIComponent(body.id), id: "contribution-link" }));
       showWarnings(body.warnings);
       checked = null;
     }
