@@ -613,20 +613,3 @@ def test_owl_imports_in_data_are_not_fetched() -> None:
         server.shutdown()
         server.server_close()
     assert requests == []
-
-
-def project_dataset() -> rdflib.Dataset:
-    dataset = rdflib.Dataset()
-    for file in sorted((ROOT / "ontology").glob("*.ttl")):
-        dataset.graph(rdflib.URIRef(file.resolve().as_uri())).parse(file, format="turtle")
-    for file in sorted((ROOT / "graph").rglob("*.trig")):
-        dataset.parse(file, format="trig")
-    return dataset
-
-
-def test_project_graph_conforms() -> None:
-    if not list((ROOT / "graph").rglob("*.trig")):
-        pytest.skip("graph/ holds no TriG files yet: nothing to validate")
-    report = validate(project_dataset())
-    errors = [v for v in report.violations if v.severity == V]
-    assert report.conforms and errors == [], report.as_text()
