@@ -40,7 +40,8 @@ STEPS = {
 def first_answer(clone: Path, store: Path) -> dict[str, float]:
     """Seconds from starting ``smartregion serve`` to the end of each step and to the first answer."""
     port = free_port()
-    env = {**os.environ, "SMARTREGION_HOME": str(clone), "SMARTREGION_STORE": str(store)}
+    env = {**os.environ, "SMARTREGION_HOME": str(clone), "SMARTREGION_STORE": str(store), "PYTHONUNBUFFERED": "1"}
+    store.parent.mkdir(parents=True)
     started = time.monotonic()
     process = subprocess.Popen([sys.executable, "-m", "smartregion", "serve", "--port", str(port)], env=env, cwd=clone,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
