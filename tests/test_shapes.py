@@ -12,14 +12,12 @@ import json
 import threading
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, SH
 from smartregion.validation import load_shapes, validate
 
-ROOT = Path(__file__).resolve().parents[1]
 SRSH = "https://w3id.org/smartregion/shapes#"
 ID = "https://w3id.org/smartregion/id/"
 

@@ -58,6 +58,17 @@ SELECT DISTINCT ?s ?name ?lang ?which WHERE {
 TYPE_QUERY = """
 SELECT DISTINCT ?s ?cls WHERE { ?s a ?cls }
 """
+SUBJECTS_QUERY = """
+SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s)) }
+"""
+MAX_PATCHED = 20_000  # subjects of added graphs above which the index is made anew instead
+
+
+def restricted(query: str, variable: str, iris: Iterable[str]) -> str:
+    """``query`` with ``?variable`` bound to these IRIs (a VALUES block opening its WHERE clause)."""
+    values = " ".join(f"<{iri}>" for iri in sorted(iris))
+    head, brace, body = query.partition("WHERE {")
+    return f"{head}{brace}\n  VALUES ?{variable} {{ {values} }}{body}"
 
 def match_level(query: str, name: str) -> int:
     """How well a folded query matches a folded name (0 = not at all), see ``LEVELS``."""
@@ -158,6 +169,20 @@ class SearchIndex:
             names = self.entries[row["s"]].names
             if all(name != row["name"] for name, _ in names):
                 names.append((row["name"], spellings(row["name"])))
+        self._index_names()
+
+    def patched(self, store: Selecting, graphs: Iterable[str]) -> SearchIndex | None:
+        """The index after these graphs were added: the entries of their subjects asked for again (None: too many)."""
+        subjects = {row["s"] for row in store.select(restricted(SUBJECTS_QUERY, "g", graphs)) if in_id_space(row)}
+        if len(subjects) > MAX_PATCHED:
+            return None
+        fresh = SearchIndex(store.select(restricted(LABEL_QUERY, "s", subjects)), store.select(restricted(TYPE_QUERY, "s", subjects)))
+        index = SearchIndex.__new__(SearchIndex)
+        index.entries = {iri: entry for iri, entry in self.entries.items() if iri not in subjects} | fresh.entries
+        index._index_names()
+        return index
+
+    def _index_names(self) -> None:
         # Every folded name in one text, for str.find: a name can only match if it contains each word of
         # the query, so a scan of this text in C leaves the Python loop just the entries that might.
         self._ordered = list(self.entries.values())
