@@ -57,8 +57,11 @@ def test_a_contribution_patches_the_network_as_a_full_projection_would(fresh_sto
     search, cache = _caches(fresh_store)
     before = cache.snapshot()
     assert NEW not in before.actors
+    kept = {frozenset((a, b)): (d["weight"], len(d["evidence"])) for a, b, d in before.graph.edges(data=True)}
     _contribute(fresh_store, CONTRIBUTION, tmp_path)
     after = cache.snapshot()
+    # The old snapshot, which requests may still be reading, is left as it was.
+    assert {frozenset((a, b)): (d["weight"], len(d["evidence"])) for a, b, d in before.graph.edges(data=True)} == kept
     assert (cache.builds, cache.patches) == (1, 1) and (search.builds, search.patches) == (1, 1)
     _same(after, build_snapshot(fresh_store, fresh_store.revision()))
     # The new association: its partners through the new cooperation, the old one it joined, its parent and member.

@@ -64,11 +64,14 @@ SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s)) }
 MAX_PATCHED = 20_000  # subjects of added graphs above which the index is made anew instead
 
 
-def restricted(query: str, variable: str, iris: Iterable[str]) -> str:
-    """``query`` with ``?variable`` bound to these IRIs (a VALUES block opening its WHERE clause)."""
-    values = " ".join(f"<{iri}>" for iri in sorted(iris))
+def restricted(query: str, variable: str, iris: Iterable[str], *, before: str | None = None) -> str:
+    """``query`` with ``?variable`` bound to these IRIs: a VALUES block opening its WHERE clause, or put
+    in front of every ``before`` (each branch of a UNION: Oxigraph joins a VALUES outside it last)."""
+    values = f"VALUES ?{variable} {{ {' '.join(f'<{iri}>' for iri in sorted(iris))} }}"
+    if before:
+        return query.replace(before, f"{values}\n    {before}")
     head, brace, body = query.partition("WHERE {")
-    return f"{head}{brace}\n  VALUES ?{variable} {{ {values} }}{body}"
+    return f"{head}{brace}\n  {values}{body}"
 
 def match_level(query: str, name: str) -> int:
     """How well a folded query matches a folded name (0 = not at all), see ``LEVELS``."""

@@ -440,10 +440,10 @@ class Only:
 def collect_links(store: Store, links: _Links, classes: _Classes, index: SearchIndex, dates: _Dates, only: Only | None = None) -> None:
     """Every link's evidence, or (``only``) the evidence of some hubs, memberships and graphs, into ``links``."""
 
-    def ask(query: str, variable: str, values: set[str] | None) -> list[dict[str, str]]:
+    def ask(query: str, variable: str, values: set[str] | None, before: str | None = None) -> list[dict[str, str]]:
         if only is None:
             return _rows(store, query)
-        return _rows(store, restricted(query, variable, values)) if values else []
+        return _rows(store, restricted(query, variable, values, before=before)) if values else []
 
     hubs = only.hubs if only else None
     for kind, query in (("cooperation", COOPERATION_QUERY), ("co-organisation", ORGANISER_QUERY),
@@ -451,7 +451,7 @@ def collect_links(store: Store, links: _Links, classes: _Classes, index: SearchI
         for hub, members in _incidences(ask(query, "hub", hubs)).items():
             _link_hub(links, kind, hub, members, combinations(sorted(members), 2), index.label(hub), dates.of(hub))
 
-    project_rows = _project_rows(ask(PARTICIPATION_QUERY, "hub", hubs), classes)
+    project_rows = _project_rows(ask(PARTICIPATION_QUERY, "hub", hubs, "GRAPH ?g {"), classes)
     programmes = {r["hub"] for r in project_rows if r["base"] in PROGRAMME_BASES}
     leads: dict[str, set[str]] = defaultdict(set)
     direct: dict[str, set[str]] = defaultdict(set)

@@ -103,15 +103,32 @@ def _new_actors(store: Store, classes: _Classes, new: set[str], before: dict[str
 
 def _patched_graph(graph: nx.Graph, links: _Links, hubs: set[str], actors: dict[str, Actor]) -> nx.Graph:
     """A copy of ``graph`` whose pairs collected again have the old evidence of those hubs replaced by the new."""
-    patched = graph.copy()  # the old snapshot may be answering requests: it stays as it is
+    patched = _copy(graph)
     for (a, b), items in links.evidence.items():
         for node in (a, b):
             if node not in patched:
                 patched.add_node(node, **actors[node].as_json(), within=actors[node].within)
-        kept = [e for e in patched[a][b]["evidence"] if not (e["kind"] in HUB_KINDS and e["iri"] in hubs)] if patched.has_edge(a, b) else []
+        kept = []
+        if patched.has_edge(a, b):
+            kept = [e for e in patched[a][b]["evidence"] if not (e["kind"] in HUB_KINDS and e["iri"] in hubs)]
+            patched.remove_edge(a, b)  # from the copy's own adjacency; the old link's data stays the old snapshot's
         merged = {(e["kind"], e["iri"], e["source"]): e for e in kept} | items
         patched.add_edge(a, b, **edge_data(list(merged.values())))
     return patched
+
+
+def _copy(graph: nx.Graph) -> nx.Graph:
+    """A copy whose adjacency is its own and whose node and link data are shared with ``graph``.
+
+    The old snapshot may be answering requests, so it must not change; the patch never edits node or
+    link data in place (it removes and adds links), and copying the adjacency dicts in C takes a tenth
+    of ``graph.copy()``, which copies every link's data in Python (4 s at a million triples).
+    """
+    copy = nx.Graph()
+    copy.graph.update(graph.graph)
+    copy._node.update(graph._node)
+    copy._adj.update((node, dict(neighbours)) for node, neighbours in graph._adj.items())
+    return copy
 
 
 class NetworkCache(PerRevision[Snapshot]):
