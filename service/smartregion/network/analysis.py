@@ -14,11 +14,11 @@ from smartregion.network.filters import Filter, view
 from smartregion.network.projection import BadParameter, Snapshot
 
 BETWEENNESS_EXACT_UP_TO = 500  # nodes; above this betweenness is estimated from a sample of k sources
-BETWEENNESS_SAMPLE = 1000  # at 100k triples: 17 of the exact top 20 (bench/RESULTS.md)
+BETWEENNESS_SAMPLE = 2000  # at 100k triples: all 20 of the exact top 20 (bench/RESULTS.md)
 # A sampled source costs one search over the whole network: on very large networks fewer sources are
 # sampled (down to BETWEENNESS_MIN_SAMPLE), so that k × (actors + links) stays within this many steps
-# (about 15 s on a 2-core machine; bench/RESULTS.md has the effect on the top 20).
-BETWEENNESS_WORK = 30_000_000
+# (a few seconds in igraph on a 2-core machine; bench/RESULTS.md has the effect on the top 20).
+BETWEENNESS_WORK = 80_000_000
 BETWEENNESS_MIN_SAMPLE = 50
 SEED = 42
 MAX_PATHS_COMPARED = 50  # equally short chains compared to pick the strongest
