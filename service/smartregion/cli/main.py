@@ -93,6 +93,7 @@ def _register_build(commands: argparse._SubParsersAction) -> None:
         epilog=epilog(
             "smartregion build",
             "smartregion build --store /srv/smartregion/store",
+            "smartregion build --revalidate",
             "smartregion build --backend remote --endpoint http://localhost:7878/query --gsp http://localhost:7878/store",
         ),
     )
