@@ -10,12 +10,14 @@ leaves no note, and the value is computed in full.
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 from collections.abc import Callable, Iterable
 from typing import Generic, Protocol, TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class _Revisioned(Protocol):
@@ -31,7 +33,10 @@ _NOTES_KEPT = 1000  # per store; a cache further behind than this computes in fu
 def note_added(store: object, before: str, after: str, graphs: Iterable[str]) -> None:
     """Note that the write from revision ``before`` to ``after`` only added these new graphs (call under the write lock)."""
     with _ADDED_LOCK:
-        notes = _ADDED.setdefault(store, {})
+        try:
+            notes = _ADDED.setdefault(store, {})
+        except TypeError:  # a store that cannot be weakly referenced: its caches compute in full
+            return
         notes[after] = (before, frozenset(graphs))
         while len(notes) > _NOTES_KEPT:
             del notes[next(iter(notes))]
@@ -40,7 +45,10 @@ def note_added(store: object, before: str, after: str, graphs: Iterable[str]) ->
 def added_between(store: object, old: str, new: str) -> frozenset[str] | None:
     """The graphs added from revision ``old`` to ``new``, if every write between them was a noted addition."""
     with _ADDED_LOCK:
-        notes = _ADDED.get(store, {})
+        try:
+            notes = _ADDED.get(store, {})
+        except TypeError:  # not weakly referable: nothing was noted
+            return None
         graphs: set[str] = set()
         revision = new
         while revision != old:
@@ -95,4 +103,10 @@ class PerRevision(Generic[T]):
         if self._patch is None or self._value is None or self._revision is None:
             return None
         added = added_between(self.store, self._revision, revision)
-        return None if added is None else self._patch(self._value, self.store, revision, added)
+        if added is None:
+            return None
+        try:
+            return self._patch(self._value, self.store, revision, added)
+        except Exception:  # a patch is an optimisation: computing in full is always right
+            log.exception("patching the value of %s failed; computing it in full", revision)
+            return None
