@@ -426,7 +426,7 @@ def _evaluate(store: ox.Store, task: Task) -> tuple[bytes, str | None]:
             "named_graphs": [ox.NamedNode(g) for g in task.named_graphs],
         }
     else:
-        dataset = {"use_default_graph_as_union": True}
+        dataset = {}  # the store's default graph: the distinct union (store.base: the dataset)
     result = store.query(task.query, **dataset)
     return serialise_result(result, results.BY_KEY[task.format_key], task.row_limit, task.prefixes, task.byte_limit)
 
