@@ -101,16 +101,19 @@ def _register_push(commands: argparse._SubParsersAction) -> None:
         formatter_class=Formatter,
         help="build the graph into a remote SPARQL store",
         description="Build the graph into a remote SPARQL 1.1 store through the Graph Store Protocol: every named graph is "
-        "replaced (PUT), graphs of https://w3id.org/smartregion/ that the build no longer has are dropped. "
-        "The server should answer queries over the union of its named graphs (see README).",
+        "replaced (PUT), graphs of https://w3id.org/smartregion/ that the build no longer has are dropped, and the "
+        "server's default graph is kept the distinct union of the named graphs by SPARQL Update (see README).",
         epilog=epilog(
-            "smartregion push --endpoint http://localhost:7878/query --gsp http://localhost:7878/store",
-            "smartregion push --endpoint http://localhost:3030/ds/query --gsp http://localhost:3030/ds/data",
+            "smartregion push --endpoint http://localhost:7878/query --gsp http://localhost:7878/store "
+            "--update-endpoint http://localhost:7878/update",
+            "smartregion push --endpoint http://localhost:3030/ds/query --gsp http://localhost:3030/ds/data "
+            "--update-endpoint http://localhost:3030/ds/update",
         ),
     )
     parser.add_argument("--endpoint", metavar="URL", required=True, help="SPARQL query URL of the remote store")
     parser.add_argument("--gsp", metavar="URL", required=True, help="Graph Store Protocol URL of the remote store")
-    parser.add_argument("--update-endpoint", metavar="URL", help="SPARQL update URL: drops stale graphs in one request")
+    parser.add_argument("--update-endpoint", metavar="URL", required=True,
+                        help="SPARQL update URL: keeps the default graph the distinct union, drops stale graphs")
     _build_options(parser)
     # A remote store's dumps are made when first asked for (dumps.current_dumps), never by the push.
     parser.set_defaults(no_dumps=True)

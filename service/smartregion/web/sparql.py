@@ -236,16 +236,18 @@ def service_description(store: Store, endpoint: str, fmt: results.Format) -> byt
         ox.Triple(service, RDF_TYPE, sd("Service")),
         ox.Triple(service, sd("endpoint"), ox.NamedNode(endpoint)),
         ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
-        # Queries see the union of the named graphs unless they name a dataset.
+        # Queries see the merge of the named graphs (each triple once) unless they name a dataset.
         ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")),
         *(ox.Triple(service, sd("resultFormat"), ox.NamedNode(f.w3c_iri)) for f in results.ALL_FORMATS),
         ox.Triple(service, sd("defaultDataset"), dataset),
         ox.Triple(dataset, RDF_TYPE, sd("Dataset")),
         ox.Triple(dataset, sd("defaultGraph"), default_graph),
         ox.Triple(default_graph, RDF_TYPE, sd("Graph")),
-        ox.Triple(default_graph, RDFS_COMMENT, ox.Literal("The union of all named graphs.", language="en")),
-        ox.Triple(default_graph, RDFS_COMMENT, ox.Literal("Die Vereinigung aller benannten Graphen.", language="de")),
-        ox.Triple(default_graph, ox.NamedNode(VOID + "triples"), ox.Literal(str(store.triple_count()), datatype=XSD_INTEGER)),
+        ox.Triple(default_graph, RDFS_COMMENT, ox.Literal(
+            "The union of all named graphs, each distinct triple once; void:triples counts distinct triples.", language="en")),
+        ox.Triple(default_graph, RDFS_COMMENT, ox.Literal(
+            "Die Vereinigung aller benannten Graphen, jedes Tripel einmal; void:triples zählt verschiedene Tripel.", language="de")),
+        ox.Triple(default_graph, ox.NamedNode(VOID + "triples"), ox.Literal(str(store.distinct_triple_count()), datatype=XSD_INTEGER)),
     ]
     for name in sorted(store.named_graphs()):
         named = ox.BlankNode()
