@@ -39,9 +39,18 @@ class StoreError(SmartregionError):
 
 
 class QuerySyntaxError(StoreError):
-    """A malformed query; the message is the parser's, with the position where it has one."""
+    """A malformed query: what was expected, with the line and column (in the query as sent) where known."""
 
     status, title, hint = 400, "malformed query", None
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.line, self.column = line, column
+        if hint:
+            self.hint = hint
+
+    def extensions(self) -> dict[str, object]:
+        return super().extensions() | ({"line": self.line, "column": self.column} if self.line is not None else {})
 
 
 class UnsupportedFormat(StoreError):
@@ -97,7 +106,7 @@ def check_query(query: str) -> CheckedQuery:
     try:
         return guard(query)
     except Malformed as exc:
-        raise QuerySyntaxError(str(exc)) from None
+        raise QuerySyntaxError(str(exc), exc.line, exc.column, exc.hint) from None
     except GuardError as exc:
         raise ForbiddenQuery(f"{exc}; {exc.hint}") from None
 

@@ -335,6 +335,8 @@ def _outcome(reply: _Reply, limits: Limits) -> tuple[bytes, str | None]:
         return reply.body, reply.cut
     if reply.status == "syntax":
         raise QuerySyntaxError(reply.message)
+    if reply.status == "unwritable":
+        raise results.Unwritable(reply.message)
     if reply.status == "memory" and limits.memory is not None:
         raise QueryOutOfMemory(limits.memory)
     raise QueryFailed(reply.message or f"the query worker failed ({reply.status})")
@@ -410,6 +412,8 @@ def _serve(connection: Connection, limits: Limits) -> None:
             header, answer = {"status": "ok", "cut": cut}, body
         except SyntaxError as exc:
             header, answer = {"status": "syntax", "message": str(exc)[:_MESSAGE_CHARS]}, None
+        except results.Unwritable as exc:
+            header, answer = {"status": "unwritable", "message": str(exc)[:_MESSAGE_CHARS]}, None
         except MemoryError:
             header, answer = {"status": "memory"}, None
         except Exception as exc:  # anything else goes back to the server as a message, not a dead worker
