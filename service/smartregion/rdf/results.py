@@ -314,7 +314,8 @@ def mark_cut(fmt: Format, body: bytes, cut: str | None, row_limit: int | None, b
     """The body marked as cut where the format can say so: a comment at its end, or in SPARQL JSON a top-level member."""
     mark = _cut_mark(fmt, cut, row_limit, byte_limit)
     if fmt.key == "json" and mark:
-        return body.rstrip()[:-1] + mark  # in place of the closing brace of the document
+        # Between head and results: strict parsers (pyoxigraph's) refuse members after the bindings.
+        return body.replace(_JSON_RESULTS, mark + _JSON_RESULTS, 1)
     return body + (b"\n" if mark and not body.endswith(b"\n") else b"") + mark
 
 
@@ -332,7 +333,7 @@ def _cut_mark(fmt: Format, cut: str | None, row_limit: int | None, byte_limit: i
         return f"# {note}\n".encode("utf-8")
     if fmt.key == "json":
         member = {"truncated": True, "by": cut, "limit": row_limit if cut == ROWS else byte_limit}
-        return ("," + json.dumps(TRUNCATION_MEMBER) + ":" + json.dumps(member, separators=(",", ":")) + "}").encode("utf-8")
+        return (json.dumps(TRUNCATION_MEMBER) + ":" + json.dumps(member, separators=(",", ":")) + ",").encode("utf-8")
     return b""  # JSON-LD, CSV and TSV have no room for it: the HTTP headers say it
 
 
@@ -356,6 +357,9 @@ def _json_term(term: Term) -> dict:
     elif term.datatype.value != XSD_STRING:
         encoded["datatype"] = term.datatype.value
     return encoded
+
+
+_JSON_RESULTS = b'"results":{"bindings":['
 
 
 def _json_head(variables: list[str]) -> str:
