@@ -14,6 +14,7 @@ import pytest
 import rdflib
 from live import serving
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from smartregion.rdf.prefixes import PREFIXES
 from smartregion.settings import Settings
 from smartregion.store import EmbeddedStore
 from SPARQLWrapper import JSON, XML, SPARQLWrapper
@@ -147,7 +148,7 @@ def test_a_truncated_answer_says_so_in_the_json_too(url: str) -> None:
     assert whole.headers["x-result-truncated"] == "false" and "smartregion" not in whole.json()
 
 
-def test_predefined_prefixes_in_queries_and_the_service_description(url: str) -> None:
+def test_predefined_prefixes_in_queries_the_service_description_and_the_readme(url: str, project_root: Path) -> None:
     rows = _select(url, "SELECT ?s WHERE { ?s a sr:State FILTER(STRSTARTS(STR(?s), STR(id:))) }")
     assert rows == [{"s": {"type": "uri", "value": str(BERLIN)}}]
     own = _select(url, f"PREFIX sr: <{EX}> SELECT ?t WHERE {{ ?s a ?t FILTER(?t = sr:State) }}")
@@ -155,7 +156,9 @@ def test_predefined_prefixes_in_queries_and_the_service_description(url: str) ->
     description = rdflib.Graph().parse(data=httpx.get(url).text, format="turtle")
     sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
     declared = {str(description.value(d, sh.prefix)): str(description.value(d, sh.namespace)) for d in description.objects(None, sh.declare)}
-    assert declared["sr"] == str(SR) and declared["schema"] == "https://schema.org/" and len(declared) >= 14
+    assert declared == PREFIXES and declared["sr"] == str(SR)
+    readme = (project_root / "README.md").read_text(encoding="utf-8")
+    assert all(f"| `{prefix}:` | `{namespace}` |" in readme for prefix, namespace in PREFIXES.items())
 
 
 def test_a_syntax_error_is_one_short_message(url: str) -> None:
