@@ -40,6 +40,7 @@ pyparsing recurses about 45 Python frames per bracket level (Python's limit is 1
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -266,7 +267,18 @@ def excerpt(text: str, line: int, column: int) -> str:
     return "  " + shown + "\n  " + " " * (column - 1 - start) + "^"
 
 
+# pyparsing is not thread-safe: each parse action learns its own arity from a TypeError on its first
+# call, and two threads doing so at once leave it wrong for the rest of the process (every later
+# query then fails with "expandTriples() missing 1 required positional argument"). One parse at a time.
+_GRAMMAR = threading.Lock()
+
+
 def _parse(completed: str, decoded: str, added_lines: int) -> ParseResults:
+    with _GRAMMAR:
+        return _parse_alone(completed, decoded, added_lines)
+
+
+def _parse_alone(completed: str, decoded: str, added_lines: int) -> ParseResults:
     try:
         return grammar.Query.parse_string(completed, parse_all=True)
     except ParseBaseException as query_error:
