@@ -372,7 +372,7 @@ def _fail(exc: Exception, args: argparse.Namespace) -> int:
     if isinstance(exc, BuildError) and exc.report is not None:
         print(exc.report.as_text(getattr(args, "lang", "en")), file=sys.stderr)
     if isinstance(exc, QuerySyntaxError):
-        message = f"SPARQL syntax error: {exc}; fix the query and run it again"
+        message = f"SPARQL syntax error (fix the query and run it again): {exc}"
     elif isinstance(exc, (BuildError, StoreError, SettingsError, CliError)):
         message = str(exc)
     elif isinstance(exc, OSError):
