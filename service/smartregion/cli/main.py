@@ -372,7 +372,8 @@ def _fail(exc: Exception, args: argparse.Namespace) -> int:
     if isinstance(exc, BuildError) and exc.report is not None:
         print(exc.report.as_text(getattr(args, "lang", "en")), file=sys.stderr)
     if isinstance(exc, QuerySyntaxError):
-        message = f"SPARQL syntax error (fix the query and run it again): {exc}"
+        # One line, as every error of the command line: the first of the message, which says where and what.
+        message = f"SPARQL syntax error: {str(exc).splitlines()[0]}; fix the query and run it again"
     elif isinstance(exc, (BuildError, StoreError, SettingsError, CliError)):
         message = str(exc)
     elif isinstance(exc, OSError):

@@ -192,7 +192,7 @@ class RemoteStore:
         triples = triples_by_graph(quads_by_graph)
         if not triples:
             return
-        with self.lock.hold("write"), self._client() as client:
+        with self.lock.hold("write"), self._writer() as client:
             self._update(client, union_withdraw(triples))
             for iri, graph_triples in triples.items():
                 self._put(client, iri, graph_triples)
@@ -205,7 +205,7 @@ class RemoteStore:
         Graphs outside ``https://w3id.org/smartregion/`` are left alone: the server may be shared.
         """
         triples = triples_by_graph(dataset)
-        with self.lock.hold("write"), self._client() as client:
+        with self.lock.hold("write"), self._writer() as client:
             stale = [g for g in self.named_graphs() if g.startswith(BASE) and g not in triples]
             if triples or stale:
                 self._update(client, union_withdraw([*triples, *stale]))
@@ -219,7 +219,7 @@ class RemoteStore:
 
     def drop_graphs(self, graph_iris: Iterable[str]) -> None:
         graphs = list(dict.fromkeys(graph_iris))
-        with self.lock.hold("write"), self._client() as client:
+        with self.lock.hold("write"), self._writer() as client:
             if graphs:  # no graphs: an empty write, which moves the revision on (erasure)
                 self._update(client, union_withdraw(graphs))
                 self._drop(client, graphs)
@@ -228,14 +228,18 @@ class RemoteStore:
     def _client(self) -> httpx.Client:
         if not self.gsp_endpoint:
             raise StoreError("writing to a remote store needs its Graph Store Protocol URL: --gsp URL or SMARTREGION_GSP_ENDPOINT")
+        # No read limit: loading a large graph may take the server longer than a query may.
+        return httpx.Client(timeout=httpx.Timeout(self.timeout, read=None))
+
+    def _writer(self) -> httpx.Client:
+        """The client of a write, which needs the update URL as well as the Graph Store's."""
         if not self.update_endpoint:
             raise StoreError(
                 "writing to a remote store needs its SPARQL update URL as well (--update-endpoint URL or "
                 "SMARTREGION_UPDATE_ENDPOINT; Oxigraph: http://host:7878/update): every write keeps the default graph "
                 "the distinct union of the named graphs by SPARQL Update; nothing was written"
             )
-        # No read limit: loading a large graph may take the server longer than a query may.
-        return httpx.Client(timeout=httpx.Timeout(self.timeout, read=None))
+        return self._client()
 
     def _gsp(self, client: httpx.Client, method: str, iri: str, **kwargs: object) -> httpx.Response:
         try:
