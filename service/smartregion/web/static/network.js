@@ -11,6 +11,7 @@ const KINDS = {
   "role": "Rolle",
   "organisational": "organisatorisch",
   "session": "gemeinsame Session",
+  "event-programme": "Veranstaltung eines Programms",
 };
 
 // One colour per actor type (most specific class); the legend shows those present.
