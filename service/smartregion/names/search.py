@@ -14,12 +14,13 @@ finds it too ("des Netzwerks Smart City Berlin", ``names.inflection``), ranked j
 from __future__ import annotations
 
 from bisect import bisect_right
+from os.path import commonprefix
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Protocol
 
-from smartregion.names.inflection import inflected_match
+from smartregion.names.inflection import base_forms, inflected_match, without_articles
 from smartregion.rdf.ids import ID, SR
 from smartregion.rdf.prefixes import local_name
 from smartregion.rdf.text import spellings
@@ -182,9 +183,9 @@ class SearchIndex:
         """The entries with a name that contains the longest word of one of the query's spellings, in index order."""
         found: set[int] = set()
         for query in folded:
-            needle = max(query.split(), key=len, default="")
-            # Without a possible inflection ending ("netzwerks" → "netzwer"), so declined names are candidates too.
-            needle = needle[:-2] if len(needle) > 6 else needle
+            longest = max(without_articles(query.split()), key=len, default="")
+            # What every form the word may stand for begins with ("netzwerks" → "netzwerk"): declined names are candidates too.
+            needle = commonprefix(sorted(base_forms(longest)))
             if not needle or "\n" in needle:
                 return self._ordered
             at = self._text.find(needle)
