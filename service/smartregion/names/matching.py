@@ -35,7 +35,7 @@ def normalise(text: str) -> str:
     return fold(spell_out_umlauts(text))
 
 
-def keys(text: str) -> set[str]:
+def name_keys(text: str) -> set[str]:
     """Every key a stated name is found by: punctuation inside a word splitting it, or joining its parts."""
     spelled = spell_out_umlauts(text)
     return {fold(spelled), joined(spelled)}
@@ -88,7 +88,7 @@ def _read_index(store: Store) -> _Index:
     query = f"""SELECT ?s ?name (LANG(?name) AS ?lang) WHERE {{
         ?s <{RDFS_LABEL}>|<{SKOS}prefLabel>|<{SKOS}altLabel> ?name FILTER(STRSTARTS(STR(?s), "{ID}")) }}"""
     for row in _rows(store, query):
-        for key in keys(row["name"]):
+        for key in name_keys(row["name"]):
             index.names[key].add(row["s"])
         if row["s"] not in index.labels or row["lang"] == "de":
             index.labels[row["s"]] = row["name"]
@@ -171,7 +171,7 @@ class Matcher:
         """Entities whose label or alias is ``name`` (normalised), of one of ``classes`` if given,
         with an IRI starting with ``within`` (e.g. a vocabulary folder)."""
         names = self.index.names
-        found = set().union(*(names.get(key, set()) for key in keys(name)))
+        found = set().union(*(names.get(key, set()) for key in name_keys(name)))
         if not self._pick(found, classes, within).candidates:
             found = set().union(*(names.get(reading, set()) for reading in readings(normalise(name))[1:]))
         return self._pick(found, classes, within)
