@@ -3,7 +3,8 @@
 A name is stated in the nominative ("Netzwerk Smart City Berlin", "Niedersächsisches Ministerium für …"),
 but texts and people write it declined: "des Netzwerks Smart City Berlin", "des Niedersächsischen
 Ministeriums für …". A word of a name may therefore carry a genitive -s/-es or a dative/plural -n/-en,
-and a declined adjective may end in any of -e, -em, -en, -er, -es. Leading articles do not count.
+and a word before the last may be a declined adjective, ending in any of -e, -em, -en, -er, -es (the
+last word is the noun: "Dorfer" is not "Dorfen"). Leading articles do not count.
 Words are compared folded (``rdf.text.fold``), so these rules work on lower-case ASCII.
 """
 
@@ -27,9 +28,10 @@ def adjective_forms(word: str) -> list[str]:
     return []
 
 
-def base_forms(word: str) -> set[str]:
-    """The folded words a folded text word may stand for: itself, without an inflection suffix, or another declension."""
-    found = {word, *adjective_forms(word)}
+def base_forms(word: str, last: bool = True) -> set[str]:
+    """The folded words a folded text word may stand for: itself, without an inflection suffix, or (unless
+    it is the ``last`` word of the name) another declension of an adjective."""
+    found = {word} if last else {word, *adjective_forms(word)}
     found.update(word[: -len(s)] for s in SUFFIXES if word.endswith(s) and len(word) > len(s) + 1)
     return found
 
@@ -45,11 +47,14 @@ def without_articles(words: Sequence[str]) -> list[str]:
 def inflected_match(query: str, name: str) -> bool:
     """Whether the folded ``query`` is the folded ``name`` declined, word for word."""
     asked, named = without_articles(query.split()), name.split()
-    return len(asked) == len(named) and all(n == q or n in base_forms(q) for q, n in zip(asked, named))
+    last = len(named) - 1
+    return len(asked) == len(named) and all(
+        n == q or n in base_forms(q, k == last) for k, (q, n) in enumerate(zip(asked, named))
+    )
 
 
 def readings(text: str) -> list[str]:
     """The folded names a folded text may be a declined form of (itself first), at most ``MAX_READINGS``."""
     words = without_articles(text.split())
-    options = [sorted(base_forms(w), key=lambda f: (f != w, f)) for w in words]
+    options = [sorted(base_forms(w, k == len(words) - 1), key=lambda f: (f != w, f)) for k, w in enumerate(words)]
     return [" ".join(choice) for choice in islice(product(*options), MAX_READINGS)]

@@ -184,8 +184,9 @@ class SearchIndex:
         found: set[int] = set()
         for query in folded:
             longest = max(without_articles(query.split()), key=len, default="")
+            # (any declension: where the word stands in a name is not known yet)
             # What every form the word may stand for begins with ("netzwerks" → "netzwerk"): declined names are candidates too.
-            needle = commonprefix(sorted(base_forms(longest)))
+            needle = commonprefix(sorted(base_forms(longest, last=False)))
             if not needle or "\n" in needle:
                 return self._ordered
             at = self._text.find(needle)
