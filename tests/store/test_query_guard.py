@@ -11,6 +11,9 @@ with the limit named while the worker and the remote server keep answering.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -495,3 +498,36 @@ def test_too_complex_is_a_refusal_of_the_executor() -> None:
     with pytest.raises(QueryTooComplex) as refused:
         executor_check("SELECT * WHERE { " + "{} " * (GROUP_LIMIT + 1) + "}")
     assert refused.value.limit == GROUP_LIMIT and refused.value.hint == query_guard.SIMPLER_HINT
+
+
+RACE = """
+import threading
+from smartregion.store import guard
+
+queries = [f"SELECT ?s{n} WHERE {{ ?s{n} <http://e/p> ?o ; <http://e/q> {n} . FILTER(?o > {n}) }}" for n in range(32)]
+start = threading.Barrier(len(queries))
+failures = []
+
+def one(query):
+    start.wait()
+    try:
+        guard.check(query)
+    except Exception as exc:
+        failures.append(repr(exc))
+
+threads = [threading.Thread(target=one, args=(q,)) for q in queries]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(len(failures), failures[:1])
+"""
+
+
+def test_the_first_queries_of_a_process_may_arrive_at_once() -> None:
+    """A fresh server's first queries come from many threads: the grammar must survive them (in a
+    fresh interpreter, where the parser has never run), and so must every query after them."""
+    service = Path(__file__).resolve().parents[2] / "service"
+    done = subprocess.run([sys.executable, "-c", RACE], check=False, env={**os.environ, "PYTHONPATH": str(service)},
+                          capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "0 []", done.stdout + done.stderr

@@ -54,11 +54,21 @@ SETTINGS = {
 }
 
 
+LOGS: dict[str, Path] = {}  # base URL → its server's log
+
+
+def explained(response: httpx.Response, base: str) -> str:
+    """A failed answer with the end of its server's log: a 500 under load must say why on the CI's first run."""
+    log = LOGS[base].read_text(errors="replace")[-4000:] if base in LOGS else "(no log)"
+    return f"{response.status_code} {response.text[:1000]}\n--- end of the server's log ---\n{log}"
+
+
 @contextmanager
 def fair_server(store: EmbeddedStore, home: Path, log: Path, **settings: str) -> Iterator[str]:
     """`smartregion serve` in a process of its own, as deployed: the clients' threads here do not
     compete with it for this interpreter."""
     port = free_port()
+    LOGS[f"http://127.0.0.1:{port}"] = log
     command = [sys.executable, "-m", "smartregion", "serve", "--store", str(store.path), "--port", str(port), "--no-warm-up"]
     with server_process(command, port, {"SMARTREGION_HOME": str(home), **SETTINGS, **settings}, log):
         url = f"http://127.0.0.1:{port}"
@@ -90,6 +100,7 @@ class Outcome:
 def send_slow(http: httpx.Client, base: str, forwarded_for: str | None = None) -> Outcome:
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     response = http.post(base + "/sparql", data={"query": SLOW}, headers=headers)
+    assert response.headers.get("content-type", "").startswith("application/problem+json"), explained(response, base)
     body = response.json()
     return Outcome(response.status_code, body.get("title"), body.get("detail", ""), response.headers.get("retry-after"))
 
@@ -126,20 +137,20 @@ def join(threads: list[threading.Thread]) -> None:
 
 def _ask(http: httpx.Client, base: str) -> None:
     response = http.get(base + "/sparql", params={"query": f"ASK {{ <{NEULAND21}> ?p ?o }}"}, headers={"Accept": "application/json"})
-    assert response.status_code == 200, response.text
+    assert response.status_code == 200, explained(response, base)
     assert response.json()["boolean"] is True
 
 
 def _lookup(http: httpx.Client, base: str) -> None:
     query = f"SELECT ?label WHERE {{ <{NEULAND21}> <http://www.w3.org/2000/01/rdf-schema#label> ?label }}"
     response = http.post(base + "/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"})
-    assert response.status_code == 200, response.text
+    assert response.status_code == 200, explained(response, base)
     assert [b["label"]["value"] for b in response.json()["results"]["bindings"]] == ["Neuland21"]
 
 
 def _question(http: httpx.Client, base: str) -> None:
     response = http.get(base + "/api/queries/members_of_project", params={"project": PROJECT})
-    assert response.status_code == 200, response.text
+    assert response.status_code == 200, explained(response, base)
     rows = response.json()["rows"]
     municipalities = sorted({r["memberLabel"] for r in rows if r["role"].endswith("#memberMunicipality")})
     assert municipalities == ["Arnsberg", "Bad Berleburg", "Menden (Sauerland)", "Olpe", "Soest"]
@@ -147,12 +158,13 @@ def _question(http: httpx.Client, base: str) -> None:
 
 def _page(http: httpx.Client, base: str) -> None:
     response = http.get(base + "/id/organisation/neuland21", headers={"Accept": "text/html"})
-    assert response.status_code == 200 and "<h1" in response.text and "Neuland21" in response.text
+    assert response.status_code == 200, explained(response, base)
+    assert "<h1" in response.text and "Neuland21" in response.text
 
 
 def _search(http: httpx.Client, base: str) -> None:
     response = http.get(base + "/api/search", params={"q": "Neuland21"})
-    assert response.status_code == 200, response.text
+    assert response.status_code == 200, explained(response, base)
     assert response.json()["results"][0]["iri"] == NEULAND21
 
 

@@ -34,6 +34,7 @@ pyparsing recurses about 45 Python frames per bracket level (Python's limit is 1
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -213,7 +214,18 @@ def decode(text: str) -> str:
     return decoded
 
 
+# pyparsing is not thread-safe: each parse action learns its own arity from a TypeError on its first
+# call, and two threads doing so at once leave it wrong for the rest of the process (every later
+# query then fails with "expandTriples() missing 1 required positional argument"). One parse at a time.
+_GRAMMAR = threading.Lock()
+
+
 def _parse(decoded: str) -> ParseResults:
+    with _GRAMMAR:
+        return _parse_alone(decoded)
+
+
+def _parse_alone(decoded: str) -> ParseResults:
     try:
         return grammar.Query.parse_string(decoded, parse_all=True)
     except ParseBaseException as query_error:
