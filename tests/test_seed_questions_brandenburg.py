@@ -314,7 +314,7 @@ def test_the_regional_conference_belongs_to_the_programme_and_links_its_people_t
     from smartregion.network.projection import NetworkCache
 
     rows = built_store.select(PREFIXES + """
-        SELECT ?programme ?funder WHERE {
+        SELECT DISTINCT ?programme ?funder WHERE {
           event:regionalkonferenz-bad-belzig-2024 sr:withinProgramme ?programme . ?programme sr:funder ?funder .
         } ORDER BY ?funder""")
     # BMI in 000, BMWSB in the MPSC list, "Bundesregierung" in 003.

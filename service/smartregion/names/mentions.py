@@ -83,7 +83,7 @@ LOOKUP_QUERY = f"""
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX sr: <{SR}>
 SELECT ?s ?cls ?inhabitants ?known WHERE {{
-  {{ ?s a ?cls FILTER(STRSTARTS(STR(?cls), "{SR}")) }}
+  {{ ?s a ?cls FILTER(STRSTARTS(STR(?cls), "{SR}") && ?cls != sr:Observation) }}
   UNION {{ ?observation sr:observationOf ?s ; sr:inhabitants ?inhabitants }}
   UNION {{
     SELECT DISTINCT ?s ("1" AS ?known) WHERE {{
