@@ -105,3 +105,12 @@ def test_the_checker_sees_imports_inside_functions_relative_and_through_importli
     )
     known = {"smartregion.cli", "smartregion.cli.main", "smartregion.web", "smartregion.web.app", "smartregion.publish.dumps"}
     assert imports(source, "smartregion.store", known) == {"smartregion.cli.main", "smartregion.web.app", "smartregion.publish.dumps"}
+
+
+def test_no_interface_string_is_defined_twice() -> None:
+    """A dict literal keeps the last of two equal keys without a word: one page would show another's text."""
+    tree = ast.parse((PACKAGE / "web" / "i18n.py").read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            keys = [k.value for k in node.keys if isinstance(k, ast.Constant)]
+            assert sorted({k for k in keys if keys.count(k) > 1}) == []

@@ -149,11 +149,13 @@ def test_funding_by_programme_and_state(built_store) -> None:
 def test_sources_about_entity(built_store) -> None:
     rows = ask(built_store, "sources_about_entity", entity=ID + "municipality/bad-belzig")
     by_source = {r["source"]: r for r in rows}
-    assert set(by_source) == {SRC + "regionalkonferenz-bad-belzig-2024", SRC + "destatis-gv100ad-2023", SRC + "mpsc-2019-2021"}
+    assert set(by_source) == {SRC + "regionalkonferenz-bad-belzig-2024", SRC + "destatis-gv100ad-2023", SRC + "mpsc-2019-2021",
+                              SRC + "geonames-cities500"}
     announcement = by_source[SRC + "regionalkonferenz-bad-belzig-2024"]
     assert announcement["issued"] == "2024-08-07"
     assert int(announcement["mentions"]) >= 4  # venue, get-together, project, app
     assert by_source[SRC + "destatis-gv100ad-2023"]["publisherLabel"] == "Statistisches Bundesamt"
+    assert by_source[SRC + "geonames-cities500"]["publisherLabel"] == "GeoNames"  # its position
 
 
 def test_actors_bridging_states(built_store) -> None:
@@ -286,11 +288,12 @@ def test_source_documents(built_store) -> None:
         ("002_df0306af145baa77.txt", "Stadt.Land.Digital", None),
         ("003_fb76acaebabdb929.txt", None, None),
         ("004_7eddf23fe1b7d9f0.txt", "PD", None),
+        ("cities500.json", "GeoNames", None),
         ("gemeinden.csv", "Statistisches Bundesamt", None),
         ("mpsc.csv", None, None),
     ]
     assert all(int(r["statements"]) > 50 for r in rows)
-    assert rows[5]["kind"] == "Referenzdaten"
+    assert rows[5]["kind"] == rows[6]["kind"] == "Referenzdaten"
 
 
 def test_municipalities_in_area(built_store) -> None:
@@ -389,7 +392,7 @@ def test_counts_per_class(built_store) -> None:
     assert counts[SR + "Organisation"][0] > counts[SR + "Organisation"][1] > 0
     assert counts[SR + "Organisation"][0] >= counts[SR + "Ministry"][0] + counts[SR + "Company"][0]
     assert counts[SR + "Actor"][0] == counts[SR + "Person"][0] + counts[SR + "Organisation"][0] + counts[SR + "TerritorialAuthority"][0]
-    assert counts[SR + "SourceDocument"] == (7, 7)
+    assert counts[SR + "SourceDocument"] == (8, 8)
 
 
 def test_doubtful_statements(built_store) -> None:

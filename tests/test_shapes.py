@@ -408,6 +408,21 @@ INVALID = [
          Expect("src:doc", "dcterms:type", "ClassConstraintComponent", "SourceDocument-type")),
     case("SourceDocumentShape", "file name as a number", "src:doc sr:fileName 4 .",
          Expect("src:doc", "sr:fileName", "DatatypeConstraintComponent", "SourceDocument-fileName")),
+    # Positions (WGS84): one latitude, one longitude, in range, at most one approximate flag
+    case("PositionShape", "latitude out of range", "municipality:musterstadt <http://www.w3.org/2003/01/geo/wgs84_pos#lat> 91.0 ; <http://www.w3.org/2003/01/geo/wgs84_pos#long> 12.5 .",
+         Expect("municipality:musterstadt", "geo:lat", "MaxInclusiveConstraintComponent", "Position-lat")),
+    case("PositionShape", "latitude without longitude", "municipality:musterstadt <http://www.w3.org/2003/01/geo/wgs84_pos#lat> 52.1 .",
+         Expect("municipality:musterstadt", "geo:long", "MinCountConstraintComponent", "Position-long")),
+    case("PositionShape", "two longitudes", "municipality:musterstadt <http://www.w3.org/2003/01/geo/wgs84_pos#lat> 52.1 ; <http://www.w3.org/2003/01/geo/wgs84_pos#long> 12.5 , 12.6 .",
+         Expect("municipality:musterstadt", "geo:long", "MaxCountConstraintComponent", "Position-long")),
+    case("PositionShape", "longitude as a string", 'municipality:musterstadt <http://www.w3.org/2003/01/geo/wgs84_pos#lat> 52.1 ; <http://www.w3.org/2003/01/geo/wgs84_pos#long> "12.5" .',
+         # A string is not comparable with numbers: the range checks fail too.
+         Expect("municipality:musterstadt", "geo:long", "DatatypeConstraintComponent", "Position-long"),
+         Expect("municipality:musterstadt", "geo:long", "MinInclusiveConstraintComponent", "Position-long"),
+         Expect("municipality:musterstadt", "geo:long", "MaxInclusiveConstraintComponent", "Position-long")),
+    case("PositionShape", "approximate as text",
+         'municipality:musterstadt <http://www.w3.org/2003/01/geo/wgs84_pos#lat> 52.1 ; <http://www.w3.org/2003/01/geo/wgs84_pos#long> 12.5 ; sr:approximatePosition "ja" .',
+         Expect("municipality:musterstadt", "sr:approximatePosition", "DatatypeConstraintComponent", "Position-approximate")),
     # Vocabulary
     case("ConceptShape", "no German preferred label",
          'topic:neu a skos:Concept ; skos:prefLabel "New"@en ; skos:inScheme scheme:topics .',
@@ -499,6 +514,8 @@ VALID = {
     " dcterms:source src:doc .",
     "SourceDocumentShape": 'src:doc dcterms:title "Test source"@en ; dcterms:publisher organisation:verein ;'
     ' dcterms:issued "2024-09-05"^^xsd:date ; sr:fileName "001_test.txt" .',
+    "PositionShape": "municipality:musterstadt <http://www.w3.org/2003/01/geo/wgs84_pos#lat> 52.14184 ;"
+    " <http://www.w3.org/2003/01/geo/wgs84_pos#long> 12.59272 ; sr:approximatePosition false .",
     "ConceptShape": 'topic:neu a skos:Concept ; skos:prefLabel "Neu"@de , "New"@en ; skos:inScheme scheme:topics .',
 }
 

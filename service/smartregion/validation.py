@@ -126,7 +126,7 @@ def project_ontology() -> rdflib.Graph:
 
 
 def _parse_all(files: list[Path]) -> rdflib.Graph:
-    graph = rdflib.Graph()
+    graph = rdflib.Graph(bind_namespaces="core")  # the files' own prefixes (rdflib's would make geo: GeoSPARQL)
     for file in files:
         graph.parse(file, format="turtle")
     return graph

@@ -170,9 +170,18 @@ def test_licences_come_from_the_dcat_ap_de_vocabulary(catalog: rdflib.Graph, bui
         assert catalog.value(dataset_of(catalog, graph), DCTERMS.license) == expected, graph
     for distribution in catalog.subjects(RDF.type, DCAT.Distribution):
         assert catalog.value(distribution, DCTERMS.license) in (CC_BY, DL_BY_DE), distribution
-    # The whole graph is CC BY 4.0 and carries the attribution that dl-de/by-2-0 requires.
+    # The whole graph is CC BY 4.0 and carries the attributions that dl-de/by-2-0 and GeoNames' CC BY 4.0 require.
     rights = catalog.value(DATASET, DCTERMS.rights)
     assert "Statistisches Bundesamt (Destatis)" in str(catalog.value(rights, rdflib.RDFS.label))
+    assert "GeoNames (www.geonames.org), Orte ab 500 Einwohnern (cities500), CC BY 4.0" in str(catalog.value(rights, rdflib.RDFS.label))
+
+
+def test_the_positions_of_places_are_a_dataset_of_their_own(catalog: rdflib.Graph) -> None:
+    places = dataset_of(catalog, SOURCE + "geonames-cities500")
+    assert catalog.value(places, DCTERMS.license) == CC_BY
+    assert "Lage der Gemeinden nach GeoNames" in str(catalog.value(places, DCTERMS.title))
+    assert "(GeoNames)" in str(catalog.value(places, DCTERMS.description))  # its publisher
+    assert catalog.value(places, DCAT.landingPage) == URIRef(BASE_URL + "source/geonames-cities500")
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,7 @@ from smartregion.cli.contribute import add_contribution_commands
 from smartregion.cli.harvest import add_harvest_command
 from smartregion.cli.names import add_mentions_command
 from smartregion.cli.network import add_export_command, add_network_commands
+from smartregion.cli.places import add_places_command
 from smartregion.cli.publish import add_dumps_command
 from smartregion.cli.serve import add_serve_command
 from smartregion.cli.synthetic import add_generate_command
@@ -326,6 +327,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_export_command,
     add_dumps_command,
     add_mentions_command,
+    add_places_command,
     add_harvest_command,
     add_generate_command,
     add_contribution_commands,

@@ -443,16 +443,16 @@ class _Builder:
         return node
 
     def _attributions(self) -> URIRef | None:
-        """The attribution that graphs under another licence than the whole require (dl-de/by asks for it)."""
-        citations = sorted({f.citation for f in self.facts if f.citation and f.licence != CC_BY})
+        """The attribution that graphs of others' data under their own licence require (dl-de/by and CC BY ask for it)."""
+        citations = sorted({f.citation for f in self.facts if f.citation and f.stated_licence})
         if not citations:
             return None
         rights = URIRef(CATALOG + "#attribution")
         self.graph.add((rights, RDF.type, DCTERMS.RightsStatement))
         text(
             self.graph, rights, RDFS.label,
-            "Enthält Daten anderer Lizenz, Quellenvermerk: " + "; ".join(citations),
-            "Contains data under another licence, attribution: " + "; ".join(citations),
+            "Enthält Daten Dritter unter deren Lizenz, Quellenvermerke: " + "; ".join(citations),
+            "Contains others' data under their licences, attributions: " + "; ".join(citations),
         )
         return rights
 

@@ -42,6 +42,7 @@ PREFIXES = {
     "vcard": "http://www.w3.org/2006/vcard/ns#",
     "spdx": "http://spdx.org/rdf/terms#",
     "wd": "http://www.wikidata.org/entity/",
+    "geo": "http://www.w3.org/2003/01/geo/wgs84_pos#",
     "id": ID,
 }
 

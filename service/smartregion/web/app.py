@@ -28,6 +28,8 @@ from smartregion.store import open_store
 from smartregion.store.executor import Executor
 from smartregion.web import admission, docs, errors, linkeddata, problems
 from smartregion.web import contributions as contributions_api
+from smartregion.web import events as events_api
+from smartregion.web import map as places_map
 from smartregion.web import network as network_api
 from smartregion.web import publish as publish_api
 from smartregion.web import questions as catalogue_api
@@ -169,8 +171,10 @@ def create_app(settings: Settings, *, warm_network: bool = False) -> FastAPI:
     app.include_router(catalogue_api.router)
     app.include_router(network_api.router)
     app.include_router(publish_api.router)
+    app.include_router(events_api.router)  # before linked data: /id/event/{slug}.ics is its route
     app.include_router(linkeddata.router)
     app.include_router(contributions_api.router)
     app.include_router(docs.router)
+    app.include_router(places_map.router)
     errors.document(app)
     return app

@@ -16,6 +16,7 @@ from starlette.datastructures import State
 
 from smartregion.names.search import SearchIndex
 from smartregion.network import NetworkCache, Snapshot
+from smartregion.publish import events
 from smartregion.store.cache import PerRevision
 
 logger = logging.getLogger("smartregion.web")
@@ -38,6 +39,15 @@ def network_cache(state: State) -> NetworkCache:
         cache = getattr(state, "network", None)
         if cache is None or cache.store is not state.store:
             cache = state.network = NetworkCache(state.store, labels)
+        return cache
+
+
+def calendar_cache(state: State) -> PerRevision[events.Calendar]:
+    """The events of the store (for /events and its calendars), read once per revision."""
+    with _MAKING:
+        cache = getattr(state, "calendar", None)
+        if cache is None or cache.store is not state.store:
+            cache = state.calendar = PerRevision(state.store, lambda store, _revision: events.read(store))
         return cache
 
 

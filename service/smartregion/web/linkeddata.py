@@ -1,7 +1,7 @@
 """Linked-data publishing: every entity IRI, the ontology and each source dereference here.
 
 ``GET /id/{kind}/{slug}`` answers for the canonical IRI ``https://w3id.org/smartregion/id/{kind}/{slug}``
-(likewise ``/source/{slug}`` and ``/ontology``, whose terms are fragments). One URL, several
+(likewise ``/source/{slug}``, ``/contribution/{id}`` and ``/ontology``, whose terms are fragments). One URL, several
 representations: HTML for browsers, Turtle, N-Triples, JSON-LD and RDF/XML by ``Accept`` (q-values)
 or by suffix (``.html``, ``.ttl``, ``.nt``, ``.jsonld``, ``.rdf``). The answer is 200 with
 ``Content-Location`` naming the suffixed variant it sent (no 303 round trip), ``Vary`` and
@@ -31,6 +31,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from smartregion import network
+from smartregion.contribute.model import CONTRIBUTION_NS
 from smartregion.rdf import results
 from smartregion.rdf.ids import ID, ONTOLOGY, SOURCE
 from smartregion.rdf.prefixes import PREFIXES, XSD
@@ -83,6 +84,8 @@ WHERE {{
 }}"""
 
 ONTOLOGY_QUERY = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{ONTOLOGY}> {{ ?s ?p ?o }} }}"
+# A contribution is described by its whole graph: what it added and its provenance, as small as the upload was.
+GRAPH_QUERY = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH {g} { ?s ?p ?o } }"
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ class Resource:
 
     iri: str
     path: str  # e.g. /id/organisation/neuland21
-    kind: str  # entity, source or ontology
+    kind: str  # entity, source, contribution or ontology
 
     @property
     def name(self) -> str:
@@ -104,7 +107,12 @@ class Resource:
 
 def describe(store: Store, resource: Resource) -> list[ox.Triple]:
     """The resource's RDF description (see the module doc), sorted so that output repeats."""
-    query = ONTOLOGY_QUERY if resource.kind == "ontology" else DESCRIBE_QUERY.replace("{e}", sparql_iri(resource.iri))
+    if resource.kind == "ontology":
+        query = ONTOLOGY_QUERY
+    elif resource.kind == "contribution":
+        query = GRAPH_QUERY.replace("{g}", sparql_iri(resource.iri))
+    else:
+        query = DESCRIBE_QUERY.replace("{e}", sparql_iri(resource.iri))
     body = store.query_bytes(query, "application/n-triples")
     return sorted((q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)), key=str)
 
@@ -175,13 +183,13 @@ def _valid(path: str) -> bool:
     return all(_SEGMENT.fullmatch(segment) for segment in path.split("/"))
 
 
-def _language(request: Request) -> str:
+def language(request: Request) -> str:
     return i18n.choose(request.query_params.get("lang"), request.cookies, request.headers.get("accept-language"))
 
 
-def _context(request: Request, resource_path: str, alternates: Sequence[tuple[str, str, str]] = ()) -> PageContext:
+def page_context(request: Request, resource_path: str, alternates: Sequence[tuple[str, str, str]] = ()) -> PageContext:
     return PageContext(
-        here=resource_path, lang=_language(request), base_url=request.app.state.settings.base_url,
+        here=resource_path, lang=language(request), base_url=request.app.state.settings.base_url,
         query=dict(request.query_params), alternates=alternates,
     )
 
@@ -209,7 +217,7 @@ def _headers(resource: Resource, fmt: results.Format, negotiated: bool) -> dict[
     return headers
 
 
-def _html(request: Request, body: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def html_response(request: Request, body: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     response = Response(body, status_code=status, media_type=HTML.content_type,
                         headers={**SECURITY_HEADERS, "Content-Security-Policy": PAGE_CSP, **(headers or {})})
     lang = request.query_params.get("lang")
@@ -235,8 +243,8 @@ def not_found(request: Request, path: str, iri: str | None, html: bool, hint: st
     words = " ".join(re.split(r"[^A-Za-z0-9]+", path.rsplit("/", 1)[-1].split(".")[0])).strip()
     suggestions = _suggestions(request, words) if words else []
     if html:
-        body = pages.not_found_page(_context(request, path), iri, suggestions, words, hint)
-        return _html(request, body, status=404, headers={"Vary": "Accept, Accept-Language, Cookie"})
+        body = pages.not_found_page(page_context(request, path), iri, suggestions, words, hint)
+        return html_response(request, body, status=404, headers={"Vary": "Accept, Accept-Language, Cookie"})
     detail = f"the graph does not know <{iri}>" if iri else f"there is nothing at {path}"
     return problems.problem(
         404, "not found", detail + (f"; {hint}" if hint else ""), headers={**SECURITY_HEADERS, "Vary": "Accept"}, iri=iri,
@@ -279,16 +287,16 @@ def answer(request: Request, resource: Resource, suffix: str | None) -> Response
     store = request.app.state.store
     headers = _headers(resource, fmt, negotiated=suffix is None)
     if fmt is HTML:
-        ctx = _context(request, resource.path, _alternates(resource))
+        ctx = page_context(request, resource.path, _alternates(resource))
         if resource.kind == "ontology":
             body = pages.ontology_page(store, ctx)
-        elif resource.kind == "source":
+        elif resource.kind in ("source", "contribution"):
             body = pages.source_page(store, ctx, resource.iri)
         else:
             body = pages.entity_page(store, ctx, resource.iri, _partners(request, resource.iri))
         if body is None:
             return not_found(request, resource.path, resource.iri, html=True)
-        return _html(request, body, headers=headers)
+        return html_response(request, body, headers=headers)
     triples = describe(store, resource)
     if not triples:
         return not_found(request, resource.path, resource.iri, html=False)
@@ -332,6 +340,15 @@ def source(path: str, request: Request) -> Response:
     return answer(request, Resource(SOURCE + name, "/source/" + name, "source"), suffix)
 
 
+@_get_and_head("/contribution/{path}", "A contribution (a named graph added by import, the write API or a harvest): "
+               "who, when, how, from what, and what it added", FORMATS_DOC, ERRORS)
+def contribution(path: str, request: Request) -> Response:
+    name, suffix = _split(path)
+    if not _valid(name):
+        return not_found(request, "/contribution/" + path, None, _wants_html(request))
+    return answer(request, Resource(CONTRIBUTION_NS + name, "/contribution/" + name, "contribution"), suffix)
+
+
 ONTOLOGY_RESOURCE = Resource(ONTOLOGY, "/ontology", "ontology")
 
 
@@ -353,7 +370,7 @@ def context() -> Response:
 
 @_get_and_head("/", "The home page: search, the network map, the question catalogue, the catalogue")
 def home(request: Request, q: Annotated[str | None, Query(description="Search for a name")] = None) -> Response:
-    ctx = _context(request, "/")
+    ctx = page_context(request, "/")
     index = search_cache(request.app.state).get()
     body = pages.home_page(request.app.state.store, ctx, q.strip() if q else None, lambda text: index.search(text, limit=20))
-    return _html(request, body, headers={"Vary": "Accept-Language, Cookie"})
+    return html_response(request, body, headers={"Vary": "Accept-Language, Cookie"})

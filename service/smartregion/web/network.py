@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from smartregion import network
@@ -23,14 +23,16 @@ from smartregion.network import (
     exports,
 )
 from smartregion.rdf.ids import ID, SOURCE
+from smartregion.web import i18n
 from smartregion.web.dependencies import SearchDep, SnapshotDep
 from smartregion.web.errors import errors
+from smartregion.web.linkeddata import html_response, language
 from smartregion.web.problems import Problem
+from smartregion.web.rendering import PageContext, render
 
 logger = logging.getLogger("smartregion.network")
 PACKAGE = Path(__file__).parent
 STATIC = PACKAGE / "static"
-PAGE = PACKAGE / "templates" / "network.html"
 
 # The map page runs only scripts served from here (vis-network is vendored in static/vendor/).
 # vis-network injects its own small stylesheet at run time, hence 'unsafe-inline' for styles only.
@@ -224,9 +226,26 @@ def network_file(
     return Response(body, media_type=exports.FORMATS[format], headers=headers)
 
 
-@router.get("/network", tags=["network"], summary="The network map (HTML)", response_class=HTMLResponse)
-def network_page() -> HTMLResponse:
-    return HTMLResponse(PAGE.read_text(encoding="utf-8"), headers={"Content-Security-Policy": PAGE_CSP})
+@router.get("/network", tags=["network"], summary="The network map (HTML, German or English by ?lang=)",
+            response_class=HTMLResponse)
+def network_page(
+    request: Request,
+    focus: Annotated[str | None, Query(description="An actor (IRI) to select and centre; the map opens on its "
+                                                   "neighbourhood.", examples=[WFBB])] = None,
+) -> Response:
+    """The map's words come from i18n.py: those the script needs are handed to it as a JSON data block."""
+    lang = language(request)
+    t = i18n.translator(lang)
+    ctx = PageContext(here="/network", lang=lang, base_url=request.app.state.settings.base_url,
+                      query=dict(request.query_params), alternates=[
+                          (f"JSON ({t('nav.network')})", "application/json", "api/network?format=json")])
+    strings = {key: t(key) for key in i18n.STRINGS if key.startswith(("map.js.", "kind.", "type."))}
+    rule = ", ".join(f"{t('kind.' + kind)} {weight}" for kind, weight in WEIGHTS.items())
+    body = render("network.html", ctx, title=t("nav.network"), page_class="network", kinds=list(KINDS),
+                  strings=strings, weights=rule, exact_up_to=network.BETWEENNESS_EXACT_UP_TO,
+                  sample=network.BETWEENNESS_SAMPLE)
+    return html_response(request, body, headers={"Content-Security-Policy": PAGE_CSP,
+                                                 "Vary": "Accept-Language, Cookie"})
 
 
 @router.get("/static/{name:path}", include_in_schema=False)

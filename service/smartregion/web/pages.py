@@ -20,13 +20,14 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
-from smartregion.rdf.ids import ONTOLOGY, SR
+from smartregion.rdf.ids import ID, ONTOLOGY, SR
 from smartregion.rdf.prefixes import (
     DCTERMS,
     OWL,
     RDFS,
     SCHEMA,
     SKOS,
+    XSD,
 )
 from smartregion.store import Store
 from smartregion.web import i18n
@@ -269,7 +270,11 @@ def entity_page(store: Store, ctx: PageContext, iri: str, partners: Sequence[dic
     if not data.exists:
         return None
     _, values = _entity_view(store, ctx, data, partners)
-    return render("entity.html", ctx, **values)
+    # An event with a day to put in a calendar offers its own iCalendar file (web/events.py).
+    dated = any(r["p"].value == SCHEMA + "startDate" and r["o"].datatype.value in (XSD + "date", XSD + "dateTime")
+                for r in data.outgoing if isinstance(r["o"], ox.Literal))
+    ics = ctx.rel(ctx.here) + ".ics" if iri.startswith(ID + "event/") and dated else None
+    return render("entity.html", ctx, **values, ics=ics)
 
 
 # The summary at the top of a source page: (label key, property).
@@ -283,8 +288,41 @@ SOURCE_SUMMARY = (
 )
 
 
+# How a contribution came about (PROV-O, as contribute/contributions.py writes it): (label key, path from the graph).
+PROVENANCE = (
+    ("provenance.who", "prov:wasAttributedTo/foaf:name"),
+    ("provenance.when", "prov:generatedAtTime"),
+    ("provenance.how", "prov:wasGeneratedBy/dcterms:type"),
+    ("provenance.from", "sr:fileName|prov:wasDerivedFrom"),
+    ("provenance.used", "prov:wasGeneratedBy/prov:used"),
+)
+
+PROVENANCE_QUERY = f"""
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX dcterms: <{DCTERMS}>
+PREFIX sr: <{SR}>
+SELECT ?key ?o ?id ?value WHERE {{ GRAPH {{g}} {{
+  {" UNION ".join(f'{{ {{g}} {path} ?o BIND("{key}" AS ?key) }}' for key, path in PROVENANCE)}
+  OPTIONAL {{ ?o dcterms:identifier ?id ; prov:value ?value }}
+}} }}"""
+
+
+def _provenance(store: Store, render_: Renderer, iri: str) -> list[dict]:
+    """Who made a contribution, when, how and from what; empty for a source that does not say."""
+    found: dict[str, list[Value]] = defaultdict(list)
+    for row in solutions(store, PROVENANCE_QUERY.replace("{g}", sparql_iri(iri))):
+        # An input kept by value (a query text) is shown as it was, not as its fragment IRI.
+        value = Value(f"{row['id'].value}: {row['value'].value}") if "value" in row else render_.term(row["o"])
+        if value not in found[row["key"].value]:
+            found[row["key"].value].append(value)
+    return [{"label": render_.t(key), "values": sorted(found[key], key=lambda v: v.text)} for key, _ in PROVENANCE
+            if key in found]
+
+
 def source_page(store: Store, ctx: PageContext, iri: str) -> str | None:
-    """The page of a source document: what it is, and what it states, entities grouped by class.
+    """The page of a source document or a contribution: what it is, how it came about, and what it states,
+    entities grouped by class.
 
     A reference source states thousands of entities: each class lists its first ``MEMBERS_SHOWN``
     (by IRI, which follows the name) and says how many there are.
@@ -312,6 +350,7 @@ def source_page(store: Store, ctx: PageContext, iri: str) -> str | None:
         for key, prop in SOURCE_SUMMARY
     ]
     return render("source.html", ctx, **values, states=states, summary=summary, members_shown=MEMBERS_SHOWN,
+                  provenance=_provenance(store, render_, iri),
                   triples=i18n.number(int(counts["n"].value), ctx.lang),
                   entities=i18n.number(int(counts["e"].value), ctx.lang))
 

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from smartregion.contribute.model import CONTRIBUTION_NS
 from smartregion.rdf.ids import BASE, ID, ONTOLOGY, SOURCE, SR
 from smartregion.rdf.prefixes import (
     DCTERMS,
@@ -174,7 +175,7 @@ class PageContext:
 
 def app_path(iri: str, terms: Collection[str] = ()) -> str | None:
     """Where this service answers for an IRI (a path inside the app), or None if it does not."""
-    if iri.startswith((ID, SOURCE)):
+    if iri.startswith((ID, SOURCE, CONTRIBUTION_NS)):
         return "/" + iri[len(BASE):]
     if iri == ONTOLOGY:
         return "/ontology"
