@@ -3,10 +3,12 @@
     python bench/betweenness.py --scale 100k [--k 50,100,200,500]
 
 Projects the network of a store built by ``bench/run.py`` (the same projection the service makes),
-computes exact betweenness once (slow: one shortest-path search from every actor; kept in
-``bench/data/betweenness-exact-<scale>.json`` for the next run) and the sampled estimate for each k
-with the service's seed and code (the same numbers as networkx), and prints the overlap of each
-estimate's top 20 with the exact top 20.
+computes exact betweenness once (one shortest-path search from every actor, in igraph as the
+service does; kept in ``bench/data/betweenness-exact-<scale>.json`` for the next run) and the sampled
+estimate for each k with the service's seed and code (the same numbers as networkx), and prints the
+overlap of each estimate's top 20 with the exact top 20. The baseline in the same run: networkx's own
+sampled betweenness (the same numbers) at the service's k, timed on a part of the sample and scaled up;
+and networkx's Louvain against the service's Leiden communities (time, modularity, count).
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ import sys
 import time
 from pathlib import Path
 
+import networkx as nx
 from common import BENCH, Workspace, parse_scale
 from smartregion.network import (
+    Snapshot,
     SEED,
     betweenness_centrality,
     betweenness_sample,
     build_snapshot,
+    communities,
 )
 from smartregion.store import EmbeddedStore
 
@@ -42,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
 
     store = EmbeddedStore(ws.store)
     started = time.perf_counter()
-    graph = build_snapshot(store, store.revision()).graph
+    snap = build_snapshot(store, store.revision())
+    graph = snap.graph
     print(f"network of {ws.label}: {graph.number_of_nodes():,} actors, {graph.number_of_edges():,} links "
           f"(projected in {time.perf_counter() - started:.1f} s)")
 
@@ -66,7 +72,33 @@ def main(argv: list[str] | None = None) -> int:
         estimate = top(sampled)
         print(f"{k:>6}  {seconds:>8.1f}  {len(set(estimate) & set(best)):>11}/{TOP}  "
               f"{len(set(estimate[:10]) & set(best[:10])):>11}/10  {'yes' if estimate[0] == best[0] else 'no'}")
+    compare_with_networkx(snap)
     return 0
+
+
+def compare_with_networkx(snap: Snapshot) -> None:
+    """The service's sampled betweenness and communities against networkx's, timed in the same run."""
+    graph = snap.graph
+    k = betweenness_sample(len(graph), graph.number_of_edges())
+    started = time.perf_counter()
+    betweenness_centrality(graph, k=k, seed=SEED)
+    ours = time.perf_counter() - started
+    part = min(k, 50)
+    started = time.perf_counter()
+    nx.betweenness_centrality(graph, k=part, seed=SEED)
+    theirs = (time.perf_counter() - started) * k / part
+    print(f"sampled betweenness, k={k}: igraph {ours:.2f} s, networkx {theirs:.1f} s (from {part} sources), "
+          f"ratio {ours / theirs:.3f}")
+    started = time.perf_counter()
+    leiden = communities(snap)
+    ours = time.perf_counter() - started
+    started = time.perf_counter()
+    louvain = nx.community.louvain_communities(graph, weight="weight", seed=SEED)
+    modularity = nx.community.modularity(graph, louvain, weight="weight")
+    theirs = time.perf_counter() - started
+    print(f"communities: Leiden (leidenalg) {ours:.2f} s, {len(leiden['communities'])} communities, modularity "
+          f"{leiden['modularity']:.4f}; Louvain (networkx) {theirs:.2f} s, {len(louvain)}, {modularity:.4f}; "
+          f"ratio {ours / theirs:.2f} (both with networkx's modularity)")
 
 
 def top(scores: dict[str, float]) -> list[str]:

@@ -114,3 +114,9 @@ def test_no_interface_string_is_defined_twice() -> None:
         if isinstance(node, ast.Dict):
             keys = [k.value for k in node.keys if isinstance(k, ast.Constant)]
             assert sorted({k for k in keys if keys.count(k) > 1}) == []
+
+
+def test_the_base_page_has_the_blocks_pages_fill() -> None:
+    base = (PACKAGE / "web" / "templates" / "base.html").read_text(encoding="utf-8")
+    for block in ("head", "main"):
+        assert base.count("{% block " + block + " %}") == 1, block

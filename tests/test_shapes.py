@@ -12,14 +12,12 @@ import json
 import threading
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, SH
 from smartregion.validation import load_shapes, validate
 
-ROOT = Path(__file__).resolve().parents[1]
 SRSH = "https://w3id.org/smartregion/shapes#"
 ID = "https://w3id.org/smartregion/id/"
 
@@ -677,20 +675,3 @@ def test_owl_imports_in_data_are_not_fetched() -> None:
         server.shutdown()
         server.server_close()
     assert requests == []
-
-
-def project_dataset() -> rdflib.Dataset:
-    dataset = rdflib.Dataset()
-    for file in sorted((ROOT / "ontology").glob("*.ttl")):
-        dataset.graph(rdflib.URIRef(file.resolve().as_uri())).parse(file, format="turtle")
-    for file in sorted((ROOT / "graph").rglob("*.trig")):
-        dataset.parse(file, format="trig")
-    return dataset
-
-
-def test_project_graph_conforms() -> None:
-    if not list((ROOT / "graph").rglob("*.trig")):
-        pytest.skip("graph/ holds no TriG files yet: nothing to validate")
-    report = validate(project_dataset())
-    errors = [v for v in report.violations if v.severity == V]
-    assert report.conforms and errors == [], report.as_text()

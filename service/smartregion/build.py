@@ -20,7 +20,10 @@ validating first without it keeps writers from waiting for the slow part wheneve
 from __future__ import annotations
 
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -40,7 +43,7 @@ from smartregion.rdf.prefixes import shorten
 from smartregion.settings import Settings
 from smartregion.store import META_GRAPH, Graphs, Store, as_quads, open_store
 from smartregion.store.writelock import tell_waiting
-from smartregion.validation import ValidationReport, validate
+from smartregion.validation import ValidationReport, inputs_digest, passed_before, remember_pass, validate
 
 ONTOLOGY_GRAPH = ONTOLOGY  # the ontology is a named graph of its own, IRI = the ontology's IRI
 _DCTERMS_TITLE = "http://purl.org/dc/terms/title"
@@ -86,6 +89,7 @@ class BuildResult:
     erased: int = 0  # persons of graph/ left out because they were erased
     aliased: int = 0  # names of contributions kept as aliases because the files now name those entities
     revalidated: bool = False  # the store changed while the build validated, so it validated again under the lock
+    validation_reused: bool = False  # these very inputs passed before (validation.passed_before): not validated again
 
 
 _ONTOLOGY_NODE = ox.NamedNode(ONTOLOGY_GRAPH)
@@ -124,6 +128,30 @@ class Project:
         """Add statements (the graphs a rebuild keeps from the store)."""
         self.quads += as_quads(graphs)
         self.__dict__.pop("data", None)
+
+
+@contextmanager
+def step(what: str, progress: bool = True) -> Iterator[None]:
+    """Say what a step of unknown length does and count its seconds on stderr while it runs, then how long it took."""
+    if not progress:
+        yield
+        return
+    done = threading.Event()
+    with tqdm(desc=what, bar_format="{desc}: {elapsed}", file=sys.stderr, leave=False) as bar:
+        ticker = threading.Thread(target=_tick, args=(bar, done), daemon=True)
+        ticker.start()
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            done.set()
+            ticker.join()
+    print(f"{what}: done in {time.monotonic() - started:.1f} s", file=sys.stderr)
+
+
+def _tick(bar: tqdm, done: threading.Event) -> None:
+    while not done.wait(1.0):
+        bar.refresh()
 
 
 def source_files(home: Path) -> tuple[list[Path], list[Path]]:
@@ -178,27 +206,35 @@ def validate_project(project: Project, *, lang: str = "en") -> ValidationReport:
     return validate(project.data, ontology=project.ontology, lang=lang)
 
 
-def build(settings: Settings, *, progress: bool = True, check: bool = True, dumps: bool = True, lang: str = "en") -> BuildResult:
-    """Parse, validate, load; the store changes only if all of it succeeds. Then write the dumps (``dumps``)."""
+def build(
+    settings: Settings, *, progress: bool = True, check: bool = True, reuse: bool = True, dumps: bool = True, lang: str = "en"
+) -> BuildResult:
+    """Parse, validate, load; the store changes only if all of it succeeds. Then write the dumps (``dumps``).
+
+    ``reuse``: skip validating inputs that passed before (validation.passed_before).
+    """
     started = time.monotonic()
     project = parse_project(settings.home, progress=progress)
     files = list(project.quads)
     store = open_store(settings)
     revision = store.revision()
-    prepared = _prepare(Project(list(files), project.files), store, check=check, lang=lang)
+    home = settings.home
+    prepared = _prepare(Project(list(files), project.files), store, home=home, check=check, reuse=reuse, lang=lang, progress=progress)
     revalidated = False
     with store.write_lock().hold("build", on_wait=tell_waiting):
         if store.revision() != revision:
             print("the store was written while the build validated: validating again with those writes", file=sys.stderr)
-            prepared = _prepare(Project(list(files), project.files), store, check=check, lang=lang)
+            prepared = _prepare(Project(list(files), project.files), store, home=home, check=check, reuse=reuse, lang=lang, progress=progress)
             revalidated = True
-        store.replace_all(prepared.project.quads)
+        with step(f"loading {len(prepared.project.quads):,} triples into the store", progress):
+            store.replace_all(prepared.project.quads)
     if prepared.aliased:
         print(f"{prepared.aliased} name(s) from contributions kept as aliases: the files now name those entities", file=sys.stderr)
     if dumps and settings.backend == "embedded":
         # Dumps of the new revision now, so that the first harvester does not wait. A remote store may
         # be written by others at any time: its dumps are made when first asked for (dumps.current_dumps).
-        write_dumps(store, dumps_folder(settings))
+        with step("writing the dumps", progress):
+            write_dumps(store, dumps_folder(settings))
     return BuildResult(
         files=len(project.files),
         revision=store.revision(),
@@ -208,6 +244,7 @@ def build(settings: Settings, *, progress: bool = True, check: bool = True, dump
         erased=len(prepared.erased),
         aliased=prepared.aliased,
         revalidated=revalidated,
+        validation_reused=prepared.reused,
     )
 
 
@@ -217,9 +254,10 @@ class _Prepared:
     kept: list[str]
     erased: list[str]
     aliased: int
+    reused: bool = False
 
 
-def _prepare(project: Project, store: Store, *, check: bool, lang: str) -> _Prepared:
+def _prepare(project: Project, store: Store, *, home: Path, check: bool, reuse: bool, lang: str, progress: bool) -> _Prepared:
     """The files plus what only the store has, as the store is now: erasures applied, kinds and shapes checked."""
     # Contributions and erasure records live only in the store: a rebuild keeps them (validated with
     # the rest), and persons erased there stay erased even where a file in graph/ still names them.
@@ -228,16 +266,33 @@ def _prepare(project: Project, store: Store, *, check: bool, lang: str) -> _Prep
     project.add(kept)
     erased = _erase(project, erased_hashes(store))
     _check_kinds(project)
-    if check:
+    if not check:
+        return _Prepared(project, sorted(kept), erased, aliased)
+    digest = inputs_digest(home, project.files, _stored_parts(kept))
+    if reuse and passed_before(home, digest):
+        if progress:
+            print("validation: skipped, these very shapes, ontology and data passed before", file=sys.stderr)
+        return _Prepared(project, sorted(kept), erased, aliased, reused=True)
+    with step(f"validating {len(project.quads):,} triples with the SHACL shapes", progress):
         report = validate_project(project, lang=lang)
-        if not report.conforms:
-            count = sum(1 for v in report.violations if v.severity == "Violation")
-            raise BuildError(
-                f"SHACL validation failed with {count} violation(s); nothing was loaded. "
-                "Fix the data (see the report above), check with `smartregion validate`, then build again",
-                report,
-            )
+    if not report.conforms:
+        count = sum(1 for v in report.violations if v.severity == "Violation")
+        raise BuildError(
+            f"SHACL validation failed with {count} violation(s); nothing was loaded. "
+            "Fix the data (see the report above), check with `smartregion validate`, then build again",
+            report,
+        )
+    remember_pass(home, digest)
     return _Prepared(project, sorted(kept), erased, aliased)
+
+
+def _stored_parts(kept: dict[str, rdflib.Graph]) -> list[bytes]:
+    """What the store adds to the files, for the digest: each kept graph (erasure records too) as sorted N-Triples.
+
+    Blank nodes may come back from the store with new labels: then the digest differs, and the build validates.
+    """
+    return [iri.encode() + b"\n" + b"".join(sorted(graph.serialize(format="nt", encoding="utf-8").splitlines(keepends=True)))
+            for iri, graph in sorted(kept.items())]
 
 
 def _alias_names(project: Project, kept: dict[str, rdflib.Graph]) -> int:

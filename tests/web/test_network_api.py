@@ -108,7 +108,7 @@ def test_communities_cover_the_network(client: TestClient) -> None:
     answer = get(client, "/api/communities")
     network = get(client, "/api/network")
     assert sum(c["size"] for c in answer["communities"]) == len(network["nodes"])
-    assert answer["algorithm"].startswith("louvain") and answer["seed"] == 42
+    assert answer["algorithm"].startswith("leiden") and answer["seed"] == 42
 
 
 def test_brokers(client: TestClient) -> None:

@@ -246,7 +246,7 @@ def test_home_page_searches_without_javascript(client: TestClient) -> None:
     assert resolve("/", page.hrefs_of("Wirtschaftsförderung Brandenburg")[0]) == "/id/organisation/wfbb"
     assert resolve("/", page.hrefs_of("als JSON")[0]) == "/api/search"
     targets = {resolve("/", href) for href, _ in page.links}
-    assert {"/network", "/sparql", "/api/queries", "/docs", "/catalog", "/ontology"} <= targets
+    assert {"/network", "/sparql", "/questions", "/browse", "/docs", "/catalog", "/ontology"} <= targets
     assert "/source/sccon21-smart-country-brandenburg" in targets
 
 

@@ -55,6 +55,8 @@ if TYPE_CHECKING:
 def _report_build(result: BuildResult) -> None:
     summary = result.summary
     print(f"built {result.revision} in {result.seconds:.1f} s: {result.files} files, {summary.triples} triples in {len(summary.graphs)} graphs")
+    if result.validation_reused:
+        print("validation: not run again, these very shapes, ontology and data passed before (--revalidate runs it)")
     _print_classes(summary.classes)
 
 
@@ -66,12 +68,16 @@ def _print_classes(classes: dict[str, int]) -> None:
 def _run_build(args: argparse.Namespace, settings: Settings) -> int:
     from smartregion.build import build
 
-    _report_build(build(settings, progress=not args.quiet, check=not args.no_validate, dumps=not args.no_dumps, lang=args.lang))
+    _report_build(build(settings, progress=not args.quiet, check=not args.no_validate, reuse=not args.revalidate,
+                        dumps=not args.no_dumps, lang=args.lang))
     return 0
 
 
 def _build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-validate", action="store_true", help="load without SHACL validation (not for releases)")
+    parser.add_argument("--revalidate", action="store_true",
+                        help="validate even if these very shapes, ontology and data passed before (graph/validated.json "
+                        "and .smartregion/validated.json record the passes)")
     parser.add_argument("--lang", choices=("en", "de"), default="en", help="language of validation messages (default en)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
@@ -83,10 +89,12 @@ def _register_build(commands: argparse._SubParsersAction) -> None:
         formatter_class=Formatter,
         help="parse ontology/ and graph/, validate, load the store",
         description="Parse ontology/*.ttl and graph/**/*.trig, validate them with the SHACL shapes, and load the "
-        "store. If anything fails, the previous store stays as it was.",
+        "store. If anything fails, the previous store stays as it was. Validation is skipped when the same shapes, "
+        "ontology and data (files and the graphs only the store has) passed before.",
         epilog=epilog(
             "smartregion build",
             "smartregion build --store /srv/smartregion/store",
+            "smartregion build --revalidate",
             "smartregion build --backend remote --endpoint http://localhost:7878/query --gsp http://localhost:7878/store",
         ),
     )
@@ -123,9 +131,14 @@ def _register_push(commands: argparse._SubParsersAction) -> None:
 
 def _run_validate(args: argparse.Namespace) -> int:
     from smartregion.build import parse_project, validate_project
+    from smartregion.validation import inputs_digest, write_committed_record
 
     settings = settings_from(args)
-    report = validate_project(parse_project(settings.home, progress=not args.quiet), lang=args.lang)
+    project = parse_project(settings.home, progress=not args.quiet)
+    report = validate_project(project, lang=args.lang)
+    if args.record and report.conforms:
+        written = write_committed_record(settings.home, inputs_digest(settings.home, project.files))
+        print(f"recorded the pass in {written.relative_to(settings.home)}: commit it with the data", file=sys.stderr)
     if args.format == "json":
         print(report.as_json())
     elif args.format == "turtle":
@@ -144,8 +157,11 @@ def _register_validate(commands: argparse._SubParsersAction) -> None:
         help="check ontology/ and graph/ against the SHACL shapes",
         description="Parse the project and validate it with the SHACL shapes in shapes/; the store is not touched. "
         "Exit code 1 if there are violations.",
-        epilog=epilog("smartregion validate", "smartregion validate --lang de", "smartregion validate --format json > report.json"),
+        epilog=epilog("smartregion validate", "smartregion validate --lang de", "smartregion validate --format json > report.json",
+                      "smartregion validate --record && git add graph/validated.json"),
     )
+    parser.add_argument("--record", action="store_true",
+                        help="if the project conforms, write graph/validated.json, so that builds of these files skip validating")
     parser.add_argument("--format", choices=("text", "turtle", "json"), default="text", help="report format (default text)")
     parser.add_argument("--lang", choices=("en", "de"), default="en", help="language of the messages (default en)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")

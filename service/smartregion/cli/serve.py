@@ -16,24 +16,27 @@ from smartregion.store import open_store
 
 def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, *, warm_network: bool = True) -> None:
     """Build the graph if the store is empty, then serve until interrupted (projecting the network at start)."""
-    # Imported here, not at the top: every command registers through this module, and the web stack
-    # would add half a second to each of them.
-    import uvicorn
-    from uvicorn.config import LOGGING_CONFIG
-
-    from smartregion.web.app import create_app
+    from smartregion.build import build, step
 
     if open_store(settings).triple_count() == 0:
-        from smartregion.build import build
-
         print("the store is empty: building the graph first", file=sys.stderr)
-        build(settings, progress=True)
+        # The dumps are written when first asked for (publish.dumps.current_dumps): the service answers sooner.
+        build(settings, progress=True, dumps=False)
+    with step("loading the web service"):
+        # Imported here, not at the top: every command registers through this module, and the web stack
+        # would add half a second to each of them.
+        import uvicorn
+        from uvicorn.config import LOGGING_CONFIG
+
+        from smartregion.web.app import create_app
+
+        app = create_app(settings, warm_network=warm_network)
     # The service's own loggers (smartregion.audit: every write) print beside uvicorn's.
     log_config = {**LOGGING_CONFIG, "loggers": {**LOGGING_CONFIG["loggers"], "smartregion": {"handlers": ["default"], "level": "INFO"}}}
     # proxy_headers=False: uvicorn would otherwise take X-Forwarded-For from any local peer as the client;
     # the service reads it itself, from the proxies in SMARTREGION_TRUSTED_PROXIES only (admission.py).
     uvicorn.run(
-        create_app(settings, warm_network=warm_network),
+        app,
         host=host,
         port=port,
         log_level="info",

@@ -65,6 +65,7 @@ from smartregion.publish import dumps
 from smartregion.rdf.ids import ID, SR, slugify
 from smartregion.rdf.prefixes import shorten
 from smartregion.store import Store
+from smartregion.store.cache import note_added
 from smartregion.validation import validate
 
 _FILE_NAME = URIRef(SR + "fileName")
@@ -107,7 +108,9 @@ def add_graph(
         return _checked(store, graph, iri, provenance, now, origins=origins, lang=lang, dry_run=True)
     with store.write_lock().hold("contribution"):
         result = _checked(store, graph, iri, provenance, now, origins=origins, lang=lang, dry_run=False)
+        before = store.revision()
         store.replace_graphs({iri: result.graph})
+        note_added(store, before, store.revision(), [iri])  # a new graph: caches may patch their values with it
     refresh_dumps(store, dumps_folder)  # of whatever revision is live by now: dumps need no lock of ours
     return result
 

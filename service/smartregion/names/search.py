@@ -62,6 +62,20 @@ SELECT DISTINCT ?s ?name ?lang ?which WHERE {
 TYPE_QUERY = """
 SELECT DISTINCT ?s ?cls WHERE { ?s a ?cls }
 """
+SUBJECTS_QUERY = """
+SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s)) }
+"""
+MAX_PATCHED = 20_000  # subjects of added graphs above which the index is made anew instead
+
+
+def restricted(query: str, variable: str, iris: Iterable[str], *, before: str | None = None) -> str:
+    """``query`` with ``?variable`` bound to these IRIs: a VALUES block opening its WHERE clause, or put
+    in front of every ``before`` (each branch of a UNION: Oxigraph joins a VALUES outside it last)."""
+    values = f"VALUES ?{variable} {{ {' '.join(f'<{iri}>' for iri in sorted(iris))} }}"
+    if before:
+        return query.replace(before, f"{values}\n    {before}")
+    head, brace, body = query.partition("WHERE {")
+    return f"{head}{brace}\n  {values}{body}"
 
 def match_level(query: str, name: str) -> int:
     """How well a folded query matches a folded name (0 = not at all), see ``LEVELS``."""
@@ -164,6 +178,29 @@ class SearchIndex:
             names = self.entries[row["s"]].names
             if all(name != row["name"] for name, _ in names):
                 names.append((row["name"], spellings(row["name"])))
+        self._index_names()
+
+    def patched(self, store: Selecting, graphs: Iterable[str]) -> SearchIndex | None:
+        """The index after these graphs were added: the entries of their subjects asked for again (None: too many)."""
+        subjects = {row["s"] for row in store.select(restricted(SUBJECTS_QUERY, "g", graphs)) if in_id_space(row)}
+        if len(subjects) > MAX_PATCHED:
+            return None
+        fresh = SearchIndex(store.select(restricted(LABEL_QUERY, "s", subjects)), store.select(restricted(TYPE_QUERY, "s", subjects)))
+        index = SearchIndex.__new__(SearchIndex)
+        if subjects & self.entries.keys():  # names of known entities change: index every name again
+            index.entries = {iri: entry for iri, entry in self.entries.items() if iri not in subjects} | fresh.entries
+            index._index_names()
+            return index
+        # Only new entities: their names are appended to the text (a million triples: 10 ms, not seconds).
+        index.entries = self.entries | fresh.entries
+        index._ordered = self._ordered + fresh._ordered
+        offset, end = len(self._ordered), len(self._text) + 1 if self._starts else 0
+        index._text = "\n".join(text for text in (self._text, fresh._text) if text) if fresh._starts else self._text
+        index._owners = self._owners + [offset + i for i in fresh._owners]
+        index._starts = self._starts + [end + start for start in fresh._starts]
+        return index
+
+    def _index_names(self) -> None:
         # Every folded name in one text, for str.find: a name can only match if it contains each word of
         # the query, so a scan of this text in C leaves the Python loop just the entries that might.
         self._ordered = list(self.entries.values())

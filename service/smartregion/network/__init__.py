@@ -29,11 +29,11 @@ from smartregion.network.projection import (
     KINDS,
     WEIGHTS,
     BadParameter,
-    NetworkCache,
     Snapshot,
     UnknownEntity,
     build_snapshot,
 )
+from smartregion.network.revisions import NetworkCache
 
 __all__ = [
     "BETWEENNESS_EXACT_UP_TO", "BETWEENNESS_SAMPLE", "KINDS", "SEED", "WEIGHTS", "BadParameter", "Filter", "NetworkCache",

@@ -6,17 +6,19 @@ import math
 import random
 from collections.abc import Iterator
 
+import igraph
+import leidenalg
 import networkx as nx
 
 from smartregion.network.filters import Filter, view
 from smartregion.network.projection import BadParameter, Snapshot
 
 BETWEENNESS_EXACT_UP_TO = 500  # nodes; above this betweenness is estimated from a sample of k sources
-BETWEENNESS_SAMPLE = 1000  # at 100k triples: 17 of the exact top 20 (bench/RESULTS.md)
+BETWEENNESS_SAMPLE = 2000  # at 100k triples: all 20 of the exact top 20 (bench/RESULTS.md)
 # A sampled source costs one search over the whole network: on very large networks fewer sources are
 # sampled (down to BETWEENNESS_MIN_SAMPLE), so that k × (actors + links) stays within this many steps
-# (about 15 s on a 2-core machine; bench/RESULTS.md has the effect on the top 20).
-BETWEENNESS_WORK = 30_000_000
+# (a few seconds in igraph on a 2-core machine; bench/RESULTS.md has the effect on the top 20).
+BETWEENNESS_WORK = 80_000_000
 BETWEENNESS_MIN_SAMPLE = 50
 SEED = 42
 MAX_PATHS_COMPARED = 50  # equally short chains compared to pick the strongest
@@ -157,53 +159,42 @@ def betweenness_centrality(g: nx.Graph, k: int | None = None, seed: int = SEED) 
     """Normalised betweenness (hop distance) of an undirected graph, exact or from ``k`` sampled sources.
 
     The same numbers as networkx 3.6's ``betweenness_centrality(g, k=k, seed=seed)`` (same sample, same
-    scaling), about four times faster: Brandes' algorithm over integer adjacency lists, predecessors
-    found again from the distances instead of being stored.
+    scaling), computed by igraph's Brandes in C: a sample is igraph's betweenness restricted to the
+    sampled sources. bench/betweenness.py compares it with the pure-Python Brandes it replaced.
     """
-    nodes = list(g)
+    nodes, h = _igraph(g)
     n = len(nodes)
-    index = {node: i for i, node in enumerate(nodes)}
-    neighbours = [[index[other] for other in g[node]] for node in nodes]
-    sources = range(n) if k is None else [index[node] for node in random.Random(seed).sample(nodes, k)]
-    totals = [0.0] * n
-    for source in sources:
-        distance, paths, order = [-1] * n, [0] * n, [source]
-        distance[source], paths[source] = 0, 1
-        for v in order:  # grows while it is read: a breadth-first search
-            next_distance, count = distance[v] + 1, paths[v]
-            for w in neighbours[v]:
-                if distance[w] < 0:
-                    distance[w], paths[w] = next_distance, count
-                    order.append(w)
-                elif distance[w] == next_distance:
-                    paths[w] += count
-        dependency = [0.0] * n
-        for w in reversed(order):
-            share, previous = (1.0 + dependency[w]) / paths[w], distance[w] - 1
-            for v in neighbours[w]:
-                if distance[v] == previous:
-                    dependency[v] += paths[v] * share
-            if w != source:
-                totals[w] += dependency[w]
     if n < 3:
         return dict.fromkeys(nodes, 0.0)
+    if k is None:
+        # igraph counts each unordered pair once, networkx's scaling by (n-1)(n-2) counts ordered ones.
+        return {node: 2 * score / ((n - 1) * (n - 2)) for node, score in zip(nodes, h.betweenness(directed=False))}
+    sources = random.Random(seed).sample(range(n), k)
+    totals = h.betweenness(directed=False, sources=sources)
     # networkx's scaling without endpoints: by the (s, t) pairs a node can lie between; a sampled source
     # is the source of one pair fewer.
-    if k is None:
-        return {node: totals[i] / ((n - 1) * (n - 2)) for i, node in enumerate(nodes)}
     sampled = set(sources)
-    return {node: totals[i] / ((k - 1 if i in sampled else k) * (n - 2)) if k > 1 or i not in sampled else math.nan
+    return {node: 2 * totals[i] / ((k - 1 if i in sampled else k) * (n - 2)) if k > 1 or i not in sampled else math.nan
             for i, node in enumerate(nodes)}
 
 
 def communities(snap: Snapshot, resolution: float = 1.0, flt: Filter = Filter()) -> dict:
-    """Louvain communities on the link weights, seeded so that the answer is repeatable."""
+    """Leiden communities (leidenalg) on the link weights, seeded so that the answer is repeatable.
+
+    Leiden refines Louvain so that every community is connected; in C it takes a fraction of the time
+    networkx's Louvain took (bench/betweenness.py compares both at 100k and 1M triples).
+    """
     g = view(snap.graph, flt)
-    found = nx.community.louvain_communities(g, weight="weight", resolution=resolution, seed=SEED) if g else []
+    found: list[set[str]] = []
+    if g:
+        nodes, h = _igraph(g)
+        partition = leidenalg.find_partition(h, leidenalg.RBConfigurationVertexPartition, weights="weight",
+                                             resolution_parameter=resolution, seed=SEED)
+        found = [{nodes[i] for i in members} for members in partition]
     found = sorted(found, key=lambda c: (-len(c), min(c)))
     strength = dict(g.degree(weight="weight"))
     return {
-        "algorithm": "louvain (networkx)", "seed": SEED, "resolution": resolution,
+        "algorithm": "leiden (leidenalg)", "seed": SEED, "resolution": resolution,
         "modularity": round(nx.community.modularity(g, found, weight="weight"), 6) if found else None,
         "communities": [
             {"id": i, "size": len(c),
@@ -211,6 +202,15 @@ def communities(snap: Snapshot, resolution: float = 1.0, flt: Filter = Filter())
             for i, c in enumerate(found)
         ],
     }
+
+
+def _igraph(g: nx.Graph) -> tuple[list[str], igraph.Graph]:
+    """The nodes in networkx's order, and the same graph in igraph (vertex i = node i, edge attribute ``weight``)."""
+    nodes = list(g)
+    index = {node: i for i, node in enumerate(nodes)}
+    edges = list(g.edges(data="weight", default=1))
+    h = igraph.Graph(n=len(nodes), edges=[(index[a], index[b]) for a, b, _ in edges], edge_attrs={"weight": [w for _, _, w in edges]})
+    return nodes, h
 
 
 def brokers(snap: Snapshot, regions: list[str], flt: Filter = Filter()) -> dict:

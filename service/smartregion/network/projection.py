@@ -70,10 +70,10 @@ from smartregion.names.search import (
     LABEL_QUERY,
     TYPE_QUERY,
     SearchIndex,
+    restricted,
 )
 from smartregion.rdf.ids import SR
 from smartregion.rdf.prefixes import local_name
-from smartregion.store.cache import PerRevision
 
 WEIGHTS = {"cooperation": 3, "co-organisation": 2, "project": 2, "role": 2, "organisational": 2, "session": 1,
            "event-programme": 1}
@@ -347,15 +347,25 @@ def _load_actors(store: Store, classes: _Classes, labels: SearchIndex) -> dict[s
 class _Dates:
     """The date of an evidence item: its own start date, else that of what it belongs to."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, subjects: set[str] | None = None):
+        """Every date in the store, or (``subjects``) those of these subjects and what they belong to."""
+        self.parents: dict[str, set[str]] = defaultdict(set)
+        if subjects is None:
+            for row in _rows(store, PARENT_QUERY):
+                self.parents[row["s"]].add(row["parent"])
+        else:
+            subjects, todo = set(subjects), set(subjects)
+            for _ in range(3):  # as deep as ``of`` looks
+                found = _rows(store, restricted(PARENT_QUERY, "s", todo)) if todo else []
+                for row in found:
+                    self.parents[row["s"]].add(row["parent"])
+                todo = {row["parent"] for row in found} - subjects
+                subjects |= todo
         self.start: dict[str, str] = {}
         self.founded: dict[str, str] = {}
-        for row in _rows(store, DATE_QUERY):
+        for row in _rows(store, DATE_QUERY if subjects is None else restricted(DATE_QUERY, "s", subjects)):
             table = self.start if row["which"] == "start" else self.founded
             table[row["s"]] = min(table.get(row["s"], row["date"]), row["date"])
-        self.parents: dict[str, set[str]] = defaultdict(set)
-        for row in _rows(store, PARENT_QUERY):
-            self.parents[row["s"]].add(row["parent"])
 
     def of(self, iri: str, depth: int = 3) -> str | None:
         if iri in self.start or depth == 0:
@@ -379,7 +389,7 @@ class _Links:
 
     def graph(self) -> nx.Graph:
         # Sorted, so that both backends (whose rows come in different orders) give the same graph, and
-        # seeded algorithms such as Louvain give the same answer on both.
+        # seeded algorithms such as Leiden give the same answer on both.
         g = nx.Graph()
         for node in sorted({node for pair in self.evidence for node in pair}):
             g.add_node(node, **self.actors[node].as_json(), within=self.actors[node].within)
@@ -418,10 +428,10 @@ def _link_hub(links: _Links, kind: str, hub: str, members: Mapping[str, set[str]
             links.add(a, b, item)
 
 
-def _project_rows(store: Store, classes: _Classes) -> list[dict[str, str]]:
-    """Participations in projects and programmes, one row per base class of the hub (``?base``)."""
+def _project_rows(rows: list[dict[str, str]], classes: _Classes) -> list[dict[str, str]]:
+    """Participations (PARTICIPATION_QUERY's rows) in projects and programmes, one row per base class of the hub (``?base``)."""
     bases = classes.hubs()
-    return [{**row, "base": base} for row in _rows(store, PARTICIPATION_QUERY) for base in sorted(bases.get(row["hub"], ()))]
+    return [{**row, "base": base} for row in rows for base in sorted(bases.get(row["hub"], ()))]
 
 
 def build_snapshot(store: Store, revision: str, index: SearchIndex | None = None) -> Snapshot:
@@ -430,15 +440,35 @@ def build_snapshot(store: Store, revision: str, index: SearchIndex | None = None
     index = index or SearchIndex(_rows(store, LABEL_QUERY), type_rows)
     classes = _Classes(type_rows, _rows(store, CLASS_QUERY))
     actors = _load_actors(store, classes, index)
-    dates = _Dates(store)
     links = _Links(actors)
+    collect_links(store, links, classes, index, _Dates(store))
+    return Snapshot(revision, links.graph(), actors, index)
 
+
+@dataclass(frozen=True)
+class Only:
+    """Which links to collect again: those of these hubs, memberships and graphs (see ``patching.py``)."""
+
+    hubs: set[str]
+    memberships: set[str]
+    graphs: set[str]
+
+
+def collect_links(store: Store, links: _Links, classes: _Classes, index: SearchIndex, dates: _Dates, only: Only | None = None) -> None:
+    """Every link's evidence, or (``only``) the evidence of some hubs, memberships and graphs, into ``links``."""
+
+    def ask(query: str, variable: str, values: set[str] | None, before: str | None = None) -> list[dict[str, str]]:
+        if only is None:
+            return _rows(store, query)
+        return _rows(store, restricted(query, variable, values, before=before)) if values else []
+
+    hubs = only.hubs if only else None
     for kind, query in (("cooperation", COOPERATION_QUERY), ("co-organisation", ORGANISER_QUERY),
                         ("session", STAGE_QUERY)):
-        for hub, members in _incidences(_rows(store, query)).items():
+        for hub, members in _incidences(ask(query, "hub", hubs)).items():
             _link_hub(links, kind, hub, members, combinations(sorted(members), 2), index.label(hub), dates.of(hub))
 
-    project_rows = _project_rows(store, classes)
+    project_rows = _project_rows(ask(PARTICIPATION_QUERY, "hub", hubs, "GRAPH ?g {"), classes)
     programmes = {r["hub"] for r in project_rows if r["base"] in PROGRAMME_BASES}
     leads: dict[str, set[str]] = defaultdict(set)
     direct: dict[str, set[str]] = defaultdict(set)
@@ -459,37 +489,24 @@ def build_snapshot(store: Store, revision: str, index: SearchIndex | None = None
             pairs = ((a, b) for a, b in pairs if a in direct[hub] or b in direct[hub])
         _link_hub(links, "project", hub, members, pairs, index.label(hub), dates.of(hub), via.get(hub))
 
-    for row in _rows(store, EVENT_PROGRAMME_QUERY):
+    # A patch (``revisions.py``) asks about the parts it adds: their actors' links to the leads of the
+    # programme their event belongs to. It only adds, so the evidence collected before stays.
+    for row in ask(EVENT_PROGRAMME_QUERY, "part", hubs):
         event, hub = row["event"], row["hub"]
         links.add(row["actor"], row["lead"], {
             "kind": "event-programme", "iri": event, "label": f"{index.label(event)} – {index.label(hub)}",
             "date": dates.of(event), "source": row["g"], "via": hub,
         })
 
-    for row in _rows(store, MEMBERSHIP_QUERY):
+    for row in ask(MEMBERSHIP_QUERY, "m", only.memberships if only else None):
         person, organisation = row["person"], row["org"]
         what = row.get("title") or (index.label(row["role"]) if "role" in row else "Mitglied")
         label = f"{index.label(person)} – {what} – {index.label(organisation)}"
         links.add(person, organisation, {"kind": "role", "iri": row["m"], "label": label,
                                          "date": row.get("start") or dates.of(row["m"]), "source": row["g"]})
 
-    for row in _rows(store, ORGANISATIONAL_QUERY):
+    for row in ask(ORGANISATIONAL_QUERY, "g", only.graphs if only else None):
         a, p, b = row["a"], row["p"], row["b"]
         label = f"{index.label(a)} – {ORGANISATIONAL[p]} – {index.label(b)}"
         date = dates.founded.get(a) if p in DATED_BY_FOUNDING else None
         links.add(a, b, {"kind": "organisational", "iri": p, "label": label, "date": date, "source": row["g"]})
-
-    return Snapshot(revision, links.graph(), actors, index)
-
-
-class NetworkCache(PerRevision[Snapshot]):
-    """The network of the store's current revision; a write (a new revision) projects it again, nothing else.
-
-    Labels come from ``labels`` (the search index, its own per-revision component) where given.
-    """
-
-    def __init__(self, store: Store, labels: PerRevision[SearchIndex] | None = None):
-        super().__init__(store, lambda store, revision: build_snapshot(store, revision, labels.get() if labels else None))
-
-    def snapshot(self) -> Snapshot:
-        return self.get()

@@ -26,7 +26,7 @@ from smartregion.contribute import audit
 from smartregion.settings import Settings
 from smartregion.store import open_store
 from smartregion.store.executor import Executor
-from smartregion.web import admission, docs, errors, linkeddata, problems
+from smartregion.web import admission, browse, catalog_page, docs, editor, errors, linkeddata, problems, question_pages
 from smartregion.web import contributions as contributions_api
 from smartregion.web import events as events_api
 from smartregion.web import map as places_map
@@ -167,9 +167,13 @@ def create_app(settings: Settings, *, warm_network: bool = False) -> FastAPI:
         expose_headers=["X-Row-Limit", "X-Byte-Limit", "X-Result-Truncated", "X-Result-Truncated-By", "Retry-After"],
     )
     app.add_middleware(SecurityHeaders)  # added last, so outermost: CORS preflight answers get the headers too
+    app.include_router(editor.router)  # before the endpoint: a browser's GET /sparql gets the editor
     app.include_router(endpoint.router)
     app.include_router(catalogue_api.router)
+    app.include_router(question_pages.router)
+    app.include_router(browse.router)
     app.include_router(network_api.router)
+    app.include_router(catalog_page.router)  # before the RDF: a browser's GET /catalog gets the page
     app.include_router(publish_api.router)
     app.include_router(events_api.router)  # before linked data: /id/event/{slug}.ics is its route
     app.include_router(linkeddata.router)

@@ -28,7 +28,8 @@ def search_cache(state: State) -> PerRevision[SearchIndex]:
     with _MAKING:
         cache = getattr(state, "search", None)
         if cache is None or cache.store is not state.store:
-            cache = state.search = PerRevision(state.store, SearchIndex.from_store)
+            cache = state.search = PerRevision(state.store, SearchIndex.from_store,
+                                               lambda index, store, revision, graphs: index.patched(store, graphs))
         return cache
 
 

@@ -36,7 +36,7 @@ from smartregion.rdf import results
 from smartregion.rdf.ids import ID, ONTOLOGY, SOURCE
 from smartregion.rdf.prefixes import PREFIXES, XSD
 from smartregion.store import Store
-from smartregion.web import i18n, pages, problems
+from smartregion.web import facets, i18n, pages, problems
 from smartregion.web.dependencies import network_cache, search_cache
 from smartregion.web.errors import errors
 from smartregion.web.pages import INCOMING_LIMIT
@@ -372,5 +372,6 @@ def context() -> Response:
 def home(request: Request, q: Annotated[str | None, Query(description="Search for a name")] = None) -> Response:
     ctx = page_context(request, "/")
     index = search_cache(request.app.state).get()
-    body = pages.home_page(request.app.state.store, ctx, q.strip() if q else None, lambda text: index.search(text, limit=20))
+    body = pages.home_page(request.app.state.store, ctx, q.strip() if q else None, lambda text: index.search(text, limit=20),
+                           facets.overview(request.app.state))
     return html_response(request, body, headers={"Vary": "Accept-Language, Cookie"})

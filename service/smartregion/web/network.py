@@ -183,7 +183,7 @@ def centrality(
 
 @router.get("/api/communities", tags=["network"], summary="Groups of actors that work closely together",
             responses=errors(404, 422),
-            description="Louvain communities (networkx) on the link weights, seeded so that the answer repeats. "
+            description="Leiden communities (leidenalg) on the link weights, seeded so that the answer repeats. "
                         + WEIGHT_RULE)
 def communities(
     snap: SnapshotDep,

@@ -28,6 +28,7 @@ from smartregion.rdf.prefixes import (
     SCHEMA,
     SKOS,
     XSD,
+    local_name,
 )
 from smartregion.store import Store
 from smartregion.web import i18n
@@ -459,11 +460,12 @@ def ontology_page(store: Store, ctx: PageContext) -> str | None:
 SOURCES_QUERY = f"SELECT DISTINCT ?s WHERE {{ ?s a <{SR}SourceDocument> }}"
 
 
-def home_page(store: Store, ctx: PageContext, query: str | None, search: Callable[[str], list[dict]]) -> str:
-    """The start page: search (answered here, without JavaScript), where to go next, the sources."""
+def home_page(store: Store, ctx: PageContext, query: str | None, search: Callable[[str], list[dict]],
+              overview: Mapping[str, list[tuple[str, int]]]) -> str:
+    """The start page: search (answered here, without JavaScript), where to go next, an overview, the sources."""
     sources = [row["s"].value for row in solutions(store, SOURCES_QUERY)]
     hits = search(query) if query else []
-    names = fetch_names(store, sources, ctx.lang)
+    names = fetch_names(store, [*sources, *(iri for counts in overview.values() for iri, _ in counts)], ctx.lang)
     render_ = Renderer(ctx, names)
     graphs = store.named_graphs()
     return render(
@@ -475,7 +477,29 @@ def home_page(store: Store, ctx: PageContext, query: str | None, search: Callabl
         sources=sorted((render_.iri(s) for s in sources), key=lambda v: v.text.casefold()),
         triples=i18n.number(store.triple_count(), ctx.lang),
         graph_count=len(graphs),
+        charts=overview_charts(render_, overview),
     )
+
+
+CHART_BARS = 16  # bars per overview chart
+CHART_WIDTH, LABEL_WIDTH, BAR_HEIGHT = 600, 210, 22
+
+
+def overview_charts(render_: Renderer, overview: Mapping[str, list[tuple[str, int]]]) -> list[dict]:
+    """Bar charts drawn here as SVG (no script): entities per class and actors per state, each bar a link into /browse."""
+    charts = []
+    for key, title, href in (
+        ("classes", "home.per.class", lambda iri: render_.ctx.rel("/browse/" + local_name(iri))),
+        ("states", "home.per.state", lambda iri: render_.ctx.rel("/browse/Actor") + "?" + urlencode({"state": "id/" + iri[len(ID):]})),
+    ):
+        counts = overview.get(key, [])[:CHART_BARS]
+        top = max((n for _, n in counts), default=1) or 1
+        bars = [{"label": render_.names.label(iri), "count": i18n.number(n, render_.ctx.lang), "href": href(iri),
+                 "y": i * BAR_HEIGHT, "width": max(1, round((CHART_WIDTH - LABEL_WIDTH - 70) * n / top))}
+                for i, (iri, n) in enumerate(counts)]
+        charts.append({"id": "chart-" + key, "title": render_.t(title), "bars": bars, "height": len(bars) * BAR_HEIGHT,
+                       "width": CHART_WIDTH, "label_width": LABEL_WIDTH})
+    return charts
 
 
 def not_found_page(ctx: PageContext, iri: str | None, suggestions: Sequence[dict], query: str, hint: str | None) -> str:

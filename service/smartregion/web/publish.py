@@ -66,7 +66,7 @@ def _cache(app: FastAPI) -> PerRevision[_Descriptions]:
         return app.state.descriptions
 
 
-def _describe(app: FastAPI, kind: str, fmt: results.Format) -> tuple[bytes, Manifest]:
+def describe_for(app: FastAPI, kind: str, fmt: results.Format) -> tuple[bytes, Manifest]:
     """The description's body for the live revision (runs in a worker thread: it may query and write dumps).
 
     The description is computed once per revision (its queries take seconds on a large graph), and
@@ -122,7 +122,7 @@ def not_modified(request: Request, etag: str, modified: datetime) -> bool:
 # --- catalogue and VoID -------------------------------------------------------------------------
 
 
-def _unavailable(exc: StoreError) -> Problem:
+def unavailable(exc: StoreError) -> Problem:
     return Problem(503, "store unavailable", str(exc), hint="try again later; if it persists, the operator should check the store")
 
 
@@ -149,9 +149,9 @@ async def _answer(request: Request, kind: str, suffix: str | None) -> Response:
         except results.NotAcceptable as exc:
             raise _not_acceptable(exc.offers) from None
     try:
-        body, manifest = await to_thread.run_sync(_describe, request.app, kind, fmt)
+        body, manifest = await to_thread.run_sync(describe_for, request.app, kind, fmt)
     except StoreError as exc:
-        raise _unavailable(exc) from None
+        raise unavailable(exc) from None
     headers = _validators(f'"{hashlib.sha256(body).hexdigest()[:32]}"', manifest.modified)
     headers["Vary"] = "Accept"
     if not_modified(request, headers["ETag"], manifest.modified):
@@ -210,7 +210,7 @@ async def dump_list(request: Request) -> dict:
     try:
         manifest = await to_thread.run_sync(_manifest, request)
     except StoreError as exc:
-        raise _unavailable(exc) from None
+        raise unavailable(exc) from None
     base = request.app.state.settings.base_url.rstrip("/") + "/dumps/"
     return {
         "revision": manifest.revision,
@@ -234,7 +234,7 @@ async def dump(request: Request, name: str) -> Response:
     try:
         manifest = await to_thread.run_sync(_manifest, request)
     except StoreError as exc:
-        raise _unavailable(exc) from None
+        raise unavailable(exc) from None
     headers = _validators(f'"{manifest.files[name].sha256}"', manifest.modified)
     if not_modified(request, headers["ETag"], manifest.modified):
         return Response(status_code=304, headers=headers)

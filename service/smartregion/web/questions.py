@@ -17,11 +17,13 @@ from fastapi.responses import JSONResponse, Response
 
 from smartregion import questions as catalogue
 from smartregion.errors import SmartregionError
+from smartregion.names.resolve import is_iri, resolve_entity
 from smartregion.rdf import results
 from smartregion.store import QuerySyntaxError
 from smartregion.store.errors import QueryFailed, QueryRefused, QueryTimeout
 from smartregion.store.executor import Answer, Executor
 from smartregion.web import problems
+from smartregion.web.dependencies import search_cache
 from smartregion.web.errors import errors
 from smartregion.web.problems import Problem
 
@@ -120,7 +122,7 @@ def list_questions(request: Request) -> dict:
     name="run_question",
     summary="Answer a question of the catalogue",
     response_model=None,
-    responses=errors(404, 406, 422, 429, 503, text=("text/plain",)),
+    responses=errors(400, 404, 406, 422, 429, 503, text=("text/plain",)),
     openapi_extra={
         "parameters": _openapi_parameters(_QUESTIONS),
         "responses": {
@@ -147,6 +149,7 @@ def list_questions(request: Request) -> dict:
                     "text/csv": {"example": "member,memberLabel,role,roleLabel,source\r\n..."},
                 }
             },
+            "400": {"description": "A name given for an IRI parameter fits several entities; the answer lists them."},
             "404": {"description": "No question of that name; the answer lists the known names."},
             "422": {"description": "A parameter is missing, unknown or not of its type; the answer names it."},
         },
@@ -171,7 +174,7 @@ async def run_question(
 
 async def _answer(request: Request, name: str) -> Response:
     question = catalogue.get(name)  # UnknownQuestion: 404 with the known names
-    params, formats = _split_parameters(request)
+    params, formats = split_parameters(request)
     try:
         fmt = results.negotiate(ANSWER_FORMATS, request.headers.get("accept"), formats)
     except results.NotAcceptable:
@@ -183,13 +186,14 @@ async def _answer(request: Request, name: str) -> Response:
             parameter="format",
             offered=["application/json", "text/csv"],
         ) from None
+    params = await to_thread.run_sync(resolve_names, request, question, params)
     try:
         values = question.resolve(params)
         text = question.render(params)
     except catalogue.ParameterError as exc:  # 422 naming the parameter, what it expects and an example
         exc.hint = f"GET /api/queries lists the parameters of {question.name!r} with their types and examples."
         raise
-    answer = await _run(request, text, fmt)
+    answer = await run_text(request, text, fmt)
     headers = {"X-Result-Truncated": "true" if answer.truncated else "false", "Vary": "Accept"}
     if fmt is results.CSV:
         headers["Content-Disposition"] = f'inline; filename="{question.name}.csv"'
@@ -206,7 +210,17 @@ async def _answer(request: Request, name: str) -> Response:
     return JSONResponse(body, headers=headers)
 
 
-def _split_parameters(request: Request) -> tuple[dict[str, str], list[str]]:
+def resolve_names(request: Request, question: catalogue.Query, params: dict[str, str]) -> dict[str, str]:
+    """The parameters with every IRI given by name, abbreviation or official key replaced by the IRI it names
+    (several candidates: 400 listing them). Runs in a thread: the search index may have to be built."""
+    named = [p.name for p in question.parameters if p.type == "iri" and params.get(p.name) and not is_iri(params[p.name])]
+    if not named:
+        return params
+    index = search_cache(request.app.state).get()
+    return {**params, **{name: resolve_entity(index, request.app.state.store, params[name], name) for name in named}}
+
+
+def split_parameters(request: Request) -> tuple[dict[str, str], list[str]]:
     """The question's parameters and the ``format`` values; a parameter given twice is refused."""
     params: dict[str, str] = {}
     formats: list[str] = []
@@ -220,7 +234,7 @@ def _split_parameters(request: Request) -> tuple[dict[str, str], list[str]]:
     return params, formats
 
 
-async def _run(request: Request, text: str, fmt: results.Format) -> Answer:
+async def run_text(request: Request, text: str, fmt: results.Format) -> Answer:
     executor: Executor = request.app.state.executor
     try:
         # Preparing parses the query (tens of milliseconds): in a thread, never on the event loop. Then

@@ -70,6 +70,22 @@ _PARAMETERS = [
     {"name": "named-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}},
     {"name": "format", "in": "query", "schema": {"type": "string", "enum": [f.key for f in results.ALL_FORMATS]}},
 ]
+_REQUEST_BODY = {
+    "required": True,
+    "content": {
+        FORM: {"schema": {"type": "object", "required": ["query"], "properties": {
+            "query": {"type": "string", "example": "SELECT * WHERE { ?s ?p ?o } LIMIT 10"},
+            "default-graph-uri": {"type": "array", "items": {"type": "string"}},
+            "named-graph-uri": {"type": "array", "items": {"type": "string"}},
+        }}},
+        QUERY: {"schema": {"type": "string", "example": "SELECT * WHERE { ?s ?p ?o } LIMIT 10"}},
+    },
+}
+# Every answer format, by media type; a browser's GET (text/html) gets the query editor (web/editor.py).
+_ANSWERS = {
+    "description": "Results (SELECT, ASK) or a graph (CONSTRUCT, DESCRIBE, and the service description) in the negotiated format.",
+    "content": {f.media_type: {} for f in results.ALL_FORMATS},
+}
 for _method in ("GET", "POST"):
     # Two routes, so that each method has its own OpenAPI operation id.
     router.add_api_route(
@@ -78,7 +94,13 @@ for _method in ("GET", "POST"):
         methods=[_method],
         operation_id=f"sparql_{_method.lower()}",
         summary="SPARQL 1.1 query endpoint (read-only)",
-        openapi_extra={"parameters": _PARAMETERS},
+        response_class=Response,
+        openapi_extra={
+            "parameters": _PARAMETERS,
+            "responses": {"200": _ANSWERS if _method == "POST" else
+                          {**_ANSWERS, "content": {**_ANSWERS["content"], "text/html": {}}}},
+            **({"requestBody": _REQUEST_BODY} if _method == "POST" else {}),
+        },
         responses=errors(400, 403, 406, 413, *([415] if _method == "POST" else []), 429, 503, text=("text/plain",)),
     )
 
