@@ -4,6 +4,7 @@ removal, and contributions surviving a rebuild. Real stores throughout (``fresh_
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 from pathlib import Path
@@ -73,10 +74,28 @@ def test_every_template_imports_as_a_dry_run(kind: str, suffix: str, lang: str, 
         assert [c.value for c in workbook.worksheets[0][1]] == [c.german for c in spreadsheets.get_kind(kind).columns]
         assert workbook.worksheets[1].title == "Spalten"
     before = content(fresh_store)
+    # The example row as it stands is refused: a template sent back unfilled adds nothing.
+    code, out, err = run(capsys, "import", str(path), "--kind", kind, "--store", str(fresh_store.path), "--dry-run")
+    assert code == 1 and "row 2" in err and "template's example row" in err, err
+    _change_example(path, spreadsheets.get_kind(kind))
     code, out, err = run(capsys, "import", str(path), "--kind", kind, "--store", str(fresh_store.path), "--dry-run")
     assert code == 0, err
     assert out.startswith("would add contribution") and "new" in out
     assert content(fresh_store) == before
+
+
+def _change_example(path: Path, kind: spreadsheets.Kind) -> None:
+    """Empty the example row's first optional cell that has a value, as a person filling in the template would change it."""
+    index = next(i for i, c in enumerate(kind.columns) if not c.required and kind.examples[0].get(c.name))
+    if path.suffix == ".xlsx":
+        workbook = openpyxl.load_workbook(path)
+        workbook.worksheets[0].cell(row=2, column=index + 1).value = None
+        workbook.save(path)
+    else:
+        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+        rows[1][index] = ""
+        with path.open("w", encoding="utf-8", newline="") as out:
+            csv.writer(out).writerows(rows)
 
 
 def test_template_describe_lists_every_column(capsys) -> None:
@@ -252,6 +271,30 @@ def test_unknown_and_ambiguous_references(fresh_store: EmbeddedStore) -> None:
     )
     assert "IRI" in by_row[3].fix
     assert by_row[4].column == "kind" and "consulting" in by_row[4].fix
+
+
+COTTBUS = ID + "municipality/cottbus-chosebuz"
+
+
+def test_an_unknown_name_gets_the_closest_names_as_candidates(fresh_store: EmbeddedStore) -> None:
+    problems = refused(fresh_store, b"name,location\nDigitalwerkstatt Lausitz,Cottbus\nLabor Havel,Potsdamm\n", "o.csv", "organisations")
+    by_row = {p.row: p for p in problems}
+    cottbus = by_row[2]
+    assert cottbus.column == "location" and "unknown reference" in cottbus.message
+    assert cottbus.candidates[0] == (COTTBUS, "Cottbus/Chóśebuz")
+    assert f"did you mean <{COTTBUS}>" in cottbus.fix
+    assert cottbus.as_dict()["candidates"][0] == {"iri": COTTBUS, "label": "Cottbus/Chóśebuz"}
+    assert ID + "municipality/potsdam" in [iri for iri, _ in by_row[3].candidates]  # a typo finds it too
+    # Nothing close: no candidates, the old advice.
+    far = refused(fresh_store, b"partners,kind\nWFBB; Qwxyzvbn Holding,consulting\n", "c.csv", "cooperations")
+    assert far[0].candidates == () and "check the spelling" in far[0].fix
+
+
+def test_the_cli_shows_the_candidates(fresh_store: EmbeddedStore, tmp_path: Path, capsys) -> None:
+    path = write(tmp_path, "orgs.csv", "name,location\nDigitalwerkstatt Lausitz,Cottbus\n")
+    code, _, err = run(capsys, "import", str(path), "--kind", "organisations", "--store", str(fresh_store.path), "--dry-run")
+    assert code == 1 and "row 2" in err and "'location'" in err
+    assert f"did you mean <{COTTBUS}> “Cottbus/Chóśebuz”" in err
 
 
 def test_unknown_iri_reference(fresh_store: EmbeddedStore) -> None:

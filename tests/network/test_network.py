@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 import networkx as nx
+import openpyxl
 import pytest
 import rdflib
 from hypothesis import given, settings
@@ -317,18 +318,33 @@ def test_cli_centrality(built_store, capsys: pytest.CaptureFixture[str]) -> None
     assert len(lines) == 3 + 3 and "Halle (Saale)" in lines[3]
 
 
-@pytest.mark.parametrize("fmt", ["graphml", "gexf", "csv", "json"])
+def _by_iri(graph: nx.Graph) -> nx.Graph:
+    """The exported graph with its nodes named by their ``iri`` attribute again."""
+    return nx.relabel_nodes(graph, {node: data["iri"] for node, data in graph.nodes(data=True)})
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf", "csv", "xlsx", "json"])
 def test_cli_export_writes_the_network(built_store, snap: Snapshot, tmp_path: Path, fmt: str) -> None:
     target = tmp_path / f"network.{fmt}"
     assert run_cli("export", "--format", fmt, "-o", str(target), "--kind", "cooperation",
                    "--store", str(built_store.path)) == 0
     expected = network.view(snap.graph, Filter.parse(snap, kinds=["cooperation"]))
     if fmt == "graphml":
-        assert nx.utils.graphs_equal(nx.Graph(nx.read_graphml(target).edges), nx.Graph(expected.edges))
+        assert nx.utils.graphs_equal(nx.Graph(_by_iri(nx.read_graphml(target)).edges), nx.Graph(expected.edges))
     elif fmt == "gexf":
-        assert nx.read_gexf(target).number_of_edges() == expected.number_of_edges()
+        assert nx.utils.graphs_equal(nx.Graph(_by_iri(nx.read_gexf(target)).edges), nx.Graph(expected.edges))
+    elif fmt == "xlsx":
+        links = openpyxl.load_workbook(target)["links"]
+        assert {frozenset(row[:2]) for row in links.iter_rows(min_row=2, values_only=True)} == {frozenset(e) for e in expected.edges}
     else:
         assert target.read_text(encoding="utf-8").count(WFBB) > 0
+
+
+def test_cli_export_csv_for_a_german_excel(built_store, tmp_path: Path) -> None:
+    target = tmp_path / "kanten.csv"
+    assert run_cli("export", "--format", "csv", "--dialect", "excel", "-o", str(target), "--store", str(built_store.path)) == 0
+    body = target.read_bytes()
+    assert body.startswith(b"\xef\xbb\xbf") and body[3:].decode("utf-8").startswith("source;target;source_label;")
 
 
 def test_cli_errors_name_the_argument(built_store) -> None:

@@ -201,9 +201,10 @@ def test_exports_read_back_with_the_counts_of_the_api(client: TestClient, fmt: s
 
 def test_graphml_keeps_the_attributes(client: TestClient) -> None:
     graph = nx.read_graphml(io.BytesIO(client.get("/api/network", params={"format": "graphml"}).content))
-    assert graph.nodes[WFBB]["label"] == "Wirtschaftsförderung Brandenburg"
-    assert graph.nodes[WFBB]["type"] == "EconomicDevelopmentAgency"
-    edge = graph.edges[WFBB, NEULAND21]
+    node = {data["iri"]: n for n, data in graph.nodes(data=True)}  # ids are XML names; the IRI is an attribute
+    assert graph.nodes[node[WFBB]]["label"] == "Wirtschaftsförderung Brandenburg"
+    assert graph.nodes[node[WFBB]]["type"] == "EconomicDevelopmentAgency"
+    edge = graph.edges[node[WFBB], node[NEULAND21]]
     assert edge["weight"] == 6.0 and edge["kinds"] == "cooperation;co-organisation;event-programme"
     assert edge["evidence_count"] == 3
     assert {e["kind"] for e in json.loads(edge["evidence"])} == {"cooperation", "co-organisation", "event-programme"}

@@ -106,7 +106,8 @@ def _register_import(commands: argparse._SubParsersAction) -> None:
         formatter_class=Formatter,
         help="import a spreadsheet (CSV or XLSX) as a validated contribution",
         description="Turn the rows of a spreadsheet into entities and relations, match them against the store "
-        "(by IRI, official key or exact name; never duplicated, ambiguous names reported), validate everything with "
+        "(by IRI, official key or exact name; never duplicated, ambiguous names reported, unknown names with the "
+        "closest names as candidates), validate everything with "
         "the SHACL shapes, and only then write one new named graph with its provenance (who, when, which file). "
         "Any problem is listed with row, column and fix, and nothing is written. `smartregion template KIND` writes "
         "an example file.",
@@ -165,7 +166,8 @@ def _register_template(commands: argparse._SubParsersAction) -> None:
         formatter_class=Formatter,
         help="write an example spreadsheet for an import kind",
         description="Write the column template of a kind with an example row: CSV, or XLSX with a second sheet "
-        "explaining every column. German and English headers are both accepted by `smartregion import`.",
+        "explaining every column. German and English headers are both accepted by `smartregion import`; the example "
+        "row is refused there until you change it.",
         epilog=epilog(
             "smartregion template events -o events.xlsx",
             "smartregion template memberships --lang de -o rollen.csv",

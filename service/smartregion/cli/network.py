@@ -28,6 +28,7 @@ from smartregion.network import (
     UnknownEntity,
     exports,
 )
+from smartregion.rdf import sheets
 from smartregion.rdf.prefixes import shorten
 from smartregion.store import open_store
 
@@ -171,7 +172,7 @@ def add_network_commands(subparsers: argparse._SubParsersAction) -> None:
 def _run_export(args: argparse.Namespace) -> int:
     snap, flt = _open(args)
     graph = network.view(snap.graph, flt)
-    body = exports.render(graph, args.format)
+    body = exports.render(graph, args.format, args.dialect)
     if args.output == "-":
         sys.stdout.buffer.write(body)
     else:
@@ -182,18 +183,24 @@ def _run_export(args: argparse.Namespace) -> int:
 
 
 def add_export_command(subparsers: argparse._SubParsersAction) -> None:
-    """``smartregion export --format graphml|gexf|csv|json -o FILE``."""
+    """``smartregion export --format graphml|gexf|csv|xlsx|json -o FILE``."""
 
     parser = subparsers.add_parser(
         "export", parents=[store_options(), _filter_options()], formatter_class=Formatter,
-        help="write the actor network as GraphML, GEXF, CSV or JSON",
+        help="write the actor network as GraphML, GEXF, CSV, XLSX or JSON",
         description="Write the actor network for Gephi, yEd, Cytoscape or a spreadsheet. Nodes carry label, type, "
         "weight and evidence count; links carry weight, kinds and evidence count. CSV is an edge list (nodes as "
-        "IRIs with label and type columns); JSON has the shape {nodes: [...], edges: [...]}.",
+        "IRIs with label and type columns); XLSX has a sheet of actors and one of links; JSON has the shape "
+        "{nodes: [...], edges: [...]}.",
         epilog=epilog("smartregion export --format graphml -o network.graphml",
                        "smartregion export --format gexf -o network.gexf --since 2021",
-                       "smartregion export --format csv -o - --region Brandenburg > edges.csv"),
+                       "smartregion export --format csv -o - --region Brandenburg > edges.csv",
+                       "smartregion export --format csv --dialect excel -o kanten.csv",
+                       "smartregion export --format xlsx -o network.xlsx"),
     )
     parser.add_argument("--format", choices=tuple(exports.FORMATS), required=True, help="file format")
+    parser.add_argument("--dialect", choices=sheets.DIALECTS, default="rfc4180",
+                        help="of the CSV: rfc4180 (comma, the default) or excel (UTF-8 with BOM, ';', decimal comma: "
+                        "opens in a German Excel)")
     parser.add_argument("-o", "--output", metavar="FILE", required=True, help="file to write; - for standard output")
     parser.set_defaults(run=_run_export)

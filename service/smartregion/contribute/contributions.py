@@ -158,6 +158,7 @@ def _checked(
         graph=data,
         updated=len({s for s in data.subjects() if isinstance(s, URIRef) and s in existing and is_instance(str(s))}),
         warnings=warnings + shacl_warnings,
+        existing=frozenset(str(s) for s in existing),
     )
 
 

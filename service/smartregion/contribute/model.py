@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import rdflib
+from rdflib.namespace import RDF, RDFS
 from rdflib.term import URIRef
 
 from smartregion.errors import SmartregionError
 from smartregion.rdf.ids import BASE, ID, slugify
-from smartregion.rdf.prefixes import PREFIXES
+from smartregion.rdf.prefixes import PREFIXES, shorten
 
 CONTRIBUTION_NS = BASE + "contribution/"
 
@@ -60,6 +61,7 @@ class Problem:
     column: str | None = None
     entity: str | None = None
     fix: str = ""
+    candidates: tuple[tuple[str, str], ...] = ()  # (IRI, label) of what an unknown name may have meant
 
     def __str__(self) -> str:
         where = ", ".join(
@@ -75,7 +77,8 @@ class Problem:
         return f"{text} — fix: {self.fix}" if self.fix else text
 
     def as_dict(self) -> dict[str, object]:
-        return {"message": self.message, "row": self.row, "column": self.column, "entity": self.entity, "fix": self.fix}
+        found = {"message": self.message, "row": self.row, "column": self.column, "entity": self.entity, "fix": self.fix}
+        return found | ({"candidates": [{"iri": iri, "label": label} for iri, label in self.candidates]} if self.candidates else {})
 
 
 class ContributionError(SmartregionError):
@@ -116,6 +119,21 @@ class ContributionResult:
     graph: rdflib.Graph
     updated: int = 0  # existing entities the contribution says more about
     warnings: list[Problem] = field(default_factory=list)
+    existing: frozenset[str] = frozenset()  # the instances it names that the store knows already
+
+    def entities(self) -> list[dict[str, object]]:
+        """Each instance the contribution describes: IRI, label, types, and whether it is new; for a dry run's table."""
+        subjects = sorted({str(s) for s in self.graph.subjects() if isinstance(s, URIRef) and is_instance(str(s))})
+        return [
+            {
+                "iri": iri,
+                "label": str(next(iter(self.graph.objects(URIRef(iri), RDFS.label)), "")),
+                "types": sorted(shorten(str(t)) for t in self.graph.objects(URIRef(iri), RDF.type)),
+                "new": iri not in self.existing,
+                "statements": len(list(self.graph.predicate_objects(URIRef(iri)))),
+            }
+            for iri in subjects
+        ]
 
     def trig(self) -> str:
         """The contribution as TriG: one named graph, as it is (or would be) in the store."""

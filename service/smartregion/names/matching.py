@@ -6,7 +6,8 @@ accents, umlaut spelling (``ü`` = ``ue``), spacing, punctuation and brackets ("
 "Heim[at]Office"), but not fuzzily; where no name is written so, a declined form of one counts
 ("des Netzwerks Smart City Berlin", ``names.inflection``) — and a name that fits several
 entities is reported with every candidate instead of picking one. Official keys (AGS, ARS, district
-and state keys) match exactly.
+and state keys) match exactly. For a name that matches nothing, :meth:`Matcher.similar` offers the
+closest names (rapidfuzz), for the person to choose from: ``Cottbus`` → ``Cottbus/Chóśebuz``.
 
 The index is read with four SPARQL queries once per store revision (and cached until the next write),
 so it works with both store backends and stays fast with the ~11,000 municipalities of the
@@ -21,6 +22,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz, process
+
 from smartregion.rdf.ids import ID, SR
 from smartregion.rdf.prefixes import shorten
 from smartregion.names.inflection import readings
@@ -30,6 +33,10 @@ from smartregion.store import Store
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 KEY_PROPERTIES = (SR + "ags", SR + "ars", SR + "districtKey", SR + "stateKey")
+SIMILAR_CUTOFF = 80  # rapidfuzz WRatio (0–100) a name needs to be offered as a candidate
+SIMILAR_LIMIT = 5
+
+
 def normalise(text: str) -> str:
     """The key a name is matched by: folded (case, accents, punctuation do not count), umlauts spelled out."""
     return fold(spell_out_umlauts(text))
@@ -70,6 +77,7 @@ class _Index:
     types: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # IRI → asserted types
     superclasses: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     subjects: set[str] = field(default_factory=set)
+    name_list: list[str] = field(default_factory=list)  # the keys of ``names``: rapidfuzz scans a list fastest
 
 
 # One index per store and revision: a server that imports again and again reads it once per write.
@@ -85,19 +93,23 @@ def _read_index(store: Store) -> _Index:
     index = _Index()
     for row in _rows(store, "SELECT ?c ?sup WHERE { ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>+ ?sup FILTER(isIRI(?sup)) }"):
         index.superclasses[row["c"]].add(row["sup"])
-    query = f"""SELECT ?s ?name (LANG(?name) AS ?lang) WHERE {{
-        ?s <{RDFS_LABEL}>|<{SKOS}prefLabel>|<{SKOS}altLabel> ?name FILTER(STRSTARTS(STR(?s), "{ID}")) }}"""
+    query = f"""SELECT ?s ?p ?name (LANG(?name) AS ?lang) WHERE {{
+        VALUES ?p {{ <{RDFS_LABEL}> <{SKOS}prefLabel> <{SKOS}altLabel> }} ?s ?p ?name FILTER(STRSTARTS(STR(?s), "{ID}")) }}"""
+    ranks: dict[str, tuple[bool, bool]] = {}
     for row in _rows(store, query):
         for key in name_keys(row["name"]):
             index.names[key].add(row["s"])
-        if row["s"] not in index.labels or row["lang"] == "de":
-            index.labels[row["s"]] = row["name"]
+        # The label shown: a label before an alias ("Cottbus/Chóśebuz", not "Cottbus/Chóśebuz, Stadt"), German first.
+        rank = (row["p"] == SKOS + "altLabel", row["lang"] != "de")
+        if row["s"] not in ranks or rank < ranks[row["s"]]:
+            ranks[row["s"]], index.labels[row["s"]] = rank, row["name"]
     keys = " ".join(f"<{p}>" for p in KEY_PROPERTIES)
     for row in _rows(store, f"SELECT ?s ?key WHERE {{ VALUES ?p {{ {keys} }} ?s ?p ?key }}"):
         index.keys[row["key"].strip()].add(row["s"])
     for row in _rows(store, f'SELECT DISTINCT ?s ?t WHERE {{ ?s a ?t FILTER(STRSTARTS(STR(?s), "{ID}")) }}'):
         index.types[row["s"]].add(row["t"])
     index.subjects = set(index.types) | set(index.labels)
+    index.name_list = sorted(index.names)
     return index
 
 
@@ -180,6 +192,23 @@ class Matcher:
         """Entities with this official key (AGS, ARS, district key, state key)."""
         return self._pick(self.index.keys.get(key.strip(), set()), classes, ID)
 
+    def similar(self, name: str, classes: Iterable[str] = (), *, within: str = ID, limit: int = SIMILAR_LIMIT) -> tuple[Candidate, ...]:
+        """The entities (of ``classes``, under ``within``) whose names come closest to ``name``, best first.
+
+        WRatio weighs a name contained in a longer one (``Cottbus`` in ``Cottbus/Chóśebuz``) as well as
+        small typos (``Potsdamm``); names below SIMILAR_CUTOFF are no candidates.
+        """
+        wanted, found = set(classes), {}
+        # More names than wanted: the class filter drops some; an entity's several names count once.
+        for key, _score, _ in process.extract(normalise(name), self.index.name_list, scorer=fuzz.WRatio,
+                                              limit=limit * 20, score_cutoff=SIMILAR_CUTOFF):
+            for iri in sorted(self.index.names[key]):
+                if iri.startswith(within) and (not wanted or self.types(iri) & wanted) and iri not in found:
+                    found[iri] = self.candidate(iri)
+            if len(found) >= limit:
+                break
+        return tuple(found.values())[:limit]
+
     def _pick(self, iris: set[str], classes: Iterable[str], within: str) -> Match:
         wanted = set(classes)
         found = sorted(i for i in iris if i.startswith(within) and (not wanted or self.types(i) & wanted))
@@ -187,7 +216,7 @@ class Matcher:
         return Match(candidates[0] if len(candidates) == 1 else None, candidates)
 
 
-def describe(candidates: Iterable[Candidate]) -> str:
+def describe(candidates: Iterable[Candidate], separator: str = "; ") -> str:
     """Candidates for a message: IRI, label and types, one after the other."""
-    return "; ".join(f"<{c.iri}> “{c.label}” ({', '.join(sorted(shorten(t) for t in c.types if t.startswith(SR)))})" for c in candidates)
+    return separator.join(f"<{c.iri}> “{c.label}” ({', '.join(sorted(shorten(t) for t in c.types if t.startswith(SR)))})" for c in candidates)
 

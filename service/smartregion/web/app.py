@@ -26,7 +26,18 @@ from smartregion.contribute import audit
 from smartregion.settings import Settings
 from smartregion.store import open_store
 from smartregion.store.executor import Executor
-from smartregion.web import admission, browse, catalog_page, docs, editor, errors, linkeddata, problems, question_pages
+from smartregion.web import (
+    admission,
+    browse,
+    catalog_page,
+    contribute,
+    docs,
+    editor,
+    errors,
+    linkeddata,
+    problems,
+    question_pages,
+)
 from smartregion.web import contributions as contributions_api
 from smartregion.web import events as events_api
 from smartregion.web import map as places_map
@@ -178,6 +189,7 @@ def create_app(settings: Settings, *, warm_network: bool = False) -> FastAPI:
     app.include_router(events_api.router)  # before linked data: /id/event/{slug}.ics is its route
     app.include_router(linkeddata.router)
     app.include_router(contributions_api.router)
+    app.include_router(contribute.router)
     app.include_router(docs.router)
     app.include_router(places_map.router)
     errors.document(app)

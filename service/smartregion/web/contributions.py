@@ -42,11 +42,13 @@ from smartregion.contribute.model import (
 )
 from smartregion.errors import SmartregionError
 from smartregion.publish.dumps import dumps_folder
+from smartregion.rdf import sheets
 from smartregion.settings import Settings
 from smartregion.store import Store
 from smartregion.store.writelock import WriteBusy
-from smartregion.web import problems
+from smartregion.web import downloads, problems
 from smartregion.web.bodies import read_limited
+from smartregion.web.downloads import DialectParam, FormatParam
 from smartregion.web.errors import errors
 from smartregion.web.problems import Problem
 
@@ -304,15 +306,23 @@ async def post_contribution(
         raise
     summary = result.summary()
     if dry_run:
-        return JSONResponse({**summary, "turtle": result.turtle()}, status_code=200)
+        return JSONResponse({**summary, "entities": result.entities(), "turtle": result.turtle()}, status_code=200)
     write.done([result.graph_iri], status=201)  # type: ignore[union-attr]
     return JSONResponse(summary, status_code=201, headers={"Location": f"/api/contributions/{result.id}"})
 
 
-@router.get("/api/contributions")
-def get_contributions(request: Request) -> list[dict[str, object]]:
-    """Every contribution: who, when, how, from what, how many triples."""
-    return contributions.list_contributions(request.app.state.store)
+CONTRIBUTION_COLUMNS = ("id", "graph", "title", "agent", "created", "method", "source", "triples")
+
+
+@router.get("/api/contributions", response_model=None, responses={200: downloads.CONTENT})
+def get_contributions(request: Request, format: FormatParam = "json", dialect: DialectParam = "rfc4180") -> Response:
+    """Every contribution: who, when, how, from what, how many triples; as JSON, CSV or XLSX."""
+    found = contributions.list_contributions(request.app.state.store)
+
+    def tables() -> list[sheets.Sheet]:
+        return [sheets.Sheet("contributions", CONTRIBUTION_COLUMNS, [[c[k] for k in CONTRIBUTION_COLUMNS] for c in found])]
+
+    return downloads.answer(found, format, dialect, "contributions", tables)
 
 
 @router.get("/api/contributions/{contribution_id}", responses=errors(404))

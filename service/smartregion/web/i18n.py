@@ -362,6 +362,55 @@ STRINGS: dict[str, tuple[str, str]] = {
     "catalog.checksum": ("SHA-256", "SHA-256"),
     "catalog.endpoint": ("SPARQL-Endpunkt", "SPARQL endpoint"),
     "nav.browse": ("Stöbern", "Browse"),
+    # /contribute (web/contribute.py, static/contribute.js)
+    "nav.contribute": ("Beitragen", "Contribute"),
+    "contribute.title": ("Daten beitragen", "Contribute data"),
+    "contribute.intro": (
+        ("Laden Sie eine Vorlage herunter, füllen Sie sie aus (eine Zeile je Eintrag; die Beispielzeile ersetzen) und "
+         "laden Sie sie hier hoch. Zuerst prüft ein Probelauf die Datei und zeigt, was hinzukäme, und jedes Problem "
+         "mit Zeile und Spalte; erst danach wird importiert."),
+        ("Download a template, fill it in (one row per entry; replace the example row) and upload it here. A dry run "
+         "checks the file first and shows what would be added, and every problem by row and column; only then is "
+         "it imported.")),
+    "contribute.templates": ("Vorlagen", "Templates"),
+    "contribute.kind": ("Art", "Kind"),
+    "contribute.what": ("Was hinein gehört", "What goes in"),
+    "contribute.download": ("Herunterladen", "Download"),
+    "contribute.upload": ("Hochladen", "Upload"),
+    "contribute.file": ("Datei (CSV oder XLSX)", "File (CSV or XLSX)"),
+    "contribute.agent": ("Ihr Name oder Ihre Organisation", "Your name or organisation"),
+    "contribute.token": ("Schreib-Token", "Write token"),
+    "contribute.token.help": (
+        "Wird nur mit dieser Anfrage gesendet, nie in einer Adresse und nie gespeichert.",
+        "Sent with this request only, never in an address and never stored."),
+    "contribute.check": ("Prüfen (Probelauf)", "Check (dry run)"),
+    "contribute.import": ("Importieren", "Import"),
+    "contribute.api": ("Die Schreib-API (JSON) ist beschrieben in der", "The write API (JSON) is described in the"),
+    "contribute.js.nofile": ("Bitte eine CSV- oder XLSX-Datei wählen.", "Please choose a CSV or XLSX file."),
+    "contribute.js.checking": ("Prüfe …", "Checking …"),
+    "contribute.js.importing": ("Importiere …", "Importing …"),
+    "contribute.js.ok": ("Probelauf bestanden: {triples} Aussagen kämen hinzu ({new} neue, {updated} ergänzte Einträge). "
+                         "Nichts wurde geschrieben.",
+                         "Dry run passed: {triples} statements would be added ({new} new, {updated} updated entries). "
+                         "Nothing was written."),
+    "contribute.js.problems": ("{n} Probleme; nichts wurde geschrieben.", "{n} problems; nothing was written."),
+    "contribute.js.done": ("Importiert als Beitrag {id}: {triples} Aussagen.", "Imported as contribution {id}: {triples} statements."),
+    "contribute.js.unauthorised": ("Ohne gültiges Schreib-Token wird nichts geschrieben.",
+                                   "Without a valid write token nothing is written."),
+    "contribute.js.failed": ("Fehler", "Error"),
+    "contribute.js.entry": ("Eintrag", "Entry"),
+    "contribute.js.types": ("Typ", "Type"),
+    "contribute.js.status": ("Status", "Status"),
+    "contribute.js.statements": ("Aussagen", "Statements"),
+    "contribute.js.new": ("neu", "new"),
+    "contribute.js.updated": ("ergänzt", "updated"),
+    "contribute.js.row": ("Zeile", "Row"),
+    "contribute.js.column": ("Spalte", "Column"),
+    "contribute.js.problem": ("Problem", "Problem"),
+    "contribute.js.fix": ("Was tun", "How to fix"),
+    "contribute.js.candidates": ("Meinten Sie", "Did you mean"),
+    "contribute.js.warnings": ("Hinweise", "Notes"),
+    "contribute.js.show": ("Beitrag ansehen", "View the contribution"),
 }
 
 # Names of a few IRIs the graph uses but does not label itself (RDF's own terms, reference values).

@@ -23,8 +23,10 @@ from smartregion.network import (
     exports,
 )
 from smartregion.rdf.ids import ID, SOURCE
-from smartregion.web import i18n
+from smartregion.rdf import sheets
+from smartregion.web import downloads, i18n
 from smartregion.web.dependencies import SearchDep, SnapshotDep
+from smartregion.web.downloads import DialectParam, FormatParam
 from smartregion.web.errors import errors
 from smartregion.web.linkeddata import html_response, language
 from smartregion.web.problems import Problem
@@ -122,17 +124,31 @@ COOPERATIONS_EXAMPLE = {
 }
 
 
+PARTNER_COLUMNS = ("iri", "label", "type", "weight", "kinds", "evidence_count", "evidence")
+
+
 @router.get("/api/cooperations", tags=["network"], summary="Partners of an actor, strongest first",
-            description=WEIGHT_RULE,
-            responses={200: {"content": {"application/json": {"example": COOPERATIONS_EXAMPLE}}}, **errors(404, 422)})
+            description=WEIGHT_RULE + " As a file: `format=csv` or `xlsx`, one row per partner.", response_model=None,
+            responses={200: {"content": {"application/json": {"example": COOPERATIONS_EXAMPLE},
+                                         **downloads.CONTENT["content"]}}, **errors(404, 422)})
 def cooperations(
     snap: SnapshotDep,
     flt: FilterDep,
     iri: Annotated[str, Query(description="The actor: IRI, `id/kind/slug` or label.",
                               openapi_examples=_examples(WFBB, "WFBB"))],
-) -> dict:
+    format: FormatParam = "json",
+    dialect: DialectParam = "rfc4180",
+) -> Response:
     actor = network.resolve_actor(snap, iri, "iri")
-    return {"actor": snap.actors[actor].as_json(), "partners": network.cooperations(snap, actor, flt)}
+    partners = network.cooperations(snap, actor, flt)
+
+    def tables() -> list[sheets.Sheet]:
+        rows = [[p["iri"], p["label"], p["type"], p["weight"], "; ".join(p["kinds"]), len(p["evidence"]),
+                 "; ".join(f"{e['label']} ({e['iri']})" for e in p["evidence"])] for p in partners]
+        return [sheets.Sheet("partners", PARTNER_COLUMNS, rows)]
+
+    body = {"actor": snap.actors[actor].as_json(), "partners": partners}
+    return downloads.answer(body, format, dialect, "partners-" + actor.rsplit("/", 1)[-1], tables)
 
 
 @router.get("/api/path", tags=["network"], summary="How two actors are connected", responses=errors(404, 422),
@@ -166,7 +182,8 @@ def ego(
             **exports.network_json(network.ego(snap, actor, depth, flt))}
 
 
-@router.get("/api/centrality", tags=["network"], summary="The most central actors", responses=errors(404, 422),
+@router.get("/api/centrality", tags=["network"], summary="The most central actors", response_model=None,
+            responses={200: downloads.CONTENT, **errors(404, 422)},
             description="degree: share of actors linked to; betweenness: share of shortest chains through the actor "
                         f"(hop distance; estimated from up to {network.BETWEENNESS_SAMPLE} sampled sources, seeded, fewer on very "
                         f"large networks, when "
@@ -177,8 +194,18 @@ def centrality(
     flt: FilterDep,
     measure: Literal["degree", "betweenness", "eigenvector"] = "degree",
     top: Annotated[int, Query(ge=1, le=1000)] = 20,
-) -> dict:
-    return network.centrality(snap, measure, top, flt)
+    format: FormatParam = "json",
+    dialect: DialectParam = "rfc4180",
+) -> Response:
+    ranking = network.centrality(snap, measure, top, flt)
+
+    def tables() -> list[sheets.Sheet]:
+        columns = ("rank", "iri", "label", "type", "score", "degree", "weight")
+        rows = [[i, r["iri"], r["label"], r["type"], r["score"], r["degree"], r["weight"]]
+                for i, r in enumerate(ranking["ranking"], 1)]
+        return [sheets.Sheet(measure, columns, rows)]
+
+    return downloads.answer(ranking, format, dialect, f"centrality-{measure}", tables)
 
 
 @router.get("/api/communities", tags=["network"], summary="Groups of actors that work closely together",
@@ -212,16 +239,18 @@ def brokers(
 @router.get("/api/network", tags=["network"], summary="The whole network as a file",
             description="`json` fits Cytoscape.js and vis-network (`{nodes: [{id, label, type, ...}], edges: "
                         "[{source, target, weight, kinds, evidence_count}]}`); `graphml` and `gexf` open in Gephi "
-                        "and yEd; `csv` is an edge list whose nodes are the IRIs in `source`/`target`, with label "
-                        "and type alongside. " + WEIGHT_RULE,
+                        "and yEd (node ids `n0`, `n1`, ...; the IRI is the node attribute `iri`); `csv` is an edge "
+                        "list whose nodes are the IRIs in `source`/`target`, with label and type alongside; `xlsx` "
+                        "has a sheet of actors and one of links. " + WEIGHT_RULE,
             response_class=Response,
             responses={200: {"content": {media: {} for media in exports.FORMATS.values()}}, **errors(404, 422)})
 def network_file(
     snap: SnapshotDep,
     flt: FilterDep,
-    format: Literal["json", "graphml", "gexf", "csv"] = "json",
+    format: Literal["json", "graphml", "gexf", "csv", "xlsx"] = "json",
+    dialect: DialectParam = "rfc4180",
 ) -> Response:
-    body = exports.render(network.view(snap.graph, flt), format)
+    body = exports.render(network.view(snap.graph, flt), format, dialect)
     headers = {} if format == "json" else {"Content-Disposition": f'attachment; filename="smartregion-network.{format}"'}
     return Response(body, media_type=exports.FORMATS[format], headers=headers)
 

@@ -8,6 +8,7 @@ details (RFC 9457) as at the endpoint, plain text for clients that accept only t
 from __future__ import annotations
 
 import json
+import math
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
@@ -18,7 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from smartregion import questions as catalogue
 from smartregion.errors import SmartregionError
 from smartregion.names.resolve import is_iri, resolve_entity
-from smartregion.rdf import results
+from smartregion.rdf import csvsafe, results, sheets
 from smartregion.store import QuerySyntaxError
 from smartregion.store.errors import QueryFailed, QueryRefused, QueryTimeout
 from smartregion.store.executor import Answer, Executor
@@ -29,7 +30,10 @@ from smartregion.web.problems import Problem
 
 router = APIRouter(tags=["Question catalogue"])
 
-ANSWER_FORMATS = (results.JSON, results.CSV)
+XLSX = results.Format("xlsx", sheets.XLSX, (), "https://www.iana.org/assignments/media-types/" + sheets.XLSX)
+ANSWER_FORMATS = (results.JSON, results.CSV, XLSX)
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_FRACTIONAL = frozenset(_XSD + name for name in ("decimal", "double", "float"))
 
 
 def _openapi_parameters(questions: list[catalogue.Query]) -> list[dict]:
@@ -43,9 +47,17 @@ def _openapi_parameters(questions: list[catalogue.Query]) -> list[dict]:
             "name": "format",
             "in": "query",
             "required": False,
-            "schema": {"type": "string", "enum": ["json", "csv"]},
-            "description": "Answer format; overrides the Accept header (application/json or text/csv).",
-        }
+            "schema": {"type": "string", "enum": ["json", "csv", "xlsx"]},
+            "description": "Answer format; overrides the Accept header (application/json, text/csv or "
+            "the XLSX media type).",
+        },
+        {
+            "name": "dialect",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "enum": list(sheets.DIALECTS)},
+            "description": sheets.DIALECT_HELP + "; only for CSV.",
+        },
     ]
     for name, uses in sorted(users.items()):
         lines = [f"- `{q.name}`: {p.expected}{'' if p.required else ', optional'}" for q, p in uses]
@@ -175,16 +187,18 @@ async def run_question(
 async def _answer(request: Request, name: str) -> Response:
     question = catalogue.get(name)  # UnknownQuestion: 404 with the known names
     params, formats = split_parameters(request)
+    dialect = _dialect(request)
     try:
-        fmt = results.negotiate(ANSWER_FORMATS, request.headers.get("accept"), formats)
+        named = [f.strip().lower() for f in formats if f.strip()]
+        fmt = XLSX if named[:1] == ["xlsx"] else results.negotiate(ANSWER_FORMATS, request.headers.get("accept"), formats)
     except results.NotAcceptable:
         raise Problem(
             406 if not formats else 422,
             "not acceptable",
-            "answers are offered as JSON or CSV only",
-            hint="Pass format=json or format=csv, or accept application/json or text/csv.",
+            "answers are offered as JSON, CSV or XLSX only",
+            hint="Pass format=json, format=csv or format=xlsx, or accept application/json or text/csv.",
             parameter="format",
-            offered=["application/json", "text/csv"],
+            offered=[f.media_type for f in ANSWER_FORMATS],
         ) from None
     params = await to_thread.run_sync(resolve_names, request, question, params)
     try:
@@ -193,8 +207,14 @@ async def _answer(request: Request, name: str) -> Response:
     except catalogue.ParameterError as exc:  # 422 naming the parameter, what it expects and an example
         exc.hint = f"GET /api/queries lists the parameters of {question.name!r} with their types and examples."
         raise
-    answer = await run_text(request, text, fmt)
+    as_table = fmt is XLSX or (fmt is results.CSV and dialect == "excel")
+    answer = await run_text(request, text, results.JSON if as_table else fmt)
     headers = {"X-Result-Truncated": "true" if answer.truncated else "false", "Vary": "Accept"}
+    if as_table:
+        sheet = _sheet(question.name, answer.body)
+        body = sheets.to_xlsx(sheet) if fmt is XLSX else sheets.to_csv(sheet, dialect)
+        headers["Content-Disposition"] = f'attachment; filename="{question.name}.{fmt.key}"'
+        return Response(body, media_type=fmt.content_type, headers=headers)
     if fmt is results.CSV:
         headers["Content-Disposition"] = f'inline; filename="{question.name}.csv"'
         return Response(answer.body, media_type=fmt.content_type, headers=headers)
@@ -227,11 +247,22 @@ def split_parameters(request: Request) -> tuple[dict[str, str], list[str]]:
     for key, value in request.query_params.multi_items():
         if key == "format":
             formats.append(value)
+        elif key == "dialect":
+            continue  # of the CSV, see _dialect
         elif key in params:
             raise Problem(422, "invalid parameter", f"parameter {key!r} is given more than once", hint="Give each parameter once.", parameter=key)
         else:
             params[key] = value
     return params, formats
+
+
+def _dialect(request: Request) -> sheets.Dialect:
+    """The CSV dialect asked for (sheets.py), rfc4180 by default."""
+    given = request.query_params.getlist("dialect")
+    if len(given) > 1 or any(value not in sheets.DIALECTS for value in given):
+        raise Problem(422, "invalid parameter", f"unknown or repeated CSV dialect {', '.join(map(repr, given))}",
+                      hint="Pass dialect=rfc4180 or dialect=excel, once.", parameter="dialect")
+    return given[0] if given else "rfc4180"  # type: ignore[return-value]
 
 
 async def run_text(request: Request, text: str, fmt: results.Format) -> Answer:
@@ -249,6 +280,26 @@ async def run_text(request: Request, text: str, fmt: results.Format) -> Answer:
         raise Problem(
             500, "question failed", str(exc), hint="This is a server error; please report the question and its parameters."
         ) from None
+
+
+def _sheet(name: str, body: bytes) -> sheets.Sheet:
+    """A SPARQL JSON result as a sheet: numbers of a numeric XSD datatype as numbers, everything else as text."""
+    parsed = json.loads(body)
+    columns = parsed["head"]["vars"]
+    return sheets.Sheet(name, columns, [[_cell(b.get(c)) for c in columns] for b in parsed["results"]["bindings"]])
+
+
+def _cell(term: dict | None) -> sheets.Cell:
+    if term is None:
+        return None
+    value, datatype = term["value"], term.get("datatype")
+    if datatype not in csvsafe.NUMERIC_DATATYPES:
+        return value
+    try:
+        number = float(value) if datatype in _FRACTIONAL else int(value)
+    except ValueError:
+        return value  # an ill-typed literal stays the text it is
+    return number if math.isfinite(number) else value
 
 
 def _rows(body: bytes) -> tuple[list[str], list[dict[str, str | None]]]:

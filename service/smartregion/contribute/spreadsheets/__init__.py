@@ -10,7 +10,7 @@ from smartregion.contribute.spreadsheets.reading import (
     header_key,
     import_table,
 )
-from smartregion.contribute.spreadsheets.registry import KINDS, get_kind
+from smartregion.contribute.spreadsheets.registry import KINDS, TEMPLATE_KINDS, get_kind
 from smartregion.contribute.spreadsheets.tables import (
     MEDIA_TYPES,
     Table,
@@ -19,11 +19,12 @@ from smartregion.contribute.spreadsheets.tables import (
 )
 from smartregion.contribute.spreadsheets.templates import (
     describe_kind,
+    template_bytes,
     template_rows,
     write_template,
 )
 
 __all__ = [
-    "KINDS", "MEDIA_TYPES", "Column", "Kind", "Table", "describe_kind", "get_kind", "header_key", "import_table",
-    "read_file", "read_table", "template_rows", "write_template",
+    "KINDS", "MEDIA_TYPES", "TEMPLATE_KINDS", "Column", "Kind", "Table", "describe_kind", "get_kind", "header_key", "import_table",
+    "read_file", "read_table", "template_bytes", "template_rows", "write_template",
 ]

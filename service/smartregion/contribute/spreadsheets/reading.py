@@ -36,7 +36,7 @@ from smartregion.contribute.model import (
     new_contribution_iri,
 )
 from smartregion.contribute.spreadsheets.tables import Row, Table
-from smartregion.names.matching import Matcher, describe, normalise
+from smartregion.names.matching import Candidate, Matcher, describe, normalise
 from smartregion.rdf.ids import ID, slugify
 from smartregion.rdf.prefixes import shorten
 from smartregion.store import Store
@@ -127,9 +127,10 @@ class RowContext:
 
     # problems
 
-    def problem(self, column: str | None, message: str, fix: str = "") -> None:
+    def problem(self, column: str | None, message: str, fix: str = "", candidates: Iterable[Candidate] = ()) -> None:
         header = self._headers.get(column, column) if column else None
-        self._shared.problems.append(Problem(message, row=self.row.number, column=header, fix=fix))
+        found = tuple((c.iri, c.label) for c in candidates)
+        self._shared.problems.append(Problem(message, row=self.row.number, column=header, fix=fix, candidates=found))
 
     @property
     def ok(self) -> bool:
@@ -240,10 +241,14 @@ class RowContext:
             return None
         if local:
             return URIRef(local[0])
+        similar = self.matcher.similar(value, classes)
         self.problem(
             column,
             f"unknown reference: {value!r} is not the name, abbreviation or IRI of {what} in the store",
-            "check the spelling (labels and abbreviations are matched exactly), write its IRI, or add it first with its own import",
+            (f"did you mean {describe(similar, ' or ')}? Write the name as the store has it or the IRI; otherwise "
+             if similar else "check the spelling (labels and abbreviations are matched exactly), write its IRI, or ")
+            + "add it first with its own import",
+            similar,
         )
         return None
 
@@ -435,9 +440,27 @@ def convert_table(table: Table, kind: Kind, *, store: Store | None, contribution
         missing = context.missing()
         for column in missing:
             context.problem(column.name, f"the required column {headers[column.name]!r} is empty", f"fill it in, e.g. {column.example!r}")
-        if not missing:
+        if _is_example(context.values(), kind, set(headers)):
+            first = kind.columns[0].name
+            context.problem(first, "this is the template's example row, not an entry of yours",
+                            "replace its cells with your own entry, or delete the row")
+        elif not missing:
             kind.convert(context)
     return Conversion(shared.graph, problems, shared.origins)
+
+
+def _is_example(values: Mapping[str, str], kind: Kind, present: set[str]) -> bool:
+    """Whether a row is one of the kind's example rows unchanged (case and spacing aside): every cell the example
+    fills is there with its value, every other cell of the table empty."""
+    def same(a: str, b: str) -> bool:
+        return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+    return any(
+        any(example.values())
+        and {name for name, value in example.items() if value} <= present
+        and all(same(values[name], example.get(name, "")) for name in present)
+        for example in kind.examples
+    )
 
 
 def rows_to_graph(

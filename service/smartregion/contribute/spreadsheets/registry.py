@@ -10,6 +10,8 @@ from smartregion.contribute.spreadsheets import activities, actors, reference
 from smartregion.contribute.spreadsheets.reading import Kind
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (*actors.KINDS, *activities.KINDS, *reference.KINDS)}
+# The templates coordinators fill in (the reference kinds read published files as they are).
+TEMPLATE_KINDS: tuple[str, ...] = tuple(kind.name for kind in (*actors.KINDS, *activities.KINDS))
 
 
 def get_kind(name: str) -> Kind:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 from smartregion.contribute.spreadsheets.reading import Kind
@@ -17,27 +18,34 @@ def template_rows(kind: Kind, lang: str = "en") -> list[list[str]]:
 def write_template(kind: Kind, path: str | Path, lang: str = "en") -> Path:
     """An example file: CSV, or XLSX with a second sheet explaining every column."""
     path = Path(path)
-    rows = template_rows(kind, lang)
-    if path.suffix.lower() == ".xlsx":
-        import openpyxl
-        from openpyxl.styles import Font
-
-        workbook = openpyxl.Workbook()
-        sheet = workbook.active
-        sheet.title = kind.name
-        for row in rows:
-            sheet.append(row)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        help_sheet = workbook.create_sheet("columns" if lang == "en" else "Spalten")
-        help_sheet.append(["column", "Spalte", "required", "what goes in", "example"])
-        for column in kind.columns:
-            help_sheet.append([column.name, column.german, "yes" if column.required else "", column.help, column.example])
-        workbook.save(path)
-    else:
-        with path.open("w", encoding="utf-8", newline="") as out:
-            csv.writer(out).writerows(rows)
+    path.write_bytes(template_bytes(kind, path.suffix.lower().lstrip("."), lang))
     return path
+
+
+def template_bytes(kind: Kind, fmt: str, lang: str = "en") -> bytes:
+    """The example file as bytes: ``fmt`` "xlsx" (with a sheet explaining every column) or "csv"."""
+    rows = template_rows(kind, lang)
+    if fmt != "xlsx":
+        out = io.StringIO()
+        csv.writer(out).writerows(rows)
+        return out.getvalue().encode("utf-8")
+    import openpyxl
+    from openpyxl.styles import Font
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = kind.name
+    for row in rows:
+        sheet.append(row)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    help_sheet = workbook.create_sheet("columns" if lang == "en" else "Spalten")
+    help_sheet.append(["column", "Spalte", "required", "what goes in", "example"])
+    for column in kind.columns:
+        help_sheet.append([column.name, column.german, "yes" if column.required else "", column.help, column.example])
+    out_bytes = io.BytesIO()
+    workbook.save(out_bytes)
+    return out_bytes.getvalue()
 
 
 def describe_kind(kind: Kind) -> str:
