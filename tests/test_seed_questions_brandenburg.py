@@ -311,7 +311,7 @@ def test_madeleine_lee_worked_for_the_boston_consulting_group_formerly(built_sto
 def test_the_regional_conference_belongs_to_the_programme_and_links_its_people_to_the_ministry(built_store):
     from smartregion import network
     from smartregion.network.filters import Filter
-    from smartregion.network.projection import NetworkCache
+    from smartregion.network import NetworkCache
 
     rows = built_store.select(PREFIXES + """
         SELECT DISTINCT ?programme ?funder WHERE {
