@@ -1,4 +1,9 @@
-"""The remote store: any SPARQL 1.1 store, queried through SPARQLWrapper and written through the Graph Store Protocol."""
+"""The remote store: any SPARQL 1.1 store, queried through SPARQLWrapper and written through the Graph Store Protocol.
+
+The server's own default graph holds the distinct union of the named graphs (``base``: the dataset):
+every write here withdraws and restates it by SPARQL Update around its Graph Store requests, so
+writing needs the update endpoint as well.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +39,8 @@ from smartregion.store.base import (
     json_rows,
     query_parts,
     triples_by_graph,
+    union_restate,
+    union_withdraw,
 )
 from smartregion.store.writelock import WriteLock
 
@@ -41,9 +48,9 @@ from smartregion.store.writelock import WriteLock
 class RemoteStore:
     """Any SPARQL 1.1 store: queries through SPARQLWrapper, writes through the Graph Store Protocol.
 
-    The server must answer queries over the union of its named graphs (Oxigraph
-    ``--union-default-graph``, Fuseki ``tdb2:unionDefaultGraph true``; GraphDB and Virtuoso do by
-    default). ``revision()`` is a hash of the named graphs, their triple counts and a marker that
+    The server must answer queries without a dataset over its real default graph, which the writes
+    here keep equal to the distinct union of the named graphs (Oxigraph without
+    ``--union-default-graph``, Fuseki without ``unionDefaultGraph``). ``revision()`` is a hash of the named graphs, their triple counts and a marker that
     every write through this class puts into ``META_GRAPH``: writes by others change graphs or counts,
     ours always change the marker.
     """
@@ -155,6 +162,9 @@ class RemoteStore:
     def triple_count(self) -> int:
         return sum(self._graph_counts().values())
 
+    def distinct_triple_count(self) -> int:
+        return int(self.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"])
+
     def revision(self) -> str:
         marker = self.select(f"SELECT ?r WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{REVISION}> ?r }} }}")
         state = json.dumps([sorted(self._graph_counts().items()), sorted(r["r"] for r in marker)])
@@ -172,16 +182,21 @@ class RemoteStore:
                 quads.extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
         return ox.serialize(quads, format=DUMP_FORMATS[fmt], prefixes=PREFIXES if fmt == "trig" else None) or b""
 
-    # writing: each PUT replaces one graph atomically; a call as a whole is not one transaction
+    # writing: each PUT replaces one graph atomically; a call as a whole is not one transaction, and
+    # between the withdrawal and the restatement readers may miss triples of the graphs being written
 
     def write_lock(self) -> WriteLock:
         return self.lock
 
     def replace_graphs(self, quads_by_graph: Graphs) -> None:
         triples = triples_by_graph(quads_by_graph)
-        with self.lock.hold("write"), self._client() as client:
+        if not triples:
+            return
+        with self.lock.hold("write"), self._writer() as client:
+            self._update(client, union_withdraw(triples))
             for iri, graph_triples in triples.items():
                 self._put(client, iri, graph_triples)
+            self._update(client, union_restate(triples))
             self._mark(client)
 
     def replace_all(self, dataset: Graphs) -> None:
@@ -190,16 +205,24 @@ class RemoteStore:
         Graphs outside ``https://w3id.org/smartregion/`` are left alone: the server may be shared.
         """
         triples = triples_by_graph(dataset)
-        with self.lock.hold("write"), self._client() as client:
+        with self.lock.hold("write"), self._writer() as client:
             stale = [g for g in self.named_graphs() if g.startswith(BASE) and g not in triples]
+            if triples or stale:
+                self._update(client, union_withdraw([*triples, *stale]))
             for iri, graph_triples in triples.items():
                 self._put(client, iri, graph_triples)
-            self._drop(client, stale)
+            if stale:
+                self._drop(client, stale)
+            if triples:
+                self._update(client, union_restate(triples))
             self._mark(client)
 
     def drop_graphs(self, graph_iris: Iterable[str]) -> None:
-        with self.lock.hold("write"), self._client() as client:
-            self._drop(client, list(graph_iris))
+        graphs = list(dict.fromkeys(graph_iris))
+        with self.lock.hold("write"), self._writer() as client:
+            if graphs:  # no graphs: an empty write, which moves the revision on (erasure)
+                self._update(client, union_withdraw(graphs))
+                self._drop(client, graphs)
             self._mark(client)
 
     def _client(self) -> httpx.Client:
@@ -208,13 +231,21 @@ class RemoteStore:
         # No read limit: loading a large graph may take the server longer than a query may.
         return httpx.Client(timeout=httpx.Timeout(self.timeout, read=None))
 
+    def _writer(self) -> httpx.Client:
+        """The client of a write, which needs the update URL as well as the Graph Store's."""
+        if not self.update_endpoint:
+            raise StoreError(
+                "writing to a remote store needs its SPARQL update URL as well (--update-endpoint URL or "
+                "SMARTREGION_UPDATE_ENDPOINT; Oxigraph: http://host:7878/update): every write keeps the default graph "
+                "the distinct union of the named graphs by SPARQL Update; nothing was written"
+            )
+        return self._client()
+
     def _gsp(self, client: httpx.Client, method: str, iri: str, **kwargs: object) -> httpx.Response:
         try:
             response = client.request(method, self.gsp_endpoint, params={"graph": iri}, **kwargs)  # type: ignore[arg-type]
         except httpx.HTTPError as exc:
             raise StoreError(f"cannot reach the Graph Store at {self.gsp_endpoint}: {exc}") from None
-        if response.status_code == 404 and method == "DELETE":
-            return response  # already absent
         if response.is_error:
             raise StoreError(f"{method} {iri} at {self.gsp_endpoint} failed: {response.status_code} {response.text.strip()[:300]}")
         return response
@@ -224,19 +255,16 @@ class RemoteStore:
         self._gsp(client, "PUT", iri, content=body, headers={"Content-Type": "application/n-triples"})
 
     def _drop(self, client: httpx.Client, graphs: list[str]) -> None:
-        if not graphs:
-            return
-        if self.update_endpoint:  # one update request: all graphs go at once
-            update = " ;\n".join(f"DROP SILENT GRAPH <{ox.NamedNode(g).value}>" for g in graphs)
-            try:
-                response = client.post(self.update_endpoint, content=update.encode(), headers={"Content-Type": "application/sparql-update"})
-            except httpx.HTTPError as exc:
-                raise StoreError(f"cannot reach the update endpoint {self.update_endpoint}: {exc}") from None
-            if response.is_error:
-                raise StoreError(f"dropping graphs at {self.update_endpoint} failed: {response.status_code} {response.text.strip()[:300]}")
-            return
-        for iri in graphs:
-            self._gsp(client, "DELETE", iri)
+        # One update request: all graphs go at once.
+        self._update(client, " ;\n".join(f"DROP SILENT GRAPH <{ox.NamedNode(g).value}>" for g in graphs))
+
+    def _update(self, client: httpx.Client, update: str) -> None:
+        try:
+            response = client.post(self.update_endpoint, content=update.encode(), headers={"Content-Type": "application/sparql-update"})  # type: ignore[arg-type]
+        except httpx.HTTPError as exc:
+            raise StoreError(f"cannot reach the update endpoint {self.update_endpoint}: {exc}") from None
+        if response.is_error:
+            raise StoreError(f"the update at {self.update_endpoint} failed: {response.status_code} {response.text.strip()[:300]}")
 
     def _mark(self, client: httpx.Client) -> None:
         marker = ox.Triple(ox.NamedNode(META_GRAPH), ox.NamedNode(REVISION), ox.Literal(uuid.uuid4().hex))
