@@ -9,8 +9,8 @@ on its ``/sparql`` from ``--clients`` threads for ``--duration`` seconds (the lo
 sampled parameters). Ratios are against the embedded store. The servers:
 
 - embedded: the store folder of the workspace;
-- Oxigraph server: ``oxigraph serve`` (writable, as a push needs) on an empty folder, with
-  ``--union-default-graph`` as the remote backend asks;
+- Oxigraph server: ``oxigraph serve`` (writable, as a push needs) on an empty folder, without
+  ``--union-default-graph``: the remote backend keeps the default graph the distinct union itself;
 - Virtuoso: Debian's ``virtuoso-t`` on a new database with the README's writer account, 2 GB of buffers.
 """
 
@@ -111,7 +111,7 @@ def start_oxigraph_writable(ws: Workspace, timeout: float = 120) -> tuple[Server
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = ws.logs / f"oxigraph-remote-{ws.label}.log"
-    command = [_binary("oxigraph"), "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
+    command = [_binary("oxigraph"), "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}"]
     with open(log, "w", encoding="utf-8") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     server = Server("oxigraph", base, base + "/query", process, log, command=command)

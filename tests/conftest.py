@@ -74,10 +74,10 @@ def _oxigraph_binary() -> str:
 
 @contextmanager
 def running_oxigraph(location: Path) -> Iterator[OxigraphServer]:
-    """An Oxigraph server on 127.0.0.1 answering queries over the union of its graphs."""
+    """An Oxigraph server on 127.0.0.1 with a default graph of its own, which the remote store keeps the distinct union."""
     port = free_port()
     process = subprocess.Popen(
-        [_oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+        [_oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -311,13 +311,53 @@ def test_municipalities_in_area(built_store) -> None:
     ]
     arnsberg = next(r for r in rows if r["municipalityLabel"] == "Arnsberg")
     assert arnsberg["districtLabel"] == "Hochsauerlandkreis" and arnsberg["ars"] == "059580004004"
+    assert {r["referenceDate"] for r in rows} == {"2022-12-31"}
+    # One row per municipality: the latest figure, with its date and source.
     belzig = ask(built_store, "municipalities_in_area", area=ID + "district/potsdam-mittelmark")
-    assert [(r["municipalityLabel"], r["inhabitants"], r.get("countNote"), r["source"]) for r in belzig
+    assert len(belzig) == len({r["municipality"] for r in belzig})
+    assert [(r["municipalityLabel"], r["inhabitants"], r.get("countNote"), r["referenceDate"], r["source"]) for r in belzig
             if r["municipalityLabel"] in ("Bad Belzig", "Wiesenburg/Mark")] == [
-        ("Bad Belzig", "11172", None, SRC + "destatis-gv100ad-2023"),
-        ("Bad Belzig", "8000", "rund 8.000", SRC + "regionalkonferenz-bad-belzig-2024"),
-        ("Wiesenburg/Mark", "4253", None, SRC + "destatis-gv100ad-2023"),
+        ("Bad Belzig", "8000", "rund 8.000", "2024-08-07", SRC + "regionalkonferenz-bad-belzig-2024"),
+        ("Wiesenburg/Mark", "4253", None, "2022-12-31", SRC + "destatis-gv100ad-2023"),
     ]
+
+
+def test_population_over_time(built_store) -> None:
+    rows = ask(built_store, "population_over_time", place=ID + "municipality/bad-belzig")
+    assert [(r["referenceDate"], r["inhabitants"], r.get("countNote"), r["source"], r["sourceTitle"]) for r in rows] == [
+        ("2022-12-31", "11172", None, SRC + "destatis-gv100ad-2023", "Gemeindeverzeichnis GV100AD, Gebietsstand 30.11.2023"),
+        ("2024-08-07", "8000", "rund 8.000", SRC + "regionalkonferenz-bad-belzig-2024",
+         "Dörfer, Daten, Daseinsvorsorge – 16. Regionalkonferenz für Smart Cities"),
+    ]
+    state = ask(built_store, "population_over_time", place=ID + "state/brandenburg")
+    assert [(r["referenceDate"], r["inhabitants"]) for r in state] == [("2022-12-31", "2573135")]
+    assert ask(built_store, "population_over_time", place=ID + "organisation/wfbb") == []
+
+
+def test_events_about_programme(built_store) -> None:
+    rows = ask(built_store, "events_about_programme", programme=ID + "project/heimatoffice")
+    assert [(r["eventLabel"], r["relation"], r["startDate"], r["partOf"]) for r in rows] == [(
+        "Und kann durch mobile Arbeit ein Innovationsökosystem auf dem Land entstehen?", "about",
+        "2021-10-27T11:00:00+02:00", ID + "event/sccon21-smart-country-brandenburg",
+    )]
+    mpsc = ask(built_store, "events_about_programme", programme=ID + "programme/modellprojekte-smart-cities")
+    assert [(r["eventLabel"], r["relation"]) for r in mpsc] == [
+        ("Und warum Brandenburg und Sachsen-Anhalt kooperieren", "about"),
+        ("Einführung in das Thema „Smart City“", "about a funded project"),
+        ("Dörfer, Daten, Daseinsvorsorge – smarte Zukunft für ländliche Regionen gestalten", "within"),
+    ]
+
+
+def test_former_roles(built_store) -> None:
+    rows = ask(built_store, "former_roles")
+    assert [(r["personLabel"], r["inLabel"], r.get("endDate"), r["source"]) for r in rows] == [
+        ("Madeleine Lee", "Boston Consulting Group", None, SRC + "sccon21-smart-country-brandenburg"),
+    ]
+    assert ask(built_store, "former_roles", person=ID + "person/alex-dieke") == []
+    roles = ask(built_store, "roles_of_person", person=ID + "person/madeleine-lee")
+    assert {(r["inLabel"], r.get("former")) for r in roles if r["kind"] == "membership"} == {
+        ("Neuland21", None), ("Boston Consulting Group", "true"),
+    }
 
 
 def test_cooperations_by_kind(built_store) -> None:

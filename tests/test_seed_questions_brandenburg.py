@@ -166,14 +166,18 @@ def test_which_document_says_the_bad_belzig_app_builds_on_the_smart_village_app(
     }]
 
 
-def test_bad_belzig_inhabitants_as_the_announcement_words_them(built_store):
+def test_bad_belzig_population_as_dated_observations_from_register_and_announcement(built_store):
     rows = built_store.select(PREFIXES + """
-        SELECT ?n ?note WHERE {
-          GRAPH src:regionalkonferenz-bad-belzig-2024 {
-            municipality:bad-belzig sr:inhabitants ?n ; sr:countNote ?note .
-          }
-        }""")
-    assert rows == [{"n": "8000", "note": "rund 8.000"}]
+        SELECT ?date ?n ?note ?g WHERE {
+          GRAPH ?g { ?o sr:observationOf municipality:bad-belzig ; sr:inhabitants ?n ; sr:referenceDate ?date }
+          OPTIONAL { ?o sr:countNote ?note }
+        } ORDER BY STR(?date)""")
+    assert rows == [
+        {"date": "2022-12-31", "n": "11172", "g": SRC + "destatis-gv100ad-2023"},
+        {"date": "2024-08-07", "n": "8000", "note": "rund 8.000", "g": SRC + "regionalkonferenz-bad-belzig-2024"},
+    ]
+    # No figure sits on the municipality itself any more, unmarked and without a date.
+    assert not built_store.ask(PREFIXES + "ASK { municipality:bad-belzig sr:inhabitants ?n }")
 
 
 def test_model_project_bad_belzig_wiesenburg_members_and_programme(built_store):
@@ -219,3 +223,111 @@ def test_publishers_of_the_brandenburg_documents(built_store):
         ("regionalkonferenz-bad-belzig-2024", ""),
         ("sccon21-smart-country-brandenburg", "organisation/wfbb"),
     ]
+
+
+# --- gaps of issue 17: names as written, facts out of comments, events tied to programmes ------------
+
+
+def test_the_names_the_texts_use_find_their_entities(built_store):
+    from smartregion.names.matching import Matcher
+    from smartregion.names.search import SearchIndex
+
+    index, matcher = SearchIndex.from_store(built_store), Matcher(built_store)
+    written = {
+        "Heimatoffice": "project/heimatoffice",
+        "Heim[at]Office": "project/heimatoffice",
+        "heim at office": "project/heimatoffice",
+        "des Netzwerks Smart City Berlin": "organisation/netzwerk-smart-city-berlin",
+        "Dr. Steffen Kammradt": "person/steffen-kammradt",
+        "Smart Country Convention | Special Edition": "event/sccon21",
+        "Dörfer, Daten, Daseinsvorsorge": "event/regionalkonferenz-bad-belzig-2024",
+        "Zukunftsstrategie": "project/zukunftsstrategie-digitales-brandenburg",
+    }
+    for name, iri in written.items():
+        assert index.search(name, limit=1)[0]["iri"] == ID + iri, name
+        assert matcher.by_name(name).found.iri == ID + iri, name
+
+
+def test_the_zukunftsschusterei_is_run_by_bad_belzig_and_wiesenburg(built_store):
+    rows = built_store.select(PREFIXES + """
+        SELECT ?operator ?g WHERE {
+          GRAPH ?g { ?place rdfs:label "Zukunftsschusterei"@de ; schema:maintainer ?operator }
+        } ORDER BY ?operator""")
+    assert rows == [
+        {"operator": ID + "municipality/bad-belzig", "g": SRC + "regionalkonferenz-bad-belzig-2024"},
+        {"operator": ID + "municipality/wiesenburg-mark", "g": SRC + "regionalkonferenz-bad-belzig-2024"},
+    ]
+
+
+def test_counts_of_localities_and_model_projects_are_dated_observations(built_store):
+    rows = built_store.select(PREFIXES + """
+        SELECT ?of ?localities ?projects ?where ?date WHERE {
+          ?o sr:observationOf ?of ; sr:referenceDate ?date .
+          { ?o sr:localityCount ?localities } UNION { ?o sr:projectCount ?projects ; schema:spatialCoverage ?where }
+        } ORDER BY ?of ?where""")
+    assert [(r["of"].removeprefix(ID), r.get("localities"), r.get("projects"), r.get("where", "").removeprefix(ID), r["date"])
+            for r in rows] == [
+        ("municipality/bad-belzig", "27", None, "", "2024-08-07"),
+        ("municipality/wiesenburg-mark", "27", None, "", "2024-08-07"),
+        ("programme/modellprojekte-smart-cities", None, "5", "state/berlin", "2021-10-27"),
+        ("programme/modellprojekte-smart-cities", None, "5", "state/brandenburg", "2021-10-27"),
+    ]
+
+
+def test_what_heimatoffice_produced_and_until_when_it_runs(built_store):
+    rows = built_store.select(PREFIXES + """
+        SELECT ?result ?end ?note WHERE {
+          project:heimatoffice sr:result ?r ; schema:endDate ?end ; sr:dateNote ?note .
+          ?r rdfs:label ?result .
+        } ORDER BY ?result""")
+    assert [(r["result"], r["end"], r["note"]) for r in rows] == [
+        ("Blog von Heim[at]Office", "2022", "noch bis Sommer 2022"),
+        ("Community von Heim[at]Office", "2022", "noch bis Sommer 2022"),
+        ("Lernplattform von Heim[at]Office", "2022", "noch bis Sommer 2022"),
+    ]
+
+
+def test_smart_country_brandenburg_founded_end_of_2018_and_its_berlin_counterpart(built_store):
+    rows = built_store.select(PREFIXES + """
+        SELECT ?year ?note ?counterpart WHERE {
+          organisation:smart-country-brandenburg schema:foundingDate ?year ; sr:dateNote ?note ; sr:counterpart ?counterpart .
+        }""")
+    assert rows == [{"year": "2018", "note": "Ende 2018", "counterpart": ID + "organisation/smart-city-berlin"}]
+
+
+def test_berlin_partner_coordinates_the_netzwerk_smart_city_berlin(built_store):
+    rows = built_store.select(PREFIXES + """
+        SELECT ?network ?g WHERE { GRAPH ?g { ?network sr:coordinator organisation:berlin-partner } }""")
+    assert rows == [{"network": ID + "organisation/netzwerk-smart-city-berlin", "g": SRC + "sccon21-smart-country-brandenburg"}]
+
+
+def test_madeleine_lee_worked_for_the_boston_consulting_group_formerly(built_store):
+    from smartregion import questions as catalogue
+
+    rows = built_store.select(catalogue.get("former_roles").render({"person": ID + "person/madeleine-lee"}))
+    assert [(r["inLabel"], r["roleLabel"], r.get("endDate")) for r in rows] == [("Boston Consulting Group", "Mitarbeit", None)]
+
+
+def test_the_regional_conference_belongs_to_the_programme_and_links_its_people_to_the_ministry(built_store):
+    from smartregion import network
+    from smartregion.network.filters import Filter
+    from smartregion.network import NetworkCache
+
+    rows = built_store.select(PREFIXES + """
+        SELECT DISTINCT ?programme ?funder WHERE {
+          event:regionalkonferenz-bad-belzig-2024 sr:withinProgramme ?programme . ?programme sr:funder ?funder .
+        } ORDER BY ?funder""")
+    # BMI in 000, BMWSB in the MPSC list, "Bundesregierung" in 003.
+    assert [r["funder"].removeprefix(ID) for r in rows] == ["organisation/bmi", "organisation/bmwsb", "organisation/bundesregierung"]
+    # Start Smart advises at the conference's "Markt der Möglichkeiten" and takes part in no project:
+    # its one way to the programme's ministry runs through the conference.
+    snap = NetworkCache(built_store).snapshot()
+    answer = network.path(snap, ID + "organisation/start-smart", ID + "organisation/bmi", 4, Filter())
+    assert [n["iri"] for n in answer["nodes"]] == [ID + "organisation/start-smart", ID + "organisation/bmi"]
+    evidence = answer["steps"][0]["evidence"]
+    assert {(e["kind"], e["iri"], e["via"]) for e in evidence} == {
+        ("event-programme", ID + "event/regionalkonferenz-bad-belzig-2024", ID + "programme/modellprojekte-smart-cities"),
+    }
+    # Bad Belzig, a member of a funded project, now meets the ministry through the conference as well.
+    belzig = snap.graph.edges[ID + "municipality/bad-belzig", ID + "organisation/bmi"]["evidence"]
+    assert ("event-programme", ID + "event/regionalkonferenz-bad-belzig-2024") in {(e["kind"], e["iri"]) for e in belzig}

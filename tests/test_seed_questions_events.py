@@ -133,7 +133,8 @@ def test_pionierkommunen_of_5_fuer_suedwestfalen_with_district_and_population(bu
           project:5-fuer-suedwestfalen sr:memberMunicipality ?m ;
               sr:fundedBy <https://w3id.org/smartregion/id/programme/modellprojekte-smart-cities> ;
               sr:coordinator person:matthias-barutowicz .
-          ?m rdfs:label ?town ; sr:inhabitants ?inhabitants ; schema:containedInPlace ?d .
+          ?m rdfs:label ?town ; schema:containedInPlace ?d .
+          ?observation sr:observationOf ?m ; sr:inhabitants ?inhabitants .
           ?d a sr:District ; rdfs:label ?district .
         } ORDER BY ?town""")
     assert [(r["town"], r["district"], r["inhabitants"]) for r in rows] == [
@@ -189,3 +190,58 @@ def test_reference_source_carries_licence_and_attribution(built_store):
                     "dl-de/by-2-0 (Daten umformatiert)",
         "publisher": "Statistisches Bundesamt",
     }]
+
+
+# --- gaps of issue 17: names as written, relations the ontology lacked -------------------------------
+
+
+def test_the_names_the_report_uses_find_their_entities(built_store):
+    from smartregion.names.matching import Matcher
+    from smartregion.names.search import SearchIndex
+
+    index, matcher = SearchIndex.from_store(built_store), Matcher(built_store)
+    written = {
+        "Diskussionspanel der digitalen TECHTIDE": "event/techtide-2020-diskussionspanel",
+        "Rückkehrermesse": "event/rueckkehrermesse-halle-2021",
+        "Strategiestarterworkshops": "event/stadt-land-digital-strategiestarterworkshops",
+        "DVAG Online-Veranstaltung": "event/dvag-ak-wirtschaftsfoerderung-smart-city-2022",
+        "Prof. Dr.-Ing. Heiko Tapken": "person/heiko-tapken",
+        # declined as the text writes it: the label is "Niedersächsisches Ministerium für ..."
+        "des Niedersächsischen Ministeriums für Wirtschaft, Arbeit, Verkehr und Digitalisierung":
+            "organisation/niedersaechsisches-wirtschaftsministerium",
+        "Niedersächsischen Städte und Gemeindebunds": "organisation/nsgb",
+    }
+    for name, iri in written.items():
+        assert index.search(name, limit=1)[0]["iri"] == ID + iri, name
+        assert matcher.by_name(name).found.iri == ID + iri, name
+
+
+def test_who_opened_and_who_welcomed_the_regional_workshop(built_store):
+    rows = built_store.select(PREFIXES + """
+        SELECT ?opened ?welcomed WHERE {
+          event:regionenworkshop-hannover-2020 sr:openingSpeaker ?opened ; sr:welcomeSpeaker ?welcomed .
+        }""")
+    assert rows == [{"opened": ID + "person/stefan-muhle", "welcomed": ID + "person/angelika-mueller"}]
+
+
+def test_the_consortium_and_its_strategy_are_coordinated_and_produced_by_the_project(built_store):
+    rows = built_store.select(PREFIXES + """
+        SELECT ?coordinator ?result WHERE {
+          <https://w3id.org/smartregion/id/cooperation/5-fuer-suedwestfalen-konsortium> sr:coordinator ?coordinator .
+          project:5-fuer-suedwestfalen sr:result ?result .
+        }""")
+    assert rows == [{"coordinator": ID + "person/matthias-barutowicz",
+                     "result": ID + "project/smart-cities-rahmenstrategie-suedwestfalen"}]
+
+
+def test_the_dvag_introduction_presents_a_project_of_the_model_projects_programme(built_store):
+    from smartregion import questions as catalogue
+
+    rows = built_store.select(catalogue.get("events_about_programme").render(
+        {"programme": ID + "programme/modellprojekte-smart-cities"}))
+    assert {(r["event"].removeprefix(ID), r["relation"], r["about"].removeprefix(ID)) for r in rows} == {
+        ("event/regionalkonferenz-bad-belzig-2024", "within", "programme/modellprojekte-smart-cities"),
+        ("event/sccon21-brandenburg-sachsen-anhalt-kooperieren", "about", "programme/modellprojekte-smart-cities"),
+        ("event/dvag-ak-wirtschaftsfoerderung-smart-city-2022-einfuehrung", "about a funded project",
+         "project/5-fuer-suedwestfalen"),
+    }

@@ -43,6 +43,7 @@ PREFIXES = """
 @prefix coopkind:     <https://w3id.org/smartregion/id/cooperation-kind/> .
 @prefix dockind:      <https://w3id.org/smartregion/id/document-kind/> .
 @prefix role:         <https://w3id.org/smartregion/id/role/> .
+@prefix observation:  <https://w3id.org/smartregion/id/observation/> .
 @prefix org:          <http://www.w3.org/ns/org#> .
 @prefix schema:       <https://schema.org/> .
 @prefix dcterms:      <http://purl.org/dc/terms/> .
@@ -129,6 +130,12 @@ INVALID = [
          Expect("organisation:verein", "schema:url", "DatatypeConstraintComponent", "url-datatype")),
     case("CommonPropertiesShape", "count note without language", 'organisation:verein sr:countNote "rund 80" .',
          Expect("organisation:verein", "sr:countNote", "DatatypeConstraintComponent", "countNote-language")),
+    case("CommonPropertiesShape", "date note without language", 'organisation:verein sr:dateNote "Ende 2018" .',
+         Expect("organisation:verein", "sr:dateNote", "DatatypeConstraintComponent", "dateNote-language")),
+    case("CommonPropertiesShape", "network coordinated by a topic", "organisation:verein sr:coordinator topic:mobility .",
+         Expect("organisation:verein", "sr:coordinator", "ClassConstraintComponent", "coordinator-actor")),
+    case("OrganisationShape", "counterpart is a topic", "organisation:verein sr:counterpart topic:mobility .",
+         Expect("organisation:verein", "sr:counterpart", "ClassConstraintComponent", "counterpart")),
     # Web addresses: http(s) only, never a URL that a browser would run or read locally
     case("WebAddressShape", "javascript: url", 'organisation:verein schema:url "javascript:alert(1)"^^xsd:anyURI .',
          Expect("organisation:verein", "schema:url", "PatternConstraintComponent", "url-web")),
@@ -203,9 +210,8 @@ INVALID = [
     case("TerritorialAuthorityShape", "state key as integer", 'state:land a sr:State ; rdfs:label "Land"@de ;'
          " sr:stateKey 12 ; dcterms:source src:doc .",
          Expect("state:land", "sr:stateKey", "DatatypeConstraintComponent", "stateKey")),
-    case("TerritorialAuthorityShape", "inhabitants as text", 'municipality:musterstadt sr:inhabitants "rund 8.000"@de .',
-         Expect("municipality:musterstadt", "sr:inhabitants", "DatatypeConstraintComponent", "inhabitants"),
-         Expect("municipality:musterstadt", "sr:inhabitants", "MinInclusiveConstraintComponent", "inhabitants")),
+    case("TerritorialAuthorityShape", "inhabitants without a date", "municipality:musterstadt sr:inhabitants 8000 .",
+         Expect("municipality:musterstadt", "sr:inhabitants", "MaxCountConstraintComponent", "inhabitants-observed")),
     case("TerritorialAuthorityShape", "contained in an organisation",
          "municipality:musterstadt schema:containedInPlace organisation:verein .",
          Expect("municipality:musterstadt", "schema:containedInPlace", "OrConstraintComponent", "containedInPlace")),
@@ -231,6 +237,9 @@ INVALID = [
          Expect("region:r", "schema:containedInPlace", "OrConstraintComponent", "containedInPlace")),
     case("VenueShape", "no German label", 'place:halle a sr:Venue ; dcterms:source src:doc .',
          Expect("place:halle", "rdfs:label", "QualifiedMinCountConstraintComponent", "label-de")),
+    case("VenueShape", "run by a topic", 'place:haus a sr:Venue ; rdfs:label "Haus"@de ;'
+         " schema:maintainer topic:mobility ; dcterms:source src:doc .",
+         Expect("place:haus", "schema:maintainer", "ClassConstraintComponent", "maintainer-actor")),
     case("VenueShape", "address with language", 'place:haus a sr:Venue ; rdfs:label "Haus"@de ;'
          ' schema:address "Hauptstraße 1"@de ; dcterms:source src:doc .',
          Expect("place:haus", "schema:address", "DatatypeConstraintComponent", "Venue-address")),
@@ -267,8 +276,10 @@ INVALID = [
     case("ProjectShape", "partner is a topic", "project:app sr:partner topic:mobility .",
          Expect("project:app", "sr:partner", "ClassConstraintComponent", "partner-actor")),
     case("ProjectShape", "contractor is an event", "project:app sr:contractor event:konferenz .",
-         Expect("project:app", "sr:coordinator|sr:client|sr:contractor|schema:maintainer", "ClassConstraintComponent",
+         Expect("project:app", "sr:client|sr:contractor|schema:maintainer", "ClassConstraintComponent",
                 "Project-actors")),
+    case("ProjectShape", "result is an organisation", "project:app sr:result organisation:verein .",
+         Expect("project:app", "sr:result", "ClassConstraintComponent", "Project-result")),
     case("ProjectShape", "based on an organisation", "project:app schema:isBasedOn organisation:verein .",
          Expect("project:app", "schema:isBasedOn", "ClassConstraintComponent", "Project-isBasedOn")),
     # Events
@@ -283,8 +294,10 @@ INVALID = [
          Expect("event:konferenz", "schema:organizer|sr:coOrganizer|sr:host|sr:participant",
                 "ClassConstraintComponent", "Event-actors")),
     case("EventShape", "speaker is an organisation", "event:konferenz sr:keynoteSpeaker organisation:verein .",
-         Expect("event:konferenz", "sr:speaker|sr:keynoteSpeaker|sr:moderator|sr:panelist",
+         Expect("event:konferenz", "sr:speaker|sr:keynoteSpeaker|sr:openingSpeaker|sr:welcomeSpeaker|sr:moderator|sr:panelist",
                 "ClassConstraintComponent", "Event-performers")),
+    case("EventShape", "within an organisation", "event:konferenz sr:withinProgramme organisation:verein .",
+         Expect("event:konferenz", "sr:withinProgramme", "OrConstraintComponent", "Event-withinProgramme")),
     case("EventShape", "participant count as text", 'event:konferenz sr:participantCount "150" .',
          Expect("event:konferenz", "sr:participantCount", "DatatypeConstraintComponent", "Event-participantCount"),
          Expect("event:konferenz", "sr:participantCount", "MinInclusiveConstraintComponent",
@@ -318,9 +331,35 @@ INVALID = [
     case("MembershipShape", "role is a topic", "membership:m a org:Membership ; org:member person:anna ;"
          " org:organization organisation:verein ; org:role topic:mobility ; dcterms:source src:doc .",
          Expect("membership:m", "org:role", "ClassConstraintComponent", "Membership-role")),
+    case("MembershipShape", "former as text", "membership:m a org:Membership ; org:member person:anna ;"
+         ' org:organization organisation:verein ; sr:former "ja" ; dcterms:source src:doc .',
+         Expect("membership:m", "sr:former", "DatatypeConstraintComponent", "Membership-former")),
     case("MembershipShape", "job title without language", "membership:m a org:Membership ; org:member person:anna ;"
          ' org:organization organisation:verein ; schema:jobTitle "Leiterin" ; dcterms:source src:doc .',
          Expect("membership:m", "schema:jobTitle", "DatatypeConstraintComponent", "Membership-jobTitle")),
+    # Observations: figures with a date
+    case("ObservationShape", "no figure", "observation:o a sr:Observation ; sr:observationOf municipality:musterstadt ;"
+         ' sr:referenceDate "2022-12-31"^^xsd:date ; dcterms:source src:doc .',
+         Expect("observation:o", None, "OrConstraintComponent", "ObservationShape")),
+    case("ObservationShape", "of nothing", 'observation:o a sr:Observation ; sr:inhabitants 8000 ;'
+         ' sr:referenceDate "2022"^^xsd:gYear ; dcterms:source src:doc .',
+         Expect("observation:o", "sr:observationOf", "MinCountConstraintComponent", "Observation-of")),
+    case("ObservationShape", "without a date", "observation:o a sr:Observation ; sr:observationOf municipality:musterstadt ;"
+         " sr:inhabitants 8000 ; dcterms:source src:doc .",
+         Expect("observation:o", "sr:referenceDate", "MinCountConstraintComponent", "Observation-referenceDate")),
+    case("ObservationShape", "inhabitants as text", "observation:o a sr:Observation ; sr:observationOf municipality:musterstadt ;"
+         ' sr:inhabitants "rund 8.000"@de ; sr:referenceDate "2024-08-07"^^xsd:date ; dcterms:source src:doc .',
+         Expect("observation:o", "sr:inhabitants", "DatatypeConstraintComponent", "inhabitants"),
+         Expect("observation:o", "sr:inhabitants", "MinInclusiveConstraintComponent", "inhabitants")),
+    case("ObservationShape", "negative localities", "observation:o a sr:Observation ; sr:observationOf municipality:musterstadt ;"
+         ' sr:localityCount -1 ; sr:referenceDate "2024"^^xsd:gYear ; dcterms:source src:doc .',
+         Expect("observation:o", "sr:localityCount", "MinInclusiveConstraintComponent", "Observation-localityCount")),
+    case("ObservationShape", "projects as decimal", "observation:o a sr:Observation ; sr:observationOf programme:foerderung ;"
+         ' sr:projectCount 5.0 ; sr:referenceDate "2021-10"^^xsd:gYearMonth ; dcterms:source src:doc .',
+         Expect("observation:o", "sr:projectCount", "DatatypeConstraintComponent", "Observation-projectCount")),
+    case("ObservationShape", "area is a person", "observation:o a sr:Observation ; sr:observationOf programme:foerderung ;"
+         ' sr:projectCount 5 ; schema:spatialCoverage person:anna ; sr:referenceDate "2021"^^xsd:gYear ; dcterms:source src:doc .',
+         Expect("observation:o", "schema:spatialCoverage", "OrConstraintComponent", "Observation-area")),
     # Cooperations
     case("CooperationShape", "one partner only", "cooperation:k a sr:Cooperation ; sr:partner organisation:verein ;"
          " sr:cooperationKind coopkind:event-cooperation ; dcterms:source src:doc .",
@@ -417,9 +456,10 @@ VALID = {
     "OrganisationShape": 'organisation:stelle a sr:OrganisationalUnit ; rdfs:label "Geschäftsstelle"@de ;'
     " org:unitOf municipality:musterstadt ; sr:sisterOrganisation organisation:verein ; sr:memberCount 8000 ;"
     ' schema:foundingDate "2019"^^xsd:gYear ; schema:founder person:anna ; sr:funder organisation:ministerium ;'
-    " schema:location municipality:musterstadt ; dcterms:source src:doc ."
+    " schema:location municipality:musterstadt ; sr:coordinator person:anna ; sr:counterpart organisation:verein ;"
+    ' sr:dateNote "Ende 2019"@de ; dcterms:source src:doc .'
     ' organisation:ministerium a sr:Ministry ; rdfs:label "Ministerium"@de ; dcterms:source src:doc .',
-    "TerritorialAuthorityShape": 'municipality:musterstadt sr:ars "123450000000" ; sr:inhabitants 8000 ;'
+    "TerritorialAuthorityShape": 'municipality:musterstadt sr:ars "123450000000" ;'
     " schema:containedInPlace district:kreis ;"
     " skos:exactMatch <http://dcat-ap.de/def/politicalGeocoding/municipalityKey/12345678> ."
     ' district:kreis a sr:District ; rdfs:label "Beispielkreis"@de ; sr:districtKey "12345" ;'
@@ -436,7 +476,7 @@ VALID = {
     "RegionShape": 'region:r a sr:Region ; rdfs:label "Beispielregion"@de ; schema:containedInPlace country:de ;'
     ' dcterms:source src:doc . country:de a sr:Country ; rdfs:label "Deutschland"@de ; dcterms:source src:doc .',
     "VenueShape": 'place:haus a sr:Venue ; rdfs:label "Haus des Gastes"@de ; schema:address "Hauptstraße 1, Musterstadt" ;'
-    " schema:containedInPlace municipality:musterstadt ; dcterms:source src:doc .",
+    " schema:containedInPlace municipality:musterstadt ; schema:maintainer municipality:musterstadt ; dcterms:source src:doc .",
     "FundingProgrammeShape": "programme:foerderung sr:funder organisation:ministerium ;"
     " sr:implementingAgency organisation:kfw ; sr:memberMunicipality municipality:musterstadt ;"
     " sr:fundedProject project:app ."
@@ -447,18 +487,25 @@ VALID = {
     "ProjectShape": 'project:plattform a sr:Platform ; rdfs:label "Plattform"@de ; sr:fundedBy programme:foerderung ;'
     " sr:partner organisation:verein , person:anna ; sr:memberMunicipality municipality:musterstadt ;"
     " sr:coordinator organisation:verein ; sr:client municipality:musterstadt ; sr:contractor person:ben ;"
-    " schema:maintainer organisation:verein ; schema:isBasedOn project:app ; sr:funder organisation:verein ;"
+    " schema:maintainer organisation:verein ; schema:isBasedOn project:app ; sr:funder organisation:verein ; sr:result project:app ;"
     ' schema:startDate "2020-07-01"^^xsd:date ; schema:endDate "2020-12"^^xsd:gYearMonth ; dcterms:source src:doc .',
     "EventShape": 'event:vortrag a sr:Talk ; rdfs:label "Vortrag"@de ; schema:superEvent event:konferenz ;'
     " schema:organizer organisation:verein ; sr:coOrganizer municipality:musterstadt ; sr:host person:ben ;"
     " sr:participant organisation:verein ; sr:speaker person:anna ; sr:keynoteSpeaker person:anna ;"
-    " sr:moderator person:ben ; sr:panelist person:ben ; sr:participantCount 150 ;"
+    " sr:moderator person:ben ; sr:panelist person:ben ; sr:participantCount 150 ; sr:openingSpeaker person:anna ;"
+    " sr:welcomeSpeaker person:ben ; sr:withinProgramme programme:foerderung ; schema:about project:app ;"
     " schema:eventAttendanceMode schema:MixedEventAttendanceMode ; schema:location place:haus ;"
     " dcterms:source src:doc . event:konferenz schema:subEvent event:vortrag ."
     ' place:haus a sr:Venue ; rdfs:label "Haus"@de ; dcterms:source src:doc .',
     "MembershipShape": "membership:m a org:Membership ; org:member person:anna ; org:organization programme:foerderung ;"
-    ' org:role role:lead ; schema:jobTitle "Programmleiterin"@de ; sr:confidence 0.6 ;'
+    ' org:role role:lead ; schema:jobTitle "Programmleiterin"@de ; sr:confidence 0.6 ; sr:former true ;'
     ' rdfs:comment "Rolle nur aus dem Layout erschlossen."@de ; dcterms:source src:doc .',
+    "ObservationShape": "observation:o a sr:Observation ; sr:observationOf municipality:musterstadt ; sr:inhabitants 8000 ;"
+    ' sr:countNote "rund 8.000"@de ; sr:referenceDate "2024-08-07"^^xsd:date ; dcterms:source src:doc .'
+    " observation:p a sr:Observation ; sr:observationOf programme:foerderung ; sr:projectCount 5 ;"
+    ' schema:spatialCoverage municipality:musterstadt ; sr:referenceDate "2021"^^xsd:gYear ; dcterms:source src:doc .'
+    " observation:q a sr:Observation ; sr:observationOf municipality:musterstadt ; sr:localityCount 27 ;"
+    ' sr:referenceDate "2024-08"^^xsd:gYearMonth ; dcterms:source src:doc .',
     "CooperationShape": "cooperation:k a sr:Cooperation ; sr:partner organisation:verein ;"
     " sr:memberMunicipality municipality:musterstadt ; sr:cooperationKind coopkind:event-cooperation ;"
     ' sr:concerns event:konferenz ; dcterms:subject topic:networking ; schema:startDate "2024"^^xsd:gYear ;'

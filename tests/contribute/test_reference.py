@@ -75,8 +75,9 @@ def test_the_register_is_complete(built_store: EmbeddedStore) -> None:
     assert count("?n sr:districtKey ?k ; sr:ags ?a") == 106 + 0  # a kreisfreie Stadt is one node
     assert count("?n sr:stateKey ?k") == 16
     # Inhabitants of a state are the sum over its municipalities (Brandenburg: 2,573,135 at 31.12.2022).
-    rows = built_store.select(PREFIXES + f"SELECT ?n WHERE {{ <{ID}state/brandenburg> sr:inhabitants ?n }}")
-    assert rows == [{"n": "2573135"}]
+    rows = built_store.select(PREFIXES + f"SELECT ?n ?date WHERE {{ ?o sr:observationOf <{ID}state/brandenburg> ;"
+                              " sr:inhabitants ?n ; sr:referenceDate ?date }")
+    assert rows == [{"n": "2573135", "date": "2022-12-31"}]
 
 
 def test_the_register_places_seed_municipalities_in_their_hierarchy(built_store: EmbeddedStore) -> None:
@@ -146,7 +147,8 @@ def test_the_importer_gives_the_shipped_statements_for_an_excerpt_of_the_registe
             ID + "municipality/sachsenwald-forstgutsbez", ID + "country/deutschland"} <= {str(s) for s in subjects}
     shipped = _shipped(project_root / "graph" / "reference" / "destatis-gv100ad-2023.trig", subjects)
     # Inhabitants of a district or state are the sum over its municipalities: over the excerpt only here.
-    summed = {s for s in subjects if str(s).startswith((ID + "district/", ID + "state/")) and not str(s) == ID + "state/berlin"}
+    summed = {s for s in subjects if str(s).startswith((ID + "observation/district-", ID + "observation/state-"))
+              and not str(s).startswith(ID + "observation/state-berlin-")}
     inhabitants = URIRef(SR + "inhabitants")
     assert {t for t in generated if not (t[0] in summed and t[1] == inhabitants)} == {
         t for t in shipped if not (t[0] in summed and t[1] == inhabitants)

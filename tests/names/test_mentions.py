@@ -196,3 +196,19 @@ def test_a_new_announcement_against_the_whole_graph(built_store: EmbeddedStore) 
     started = time.monotonic()
     assert len(index.find(text)) == 200 * len(ANNOUNCEMENT)
     assert time.monotonic() - started < 5
+
+
+def test_names_as_the_sources_write_them_declined_and_joined(built_store: EmbeddedStore) -> None:
+    text = ("Am Abend stellte sie die Ergebnisse auf einem Diskussionspanel der digitalen TECHTIDE vor, "
+            "gemeinsam mit dem Team des Niedersächsischen Ministeriums für Wirtschaft, Arbeit, Verkehr und "
+            "Digitalisierung, den Leuten von Heimatoffice und des Netzwerks Smart City Berlin.")
+    mentions = MentionIndex.from_store(built_store).find(text)
+    assert [(m.text, m.entity.iri.removeprefix(ID)) for m in mentions] == [
+        ("Diskussionspanel der digitalen TECHTIDE", "event/techtide-2020-diskussionspanel"),
+        ("Niedersächsischen Ministeriums für Wirtschaft, Arbeit, Verkehr und Digitalisierung",
+         "organisation/niedersaechsisches-wirtschaftsministerium"),  # a declined adjective before the noun
+        ("Heimatoffice", "project/heimatoffice"),
+        ("Netzwerks Smart City Berlin", "organisation/netzwerk-smart-city-berlin"),
+    ]
+    # The noun at the end of a name is not declined like an adjective: "Brandenburger" is not Brandenburg.
+    assert MentionIndex.from_store(built_store).find("Brandenburger Kommunen") == []

@@ -30,6 +30,13 @@ def index(built_store) -> SearchIndex:
         ("Dorfer", ID + "event/regionalkonferenz-bad-belzig-2024"),
         ("Doerfer", ID + "event/regionalkonferenz-bad-belzig-2024"),
         ("BMWSB", BMWSB),
+        # punctuation inside a word joins or splits it; brackets do not count
+        ("Heimatoffice", ID + "project/heimatoffice"),
+        ("Heim at Office", ID + "project/heimatoffice"),
+        ("stadtlanddigital", ID + "organisation/stadt-land-digital"),
+        # declined as in running text
+        ("des Netzwerks Smart City Berlin", ID + "organisation/netzwerk-smart-city-berlin"),
+        ("Modellprojekten Smart Cities", ID + "programme/modellprojekte-smart-cities"),
     ],
 )
 def test_search_finds_by_label_or_alias_ignoring_accents_and_case(index: SearchIndex, query: str, expected: str) -> None:
@@ -66,3 +73,10 @@ def test_search_by_type(index: SearchIndex) -> None:
     assert [h["iri"] for h in index.search("Brandenburg", types=["state"])] == [ID + "state/brandenburg"]
 
 
+
+
+def test_a_declined_name_ranks_just_below_an_exact_one(index: SearchIndex) -> None:
+    [hit] = [h for h in index.search("des Netzwerks Smart City Berlin", limit=5) if h["match"] == "inflected"]
+    assert hit == {**hit, "iri": ID + "organisation/netzwerk-smart-city-berlin", "matched": "Netzwerk Smart City Berlin"}
+    assert search.LEVELS["exact"] > search.LEVELS["inflected"] > search.LEVELS["prefix"]
+    assert index.search("Netzwerk Smart City Berlin")[0]["match"] == "exact"

@@ -56,7 +56,9 @@ def test_wfbb_cooperates_with_neuland21_and_berlin_partner_at_sccon21(snap: Snap
     # Berlin Partner is also WFBB's sister organisation (stated from both sides, counted once).
     assert partners[BERLIN_PARTNER]["kinds"] == ["cooperation", "co-organisation", "organisational"]
     assert partners[BERLIN_PARTNER]["weight"] == 3 + 2 + 2
-    assert partners[NEULAND21]["weight"] == 3 + 2
+    # Neuland21 coordinates Heim[at]Office, which the WFBB's session presents: event-programme evidence.
+    assert partners[NEULAND21]["kinds"] == ["cooperation", "co-organisation", "event-programme"]
+    assert partners[NEULAND21]["weight"] == 3 + 2 + 1
 
 
 def test_partners_come_strongest_first_and_weights_follow_the_rule(snap: Snapshot) -> None:
@@ -300,7 +302,7 @@ def run_cli(*argv: str) -> int:
 def test_cli_cooperations(built_store, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli("network", "cooperations", "WFBB", "--store", str(built_store.path)) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("Wirtschaftsförderung Brandenburg <" + WFBB + ">: 8 partners")
+    assert lines[0].startswith("Wirtschaftsförderung Brandenburg <" + WFBB + ">: 14 partners")
     assert lines[1].split() == ["weight", "partner", "type", "kinds", "evidence", "iri"]
     rows = lines[3:]
     assert rows[0].split()[0] == "7" and "Berlin Partner" in rows[0]

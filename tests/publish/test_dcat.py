@@ -321,7 +321,10 @@ def number(graph: rdflib.Graph, node: URIRef, predicate: URIRef) -> int:
 
 def test_void_counts_match_the_store(void: rdflib.Graph, built_store: EmbeddedStore) -> None:
     assert (DATASET, RDF.type, VOID.Dataset) in void
-    assert number(void, DATASET, VOID.triples) == built_store.triple_count()
+    # The dataset counts distinct triples, its subsets (the sources) their statements: a triple two sources state
+    # counts once for the dataset and once in each subset, and the description says which is which.
+    assert number(void, DATASET, VOID.triples) == built_store.distinct_triple_count() < built_store.triple_count()
+    assert "distinct triples" in str(void.value(DATASET, DCTERMS.description))
     subsets = {str(void.value(s, SD.name)): number(void, s, VOID.triples) for s in void.objects(DATASET, VOID.subset) if (s, RDF.type, VOID.Dataset) in void}
     assert subsets == graph_counts(built_store)
     assert sum(subsets.values()) == built_store.triple_count()

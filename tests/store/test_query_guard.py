@@ -178,12 +178,48 @@ def test_from_is_read_from_the_parse_with_base_and_prefixes() -> None:
     assert checked.prefixes == {"e": "http://b.example/a/c/", "": "http://g.example/"}
 
 
-def test_a_malformed_query_gets_the_parsers_position() -> None:
+@pytest.mark.parametrize(
+    ("query", "line", "column", "message"),
+    [
+        ("SELECT * WHERE {\n  ?s ?p ?o\n", 1, 16, "expected a } to close this { before the end of the query"),
+        ('SELECT * WHERE { ?s <a> "x }', 1, 25, 'expected the closing " of the string that starts here'),
+        ("SELECT * WHERE {\n ?s ?p ?o .\n FILTER(?o > 1 }", 3, 16, "expected a ) before this }"),
+        ("SELECT * WHERE { ?s ?p ?o } }", 1, 29, "this } closes no {"),
+        ("SELEC * WHERE { }", 1, 1, "expected SELECT, ASK, CONSTRUCT or DESCRIBE"),
+        ("SELECT * WHERE { ?s ?p }", 1, 18, "not valid SPARQL from here on, found '?s ?p }'"),
+    ],
+)
+def test_a_malformed_query_gets_one_short_message_with_a_caret(query: str, line: int, column: int, message: str) -> None:
     with pytest.raises(Malformed) as refused:
-        check("SELECT * WHERE {\n  ?s ?p ?o\n")
-    assert (refused.value.line, refused.value.column) == (3, 1)
-    assert str(refused.value) == "error at 3:1: Expected SelectQuery, found the end of the query"
-    with pytest.raises(Malformed, match="the prefix ex: is not declared"):
+        check(query)
+    text = str(refused.value)
+    assert (refused.value.line, refused.value.column) == (line, column)
+    first, shown, caret = text.split("\n")
+    assert first.startswith(f"line {line}, column {column}: ") and message in first
+    assert shown == "  " + query.split("\n")[line - 1] and caret.index("^") == shown.index(shown.strip()[0]) + column - 1 - (
+        len(shown) - len(shown.lstrip()) - 2)
+    assert "\\u" not in text and "|" not in text and len(text) < 300  # no lists of alternatives or Unicode ranges
+
+
+def test_predefined_prefixes_are_declared_once_before_the_guard_and_a_declared_one_wins() -> None:
+    checked = check("SELECT ?x WHERE { ?x a sr:Person ; schema:name ?n }", "https://example.org/sparql")
+    first, rest = checked.text.split("\n", 1)
+    assert first == ("BASE <https://example.org/sparql> PREFIX sr: <https://w3id.org/smartregion/ontology#> "
+                     "PREFIX schema: <https://schema.org/>")
+    assert rest == "SELECT ?x WHERE { ?x a sr:Person ; schema:name ?n }" and checked.added_lines == 1
+    assert checked.prefixes == {"sr": "https://w3id.org/smartregion/ontology#", "schema": "https://schema.org/"}
+    own = check("PREFIX sr: <http://example.org/mine#>\nSELECT ?x WHERE { ?x a sr:Person }")
+    assert own.text.startswith("PREFIX sr: <http://example.org/mine#>") and own.prefixes == {"sr": "http://example.org/mine#"}
+    assert check("SELECT * WHERE { ?s ?p ?o }").text == "SELECT * WHERE { ?s ?p ?o }"  # nothing to add, nothing added
+    # A position after the added line counts in the query as sent.
+    assert check("SELECT * WHERE {\n ?s sr:x ?o }", "https://example.org/sparql").position(2, 5) == (1, 5)
+    with pytest.raises(Malformed) as refused:
+        check("SELECT * WHERE {\n ?s sr:x ?o", "https://example.org/sparql")
+    assert (refused.value.line, refused.value.column) == (1, 16)
+    with pytest.raises(Malformed, match="the prefix ex: is neither declared nor predefined") as unknown:
+        check("SELECT * WHERE { ?s ex:p ?o }")
+    assert (unknown.value.line, unknown.value.column) == (1, 21) and "PREFIX ex: <...>" in unknown.value.hint
+    with pytest.raises(Malformed, match="the prefix ex: is neither declared nor predefined"):
         check("SELECT * FROM ex:g WHERE { }")
 
 

@@ -251,14 +251,94 @@ def test_replace_and_drop_change_exactly_the_given_graphs(empty_store) -> None:
     assert empty_store.triple_count() == 2
 
 
-def test_remote_drops_through_the_graph_store_without_an_update_endpoint(fresh_oxigraph) -> None:
-    store = fresh_oxigraph.remote_store(with_update_endpoint=False)
+def test_remote_drops_through_the_graph_store_without_an_update_endpoint(fresh_virtuoso) -> None:
+    """Virtuoso keeps its union graph through the Graph Store: it writes without the update URL."""
+    store = fresh_virtuoso.remote_store(with_update_endpoint=False)
     g1, g2 = EX + "graph/1", EX + "graph/2"
     store.replace_graphs({g1: _graph("a"), g2: _graph("b")})
     before = store.revision()
     store.drop_graphs([g1, EX + "graph/never-there"])  # a 404 for the absent graph is no error
     assert store.named_graphs() == [g2]
     assert store.revision() != before
+
+
+def test_remote_writes_need_the_update_endpoint_and_change_nothing_without(fresh_oxigraph) -> None:
+    store = fresh_oxigraph.remote_store(with_update_endpoint=False)
+    with pytest.raises(StoreError, match="update URL.*distinct union.*nothing was written"):
+        store.replace_graphs({EX + "graph/1": _graph("a")})
+    assert store.named_graphs() == [] and store.distinct_triple_count() == 0
+
+
+# --- the default graph is a set -----------------------------------------------------------------------
+
+BERLIN = "https://w3id.org/smartregion/id/state/berlin"
+TYPES = [rdflib.URIRef(EX + f"class/{n}") for n in ("State", "Region", "Place")]
+
+
+def _berlin(*types: rdflib.URIRef, population: int | None = None) -> rdflib.Graph:
+    graph = rdflib.Graph()
+    for t in types:
+        graph.add((rdflib.URIRef(BERLIN), rdflib.RDF.type, t))
+    if population is not None:
+        graph.add((rdflib.URIRef(BERLIN), rdflib.URIRef(EX + "population"), rdflib.Literal(population)))
+    return graph
+
+
+def _counts(store) -> tuple[int, int, int, int]:
+    """(rows over the default graph, distinct triples, statements, population sum) as a researcher would ask."""
+    rows = len(store.select(f"SELECT * WHERE {{ <{BERLIN}> ?p ?o }}"))
+    total = store.select(f"SELECT (SUM(?n) AS ?sum) WHERE {{ <{BERLIN}> <{EX}population> ?n }}")[0].get("sum")
+    return rows, store.distinct_triple_count(), store.triple_count(), int(total or 0)
+
+
+def test_the_default_graph_holds_each_triple_once(empty_store) -> None:
+    """Three sources state the same three types and the same population of Berlin: each once by default,
+    three times in the named graphs, and the sum over the default graph is the population, not three times it."""
+    sources = [f"https://w3id.org/smartregion/source/test-{n}" for n in (1, 2, 3)]  # ours: a remote build replaces them
+    empty_store.replace_graphs({g: _berlin(*TYPES, population=3_755_251) for g in sources})
+    assert _counts(empty_store) == (4, 4, 12, 3_755_251)
+    count_all = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ <{BERLIN}> a ?t }} }}"
+    assert empty_store.select(count_all) == [{"n": "9"}]  # GRAPH ?g sees each source's statements
+    assert sorted(r["g"] for r in empty_store.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+                  if r["g"] != META_GRAPH) == sources  # and only the named source graphs
+    rows = empty_store.select(f"SELECT ?t WHERE {{ <{BERLIN}> a ?t }} ORDER BY ?t")
+    assert [r["t"] for r in rows] == sorted(str(t) for t in TYPES)
+
+    # Removing a triple from one source keeps it by default while another source states it.
+    empty_store.replace_graphs({sources[0]: _berlin(TYPES[0])})
+    assert _counts(empty_store) == (4, 4, 9, 3_755_251)
+    empty_store.drop_graphs(sources[1:])
+    assert _counts(empty_store) == (1, 1, 1, 0)
+    assert [r["t"] for r in empty_store.select(f"SELECT ?t WHERE {{ <{BERLIN}> a ?t }}")] == [str(TYPES[0])]
+
+    # A full build writes the distinct union itself.
+    empty_store.replace_all({sources[2]: _berlin(*TYPES), sources[1]: _berlin(*TYPES[:2], population=1)})
+    assert _counts(empty_store) == (4, 4, 6, 1)
+
+
+def test_the_service_description_and_void_tell_distinct_from_statements(built_store: EmbeddedStore) -> None:
+    """On the project's own graph, where sources share triples (every source names Berlin a state)."""
+    statements, distinct = built_store.triple_count(), built_store.distinct_triple_count()
+    assert distinct < statements
+    everything = built_store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"]
+    assert int(everything) == distinct
+    in_graphs = built_store.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")[0]["n"]
+    assert int(in_graphs) == statements
+
+
+def test_a_store_written_before_the_union_was_kept_gets_it_on_opening(tmp_path: Path) -> None:
+    (tmp_path / "store").mkdir()
+    old = ox.Store(str(tmp_path / "store" / "rev-1"))
+    triple = (ox.NamedNode(BERLIN), ox.NamedNode(str(rdflib.RDF.type)), ox.NamedNode(str(TYPES[0])))
+    old.extend([ox.Quad(*triple, ox.NamedNode(EX + "source/1")), ox.Quad(*triple, ox.NamedNode(EX + "source/2"))])
+    old.flush()
+    del old
+    (tmp_path / "store" / "CURRENT").write_text("rev-1\n", encoding="utf-8")
+    store = EmbeddedStore(tmp_path / "store")
+    assert store.revision() == "rev-2"
+    assert (store.distinct_triple_count(), store.triple_count()) == (1, 2)
+    assert store.select(f"SELECT ?t WHERE {{ <{BERLIN}> a ?t }}") == [{"t": str(TYPES[0])}]
+    assert EmbeddedStore(tmp_path / "store").revision() == "rev-2"  # once
 
 
 def test_replace_all_leaves_only_the_new_graphs(empty_store) -> None:
@@ -373,8 +453,13 @@ def test_round_trip_loses_no_triple(request: pytest.FixtureRequest, project_root
     project = parse_project(project_root, progress=False)
     dumped = rdflib.Dataset().parse(data=store.dump(fmt), format=fmt)
     dumped_graphs = {str(g.identifier): g for g in dumped.graphs() if len(g)}
-    original = {iri: rdflib.Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
-                for iri, triples in triples_by_graph(project.quads).items()}
+    # Through an in-memory store first: the engine keeps numbers in canonical form (48.0 → 48), which is not a loss.
+    canonical = ox.Store()
+    canonical.extend(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(iri))
+                     for iri, triples in triples_by_graph(project.quads).items() for t in triples)
+    original = {g.value: rdflib.Graph().parse(data=ox.serialize((q.triple for q in canonical.quads_for_pattern(None, None, None, g)),
+                                                                   format=ox.RdfFormat.N_TRIPLES), format="nt")
+                for g in canonical.named_graphs()}
     assert sorted(dumped_graphs) == sorted(original)
     for iri, graph in original.items():
         if backend == "virtuoso":  # it keeps values, not their spelling (store/virtuoso.py)

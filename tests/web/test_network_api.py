@@ -205,8 +205,9 @@ def test_graphml_keeps_the_attributes(client: TestClient) -> None:
     assert graph.nodes[node[WFBB]]["label"] == "Wirtschaftsförderung Brandenburg"
     assert graph.nodes[node[WFBB]]["type"] == "EconomicDevelopmentAgency"
     edge = graph.edges[node[WFBB], node[NEULAND21]]
-    assert edge["weight"] == 5.0 and edge["kinds"] == "cooperation;co-organisation" and edge["evidence_count"] == 2
-    assert {e["kind"] for e in json.loads(edge["evidence"])} == {"cooperation", "co-organisation"}
+    assert edge["weight"] == 6.0 and edge["kinds"] == "cooperation;co-organisation;event-programme"
+    assert edge["evidence_count"] == 3
+    assert {e["kind"] for e in json.loads(edge["evidence"])} == {"cooperation", "co-organisation", "event-programme"}
 
 
 def test_json_export_fits_cytoscape_and_vis(client: TestClient) -> None:

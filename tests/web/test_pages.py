@@ -113,6 +113,26 @@ def test_entity_page_shows_statements_with_labels_and_sources(client: TestClient
     assert page.ids["incoming"] == "section" and page.ids["sources"] == "section"
 
 
+def test_entity_page_shows_the_latest_population_with_date_and_source(client: TestClient) -> None:
+    belzig = "/id/municipality/bad-belzig"
+    text, page = html(client, belzig)
+    assert page.ids["population"] == "section"
+    section = text[text.index('<section id="population">'):]
+    section = section[: section.index("</section>")]
+    # The announcement of 7 Aug 2024 is later than the register's 31 Dec 2022: its figure is shown, as worded.
+    assert '<span class="figure">8.000</span>' in section and "„rund 8.000“" in section and "Stand 2024-08-07" in section
+    assert 'title="Dörfer, Daten, Daseinsvorsorge – 16. Regionalkonferenz für Smart Cities">' in section
+    assert "11.172" not in section
+    link = [h for h in page.hrefs_of("alle 2 Zahlen mit Stichtag und Quelle")][0]
+    answer = client.get(urljoin(belzig, link), headers={"Accept": "application/json"}).json()
+    figures = [(row["referenceDate"], row["inhabitants"]) for row in answer["rows"]]
+    assert figures == [("2022-12-31", "11172"), ("2024-08-07", "8000")]
+    # A place with one figure shows it without the link; an organisation has none.
+    text, page = html(client, "/id/municipality/wiesenburg-mark")
+    assert '<span class="figure">4.253</span>' in text and not page.hrefs_of("alle 1 Zahlen mit Stichtag und Quelle")
+    assert 'id="population"' not in html(client, NEULAND21)[0]
+
+
 def test_entity_page_lists_partners_from_the_network(client: TestClient) -> None:
     text, page = html(client, "/id/organisation/wfbb")
     partners = text[text.index('id="partners"'):text.index('id="incoming"')]

@@ -227,7 +227,7 @@ def test_malformed_query_gives_400_with_position(endpoint: Endpoint) -> None:
     # The guard's parser (rdflib's grammar) refuses it before the engine: its position, at the FILTER it could not finish.
     body = httpx.get(endpoint.url, params={"query": query}).json()
     assert (body["title"], body["line"], body["column"]) == ("malformed query", 3, 3)
-    assert body["detail"] == "the query could not be parsed (line 3, column 3): error at 3:3: Expected SelectQuery, found 'FILTER(?o = ) }'"
+    assert body["detail"] == "line 3, column 3: the query is not valid SPARQL from here on, found 'FILTER(?o = ) }'\n    FILTER(?o = ) }\n    ^"
     assert body["hint"]
     plain = httpx.get(endpoint.url, params={"query": query}, headers={"Accept": "text/csv"})
     assert plain.status_code == 400 and plain.headers["content-type"].startswith("text/plain") and "line 3" in plain.text

@@ -111,11 +111,13 @@ def _register_push(commands: argparse._SubParsersAction) -> None:
         formatter_class=Formatter,
         help="build the graph into a remote SPARQL store",
         description="Build the graph into a remote SPARQL 1.1 store through the Graph Store Protocol: every named graph is "
-        "replaced (PUT), graphs of https://w3id.org/smartregion/ that the build no longer has are dropped. "
-        "The server should answer queries over the union of its named graphs (see README).",
+        "replaced (PUT), graphs of https://w3id.org/smartregion/ that the build no longer has are dropped, and the "
+        "server's default graph is kept the distinct union of the named graphs by SPARQL Update (see README).",
         epilog=epilog(
-            "smartregion push --endpoint http://localhost:7878/query --gsp http://localhost:7878/store",
-            "smartregion push --endpoint http://localhost:3030/ds/query --gsp http://localhost:3030/ds/data",
+            "smartregion push --endpoint http://localhost:7878/query --gsp http://localhost:7878/store "
+            "--update-endpoint http://localhost:7878/update",
+            "smartregion push --endpoint http://localhost:3030/ds/query --gsp http://localhost:3030/ds/data "
+            "--update-endpoint http://localhost:3030/ds/update",
             "SMARTREGION_STORE_PASSWORD=... smartregion push --remote-flavour virtuoso --store-user smartregion "
             "--endpoint http://localhost:8890/sparql --update-endpoint http://localhost:8890/sparql-auth "
             "--gsp http://localhost:8890/sparql-graph-crud-auth",
@@ -123,7 +125,9 @@ def _register_push(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--endpoint", metavar="URL", required=True, help="SPARQL query URL of the remote store")
     parser.add_argument("--gsp", metavar="URL", required=True, help="Graph Store Protocol URL of the remote store")
-    parser.add_argument("--update-endpoint", metavar="URL", help="SPARQL update URL: drops stale graphs in one request")
+    parser.add_argument("--update-endpoint", metavar="URL", required=True,
+                        help="SPARQL update URL: keeps the default graph the distinct union, drops stale graphs "
+                        "(Virtuoso: only drops them, see README)")
     remote_options(parser)
     _build_options(parser)
     # A remote store's dumps are made when first asked for (dumps.current_dumps), never by the push.
@@ -390,7 +394,8 @@ def _fail(exc: Exception, args: argparse.Namespace) -> int:
     if isinstance(exc, BuildError) and exc.report is not None:
         print(exc.report.as_text(getattr(args, "lang", "en")), file=sys.stderr)
     if isinstance(exc, QuerySyntaxError):
-        message = f"SPARQL syntax error: {exc}; fix the query and run it again"
+        # One line, as every error of the command line: the first of the message, which says where and what.
+        message = f"SPARQL syntax error: {str(exc).splitlines()[0]}; fix the query and run it again"
     elif isinstance(exc, (BuildError, StoreError, SettingsError, CliError)):
         message = str(exc)
     elif isinstance(exc, OSError):

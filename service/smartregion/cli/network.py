@@ -128,7 +128,7 @@ def add_network_commands(subparsers: argparse._SubParsersAction) -> None:
         "network", formatter_class=Formatter, help="who cooperates with whom: partners, paths, central actors",
         description="Questions about the actor network derived from the graph (see `smartregion network COMMAND --help`). "
         "Link weight: the sum over distinct evidence of cooperation 3, co-organisation 2, project 2, role 2, "
-        "organisational 2, session 1.",
+        "organisational 2, session 1, event-programme 1.",
         epilog=epilog("smartregion network cooperations WFBB", "smartregion network path id/municipality/bad-belzig BMWSB",
                        "smartregion network centrality --measure betweenness --top 10"),
     )

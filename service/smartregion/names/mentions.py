@@ -14,6 +14,8 @@ Matching rules (each is tested in ``tests/test_mentions.py``):
   or, after a consonant, -es ("des Landkreises Rostock"), a dative/plural -n after -e ("den
   Modellprojekten Smart Cities") or -en after a consonant; an apostrophe genitive ("Neuland21's",
   "Mainz'") is taken into the span. One-word place names take only the -s, so "Hallen" is not Halle.
+  A word of a name before its last may be declined like an adjective ("des Niedersächsischen
+  Ministeriums" for "Niedersächsisches Ministerium"); the endings are those of ``names.inflection``.
 - Case: short abbreviations (at most five letters, more than one capital: "WFBB", "KfW", "BMWi")
   match only as written; a capitalised word of a name needs a capital in the text ("Essen" never
   matches the verb "essen"); lower-case words of a name ("für", "und") match in either case.
@@ -42,6 +44,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from smartregion.names.inflection import SUFFIXES, adjective_forms
 from smartregion.names.search import LABEL_QUERY, iri_kind, preferred_labels
 from smartregion.rdf.ids import ID, SR
 from smartregion.rdf.prefixes import local_name
@@ -74,14 +77,14 @@ _WORD = re.compile(r"[^\W_]+")
 _SPACE = re.compile(r"\s+")
 _APOSTROPHES = "'’"
 _SHORT_FORM = re.compile(r"\s*\(|/|\s+(?:am|an der|an den|im|in der|in|ob der|bei)\s|\s+(?:[a-z]\.){1,2}\s?")
-_SUFFIXES = ("s", "es", "n", "en")
+_ADJECTIVE = "~"  # marks a word matched as another declension of an adjective, not by a suffix
 
 LOOKUP_QUERY = f"""
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX sr: <{SR}>
 SELECT ?s ?cls ?inhabitants ?known WHERE {{
-  {{ ?s a ?cls FILTER(STRSTARTS(STR(?cls), "{SR}")) }}
-  UNION {{ ?s sr:inhabitants ?inhabitants }}
+  {{ ?s a ?cls FILTER(STRSTARTS(STR(?cls), "{SR}") && ?cls != sr:Observation) }}
+  UNION {{ ?observation sr:observationOf ?s ; sr:inhabitants ?inhabitants }}
   UNION {{
     SELECT DISTINCT ?s ("1" AS ?known) WHERE {{
       ?s dcterms:source ?src
@@ -226,6 +229,8 @@ def _is_abbreviation(word: str) -> bool:
 
 def _word_fits(name_word: str, text_word: str, suffix: str, single_place: bool) -> bool:
     """Whether ``text_word`` (with ``suffix`` cut off) may stand for ``name_word``."""
+    if suffix == _ADJECTIVE:
+        return not single_place and (text_word[0].isupper() or not name_word[0].isupper())
     base = text_word[: len(text_word) - len(suffix)]
     if suffix and not _suffix_fits(name_word, suffix, single_place):
         return False
@@ -293,7 +298,8 @@ class _Scanner:
             return
         word = self.words[j].group()
         folded = word.casefold()
-        options = [(folded, "")] + [(folded[: -len(s)], s) for s in _SUFFIXES if folded.endswith(s) and len(folded) > len(s) + 1]
+        options = [(folded, "")] + [(folded[: -len(s)], s) for s in SUFFIXES if folded.endswith(s) and len(folded) > len(s) + 1]
+        options += [(form, _ADJECTIVE) for form in adjective_forms(folded)]
         for key, suffix in options:
             child = node.get(key)
             if child is not None:
@@ -303,6 +309,8 @@ class _Scanner:
         n = len(name.words)
         for k in range(n):
             if not _word_fits(name.words[k], self.words[i + k].group(), suffixes[k], name.bare_place):
+                return False
+            if suffixes[k] == _ADJECTIVE and k == n - 1:  # the noun at the end is not declined like an adjective
                 return False
             if k and self.gap(i + k) != name.gaps[k - 1]:
                 return False

@@ -5,18 +5,22 @@ store revision through SPARQL and matched here in Python. The index is its own c
 revision (``store.cache.PerRevision``) apart from the network, so search never waits for a projection;
 the network takes its labels from it.
 
-A name is compared in two spellings, so that both "Dorfer" and "Doerfer" find "Dörfer": with
-diacritics dropped (ö → o) and with German umlauts spelled out (ö → oe).
+A name is compared in several spellings, so that both "Dorfer" and "Doerfer" find "Dörfer" (diacritics
+dropped, umlauts spelled out) and "Heimatoffice" finds "Heim[at]Office" (punctuation inside a word
+joining its parts, ``rdf.text.spellings``). A query that is a declined form of a name, word for word,
+finds it too ("des Netzwerks Smart City Berlin", ``names.inflection``), ranked just below exact.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from os.path import commonprefix
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Protocol
 
+from smartregion.names.inflection import base_forms, inflected_match, without_articles
 from smartregion.rdf.ids import ID, SR
 from smartregion.rdf.prefixes import local_name
 from smartregion.rdf.text import spellings
@@ -27,7 +31,7 @@ class Selecting(Protocol):
 
 
 # Match levels, best first; "words" = every word of the query starts a word of the name.
-LEVELS = {"exact": 5, "prefix": 4, "word": 3, "words": 2, "substring": 1}
+LEVELS = {"exact": 6, "inflected": 5, "prefix": 4, "word": 3, "words": 2, "substring": 1}
 
 # The actor classes of the model contract (ontology/README.md), by broad group. A ``type`` filter
 # may name a group, a class (any case) or an IRI's kind segment.
@@ -77,6 +81,8 @@ def match_level(query: str, name: str) -> int:
     """How well a folded query matches a folded name (0 = not at all), see ``LEVELS``."""
     if name == query:
         return LEVELS["exact"]
+    if inflected_match(query, name):
+        return LEVELS["inflected"]
     if name.startswith(query):
         return LEVELS["prefix"]
     padded = f" {name}"
@@ -214,7 +220,10 @@ class SearchIndex:
         """The entries with a name that contains the longest word of one of the query's spellings, in index order."""
         found: set[int] = set()
         for query in folded:
-            needle = max(query.split(), key=len, default="")
+            longest = max(without_articles(query.split()), key=len, default="")
+            # (any declension: where the word stands in a name is not known yet)
+            # What every form the word may stand for begins with ("netzwerks" → "netzwerk"): declined names are candidates too.
+            needle = commonprefix(sorted(base_forms(longest, last=False)))
             if not needle or "\n" in needle:
                 return self._ordered
             at = self._text.find(needle)

@@ -22,7 +22,11 @@ kind                 because                                                    
                      (``schema:parentOrganization``, ``sr:subsidiaryOf``, ``org:unitOf``,
                      ``sr:sisterOrganisation``, ``schema:founder``, ``sr:funder``)
 ``session``          both are on stage in the same event (``sr:speaker``, ``sr:keynoteSpeaker``,       1
-                     ``sr:moderator``, ``sr:panelist``)
+                     ``sr:openingSpeaker``, ``sr:welcomeSpeaker``, ``sr:moderator``, ``sr:panelist``)
+``event-programme``  one organises, hosts or is on stage at an event (or a part of it) that          1
+                     belongs to or presents a programme or project (``sr:withinProgramme``,
+                     ``schema:about``), the other is that programme's or project's funder,
+                     implementing agency or coordinator
 ===================  ==========================================================================  ======
 
 Programmes (``sr:FundingProgramme``, ``sr:Cohort``) are linked as a star, not as a clique: each
@@ -30,6 +34,9 @@ participant is linked to the programme's funder, implementing agency and coordin
 municipalities funded by the same programme are not thereby partners of each other (a programme
 with 73 model projects would otherwise drown every other link). Likewise the programme's leads are
 not linked to each other once per funded project: the programme itself links them.
+
+The ``event-programme`` links are a star too: from each actor of the event to the programme's leads,
+so a path leads from a conference's participants through the conference to the programme's ministry.
 
 Every link keeps its evidence, one item per source graph: ``{kind, iri, label, date, source}``
 (``iri`` the cooperation, event, project or membership; for ``organisational`` links the property;
@@ -68,7 +75,8 @@ from smartregion.names.search import (
 from smartregion.rdf.ids import SR
 from smartregion.rdf.prefixes import local_name
 
-WEIGHTS = {"cooperation": 3, "co-organisation": 2, "project": 2, "role": 2, "organisational": 2, "session": 1}
+WEIGHTS = {"cooperation": 3, "co-organisation": 2, "project": 2, "role": 2, "organisational": 2, "session": 1,
+           "event-programme": 1}
 KINDS = tuple(WEIGHTS)
 
 # Most specific first: a kreisfreie Stadt is Municipality and District, Berlin is State as well.
@@ -118,7 +126,16 @@ SELECT DISTINCT ?hub ?actor ?g WHERE {
 
 STAGE_QUERY = PREFIXES + """
 SELECT DISTINCT ?hub ?actor ?g WHERE {
-  GRAPH ?g { ?hub sr:speaker|sr:keynoteSpeaker|sr:moderator|sr:panelist ?actor }
+  GRAPH ?g { ?hub sr:speaker|sr:keynoteSpeaker|sr:openingSpeaker|sr:welcomeSpeaker|sr:moderator|sr:panelist ?actor }
+}"""
+
+# The actors of an event and of its parts, and the leads of the programme or project it belongs to or presents.
+EVENT_PROGRAMME_QUERY = PREFIXES + """
+SELECT DISTINCT ?event ?hub ?actor ?lead ?g WHERE {
+  GRAPH ?g { ?event sr:withinProgramme|schema:about ?hub }
+  ?hub sr:funder|sr:implementingAgency|sr:coordinator ?lead .
+  ?part schema:superEvent* ?event .
+  ?part schema:organizer|sr:coOrganizer|sr:host|sr:speaker|sr:keynoteSpeaker|sr:openingSpeaker|sr:welcomeSpeaker|sr:moderator|sr:panelist|schema:performer ?actor .
 }"""
 
 # Who takes part in what, and which of those things are projects or programmes: two queries joined
@@ -471,6 +488,15 @@ def collect_links(store: Store, links: _Links, classes: _Classes, index: SearchI
             # Two leads of the programme meet in every project it funds; the programme itself links them.
             pairs = ((a, b) for a, b in pairs if a in direct[hub] or b in direct[hub])
         _link_hub(links, "project", hub, members, pairs, index.label(hub), dates.of(hub), via.get(hub))
+
+    # A patch (``revisions.py``) asks about the parts it adds: their actors' links to the leads of the
+    # programme their event belongs to. It only adds, so the evidence collected before stays.
+    for row in ask(EVENT_PROGRAMME_QUERY, "part", hubs):
+        event, hub = row["event"], row["hub"]
+        links.add(row["actor"], row["lead"], {
+            "kind": "event-programme", "iri": event, "label": f"{index.label(event)} – {index.label(hub)}",
+            "date": dates.of(event), "source": row["g"], "via": hub,
+        })
 
     for row in ask(MEMBERSHIP_QUERY, "m", only.memberships if only else None):
         person, organisation = row["person"], row["org"]

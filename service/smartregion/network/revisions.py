@@ -49,8 +49,8 @@ HUB_KINDS = {"cooperation", "co-organisation", "session", "project"}
 # that it is the hub of a new participation, an organisational link (collected by graph), its source.
 LINKS_TO_EXISTING = (
     {"https://w3id.org/smartregion/ontology#" + p for p in (
-        "partner", "memberMunicipality", "coOrganizer", "host", "speaker", "keynoteSpeaker", "moderator", "panelist",
-        "client", "contractor")}
+        "partner", "memberMunicipality", "coOrganizer", "host", "speaker", "keynoteSpeaker", "openingSpeaker",
+        "welcomeSpeaker", "moderator", "panelist", "client", "contractor")}
     | {"https://schema.org/organizer", "https://schema.org/maintainer", "http://purl.org/dc/terms/source"}
     | set(ORGANISATIONAL)
 ) - PROGRAMME_LEADS

@@ -68,14 +68,15 @@ def void_graph(store: Store, settings: Settings, manifest: Manifest) -> Graph:
     g.add((root, RDF.type, VOID.Dataset))
     text(g, root, DCTERMS.title, "smartregion – Wissensgraph (alle Quellen)", "smartregion – knowledge graph (all sources)")
     g.add((root, DCTERMS.description, Literal(
-        "void:triples counts statements per named graph; a triple stated by two sources counts twice. "
-        f"The union (smartregion.ttl.gz) holds {manifest.triples} distinct triples.", lang="en")))
+        f"void:triples of this dataset counts distinct triples ({manifest.triples}): the default graph, the union of "
+        "all sources, where a triple stated by several sources is one triple. void:triples of each subset (a source's "
+        f"named graph) counts that source's statements, so the subsets add up to {manifest.statements}.", lang="en")))
     g.add((root, FOAF.homepage, URIRef(site.homepage)))
     g.add((root, DCTERMS.license, URIRef(CC_BY)))
     g.add((root, DCTERMS.modified, Literal(manifest.modified.isoformat(), datatype=XSD.dateTime)))
     g.add((root, VOID.sparqlEndpoint, site.sparql))
     g.add((root, VOID.uriSpace, Literal(ID)))
-    g.add((root, VOID.triples, Literal(manifest.statements, datatype=XSD.integer)))
+    g.add((root, VOID.triples, Literal(manifest.triples, datatype=XSD.integer)))  # distinct: the default graph
     for predicate, query in _VOID_COUNTS.items():
         g.add((root, predicate, Literal(int(store.select(query)[0]["n"]), datatype=XSD.integer)))
     classes = store.select(_VOID_CLASSES)
@@ -96,7 +97,7 @@ def void_graph(store: Store, settings: Settings, manifest: Manifest) -> Graph:
         g.add((root, VOID.subset, subset))
         g.add((subset, RDF.type, VOID.Dataset))
         g.add((subset, SD.name, URIRef(graph_facts.iri)))
-        g.add((subset, VOID.triples, Literal(graph_facts.statements, datatype=XSD.integer)))
+        g.add((subset, VOID.triples, Literal(graph_facts.statements, datatype=XSD.integer)))  # the source's statements
         title = graph_facts.titles.get("de") or next(iter(graph_facts.titles.values()), graph_facts.iri)
         g.add((subset, DCTERMS.title, Literal(title, lang="de" if "de" in graph_facts.titles else None)))
         g.add((subset, DCTERMS.license, URIRef(graph_facts.licence)))

@@ -13,9 +13,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax import saxutils
 
 import pyoxigraph as ox
 
@@ -124,6 +125,13 @@ def negotiate(offers: Sequence[Format], accept: str | None, format_params: Seque
     if best is None:
         raise NotAcceptable(offers)
     return best[2]
+
+
+def names_only_results(accept: str) -> bool:
+    """Whether every media range an Accept header wants is a SPARQL results format (or its JSON or XML alias)."""
+    types = {f.media_type for f in SOLUTION_FORMATS} | {alias for f in SOLUTION_FORMATS for alias in f.aliases}
+    wanted = [media for media, q in parse_accept(accept) if q > 0]
+    return bool(wanted) and all(media in types for media in wanted)
 
 
 def parse_accept(accept: str) -> list[tuple[str, float]]:
@@ -235,7 +243,34 @@ def serialise_triples(fmt: Format, triples: Sequence[ox.Triple], prefixes: dict[
         "rdfxml": ox.RdfFormat.RDF_XML,
     }[fmt.key]
     use_prefixes = prefixes if fmt.key in ("turtle", "rdfxml") else None
+    if fmt.key == "rdfxml":
+        _check_rdf_xml(triples)
     return ox.serialize(triples, format=rdf_format, prefixes=use_prefixes) or b""
+
+
+class Unwritable(SmartregionError):
+    """Triples the chosen format cannot hold (RDF/XML: a predicate that is no namespace plus an XML name)."""
+
+    status, title = 406, "not acceptable"
+    hint = "Ask for Turtle, N-Triples or JSON-LD (Accept: text/turtle, or format=turtle): they hold every IRI."
+
+
+# An XML name may not start with a digit, '-' or '.'; RDF/XML writes a predicate as namespace + such a name.
+_XML_NAME_END = re.compile(r"[A-Za-z_\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D"
+                           r"\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]"
+                           r"[\w.\-\u00B7\u0300-\u036F\u203F-\u2040]*\Z")
+
+
+def _check_rdf_xml(triples: Sequence[ox.Triple]) -> None:
+    for triple in triples:
+        predicate = triple.predicate.value
+        if not _XML_NAME_END.search(predicate):
+            raise Unwritable(
+                f"the answer cannot be written as RDF/XML: its predicate <{predicate}> does not end in an XML name "
+                "(a letter or '_' and then letters, digits, '-', '.', '_'), so RDF/XML has no way to write it"
+            )
+        if isinstance(triple.subject, ox.Triple) or isinstance(triple.object, ox.Triple):
+            raise Unwritable("the answer cannot be written as RDF/XML: it holds quoted triples (RDF 1.2), which RDF/XML cannot")
 
 
 def write_triples(
@@ -271,9 +306,16 @@ def write_triples(
     return mark_cut(fmt, body, cut, row_limit, byte_limit), cut
 
 
+# The top-level member of SPARQL JSON results that says an answer was cut (README: truncated answers).
+TRUNCATION_MEMBER = "smartregion"
+
+
 def mark_cut(fmt: Format, body: bytes, cut: str | None, row_limit: int | None, byte_limit: int | None) -> bytes:
-    """The body with a comment at its end that says what cut it, where the format has comments."""
+    """The body marked as cut where the format can say so: a comment at its end, or in SPARQL JSON a top-level member."""
     mark = _cut_mark(fmt, cut, row_limit, byte_limit)
+    if fmt.key == "json" and mark:
+        # Between head and results: strict parsers (pyoxigraph's) refuse members after the bindings.
+        return body.replace(_JSON_RESULTS, mark + _JSON_RESULTS, 1)
     return body + (b"\n" if mark and not body.endswith(b"\n") else b"") + mark
 
 
@@ -289,7 +331,10 @@ def _cut_mark(fmt: Format, cut: str | None, row_limit: int | None, byte_limit: i
         return f"<!-- {note} -->\n".encode("utf-8")
     if fmt.key in ("turtle", "ntriples"):
         return f"# {note}\n".encode("utf-8")
-    return b""  # JSON, JSON-LD, CSV and TSV have no comments: the HTTP headers say it
+    if fmt.key == "json":
+        member = {"truncated": True, "by": cut, "limit": row_limit if cut == ROWS else byte_limit}
+        return (json.dumps(TRUNCATION_MEMBER) + ":" + json.dumps(member, separators=(",", ":")) + ",").encode("utf-8")
+    return b""  # JSON-LD, CSV and TSV have no room for it: the HTTP headers say it
 
 
 def _json_term(term: Term) -> dict:
@@ -314,6 +359,9 @@ def _json_term(term: Term) -> dict:
     return encoded
 
 
+_JSON_RESULTS = b'"results":{"bindings":['
+
+
 def _json_head(variables: list[str]) -> str:
     return '{"head":{"vars":' + json.dumps(variables, ensure_ascii=False, separators=(",", ":")) + '},"results":{"bindings":['
 
@@ -324,6 +372,15 @@ def _json_row(variables: list[str], row: Sequence[Term | None]) -> str:
 
 
 _SRX = "http://www.w3.org/2005/sparql-results#"
+
+
+def escape(text: str) -> str:
+    """XML character data; a CR as a character reference, since every XML parser reads a raw CR LF as LF."""
+    return saxutils.escape(text, {"\r": "&#13;"})
+
+
+def quoteattr(text: str) -> str:
+    return saxutils.quoteattr(text, {"\r": "&#13;"})
 
 
 def _xml_term(term: Term) -> str:

@@ -30,7 +30,15 @@ def fold(text: str) -> str:
     return " ".join(_NOT_ALNUM.sub(" ", strip_accents(text).casefold().replace("ß", "ss")).split())
 
 
+def joined(text: str) -> str:
+    """Like ``fold``, but punctuation inside a word joins its parts instead of splitting them:
+    "Heim[at]Office" → "heimatoffice", "Stadt.Land.Digital" → "stadtlanddigital" (how people type such names)."""
+    words = strip_accents(text).casefold().replace("ß", "ss").split()
+    return " ".join(w for w in (_NOT_ALNUM.sub("", word) for word in words) if w)
+
+
 def spellings(text: str) -> set[str]:
-    """The comparable forms of a name: accents dropped, and umlauts spelled out ("Müller": muller, mueller)."""
-    forms = {fold(text)} if text.isascii() else {fold(text), fold(spell_out_umlauts(text))}
-    return forms - {""}
+    """The comparable forms of a name: accents dropped, umlauts spelled out ("Müller": muller, mueller), and
+    punctuation inside words both splitting and joining them ("Heim[at]Office": heim at office, heimatoffice)."""
+    variants = (text,) if text.isascii() else (text, spell_out_umlauts(text))
+    return {form(v) for v in variants for form in (fold, joined)} - {""}

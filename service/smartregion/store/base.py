@@ -1,7 +1,10 @@
-"""What both store backends share: the Store interface, its errors, media types, and how queries and data come in.
+"""What both store backends share: the Store interface, its dataset, its errors, media types, and how queries and data come in.
 
-Both backends answer queries over the UNION of the named graphs as default graph and pass query
-strings to the engine (never to rdflib's evaluator). A user's query reaches them only as a
+The dataset (every backend keeps it so; see "the dataset" below): each source's statements sit in its
+named graph, and the store's real default graph holds the distinct union of those graphs (META_GRAPH
+left out), each triple once, as SPARQL's merge says. A query without a dataset sees that default graph
+and the named graphs; ``GRAPH ?g`` sees only the named graphs. Query strings go to the engine (never
+to rdflib's evaluator). A user's query reaches them only as a
 :class:`~smartregion.store.guard.CheckedQuery` (see :func:`check_query`): one parse refused
 ``SERVICE`` (pyoxigraph 0.5 and the Oxigraph server federate by default), updates and too wide
 queries, and what runs is the text that was checked. A plain string is the package's own query.
@@ -36,9 +39,18 @@ class StoreError(SmartregionError):
 
 
 class QuerySyntaxError(StoreError):
-    """A malformed query; the message is the parser's, with the position where it has one."""
+    """A malformed query: what was expected, with the line and column (in the query as sent) where known."""
 
     status, title, hint = 400, "malformed query", None
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.line, self.column = line, column
+        if hint:
+            self.hint = hint
+
+    def extensions(self) -> dict[str, object]:
+        return super().extensions() | ({"line": self.line, "column": self.column} if self.line is not None else {})
 
 
 class UnsupportedFormat(StoreError):
@@ -94,7 +106,7 @@ def check_query(query: str) -> CheckedQuery:
     try:
         return guard(query)
     except Malformed as exc:
-        raise QuerySyntaxError(str(exc)) from None
+        raise QuerySyntaxError(str(exc), exc.line, exc.column, exc.hint) from None
     except GuardError as exc:
         raise ForbiddenQuery(f"{exc}; {exc.hint}") from None
 
@@ -110,6 +122,51 @@ def query_parts(query: Query) -> tuple[str, str | None, tuple[str, ...], tuple[s
         raise ForbiddenQuery(f"the package's own query names {' or '.join(sorted(_OUTGOING & keywords(query)))}: {query[:200]}")
     default, named, _ = dataset_clauses(query)
     return query, query_form(query), tuple(default), tuple(named)
+
+
+# --- the dataset ------------------------------------------------------------------------------------
+#
+# Why a materialised default graph: a union computed at query time (pyoxigraph 0.5's
+# ``use_default_graph_as_union``, the Oxigraph server's ``--union-default-graph``) yields a triple once
+# per graph that states it, so counts and sums over the default graph were multiplied
+# (bench/defaultgraph.py weighs the options). Every write keeps the default graph equal to the distinct
+# union, inside the same step that changes the named graphs (the embedded store: the same revision;
+# a remote store: the same write, under the write lock):
+#
+# 1. before the named graphs ``changed`` change: ``union_withdraw`` removes from the default graph every
+#    triple that a changed graph states and no unchanged named graph states;
+# 2. the named graphs are replaced or dropped;
+# 3. ``union_restate`` adds every triple of the changed graphs that still exist.
+#
+# A full build writes the distinct union itself (``distinct_union``). Another backend follows the same
+# three steps with the same update text, or, where the server has no default graph of its own apart
+# from the union of everything (Virtuoso), keeps the distinct union in a graph of its own and passes it
+# as the query's default graph (``default-graph-uri``) with the source graphs as ``named-graph-uri``.
+
+
+def _iris(changed: Iterable[str]) -> list[str]:
+    return [f"<{ox.NamedNode(iri).value}>" for iri in changed]
+
+
+def union_withdraw(changed: Iterable[str]) -> str:
+    """The SPARQL update of step 1: the default graph forgets what only the ``changed`` graphs state."""
+    graphs = _iris(changed)
+    kept_apart = ", ".join([*graphs, f"<{META_GRAPH}>"])
+    return f"""DELETE {{ ?s ?p ?o }} WHERE {{
+  VALUES ?g {{ {' '.join(graphs)} }} GRAPH ?g {{ ?s ?p ?o }}
+  FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER(?other NOT IN ({kept_apart})) }}
+}}"""
+
+
+def union_restate(changed: Iterable[str]) -> str:
+    """The SPARQL update of step 3: the default graph holds every triple the ``changed`` graphs now state."""
+    return f"INSERT {{ ?s ?p ?o }} WHERE {{ VALUES ?g {{ {' '.join(_iris(changed))} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+
+
+def distinct_union(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+    """The default graph of a full build: each distinct triple of the named graphs once (META_GRAPH left out)."""
+    triples = dict.fromkeys(q.triple for q in quads if q.graph_name != ox.NamedNode(META_GRAPH))
+    return [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
 
 
 # --- converting input -------------------------------------------------------------------------------
@@ -191,10 +248,16 @@ class Store(Protocol):
         """Changes on every write and on nothing else, so caches can key on it."""
         ...
 
-    def triple_count(self) -> int: ...
+    def triple_count(self) -> int:
+        """Statements: the triples of every named graph, a triple stated by two sources counted twice."""
+        ...
+
+    def distinct_triple_count(self) -> int:
+        """Distinct triples: the default graph, each triple once however many sources state it."""
+        ...
 
     def dump(self, fmt: str) -> bytes:
-        """The whole dataset, ``trig`` or ``nquads``."""
+        """The named graphs, ``trig`` or ``nquads`` (the default graph is derived from them, so it is left out)."""
         ...
 
     def write_lock(self) -> WriteLock:

@@ -4,7 +4,8 @@
 fills a new revision (a full build bulk-loads into an empty one; an incremental write starts from a
 RocksDB checkpoint of the live one, which is hard links and takes milliseconds), closes it, and only
 then switches ``CURRENT`` atomically. Readers open the live revision read-only and reopen when
-``CURRENT`` changes.
+``CURRENT`` changes. The default graph, the distinct union of the named graphs (``base``: the
+dataset), is written in the same revision as the named graphs it is derived from.
 """
 
 from __future__ import annotations
@@ -31,9 +32,12 @@ from smartregion.store.base import (
     UnsupportedFormat,
     as_quads,
     bare_media_type,
+    distinct_union,
     query_parts,
     term_text,
     triples_by_graph,
+    union_restate,
+    union_withdraw,
 )
 from smartregion.store.writelock import WriteLock
 
@@ -51,6 +55,8 @@ class EmbeddedStore:
         self._reader_revision: str | None = None
         if not (self.path / "CURRENT").is_file():
             self._commit(lambda store: None, empty=True, only_if_missing=True)
+        elif self._union_missing(self._store()):
+            self._commit(_restate_everything, only_if=self._union_missing)
 
     # reading
 
@@ -86,7 +92,7 @@ class EmbeddedStore:
             # The query's own dataset, passed explicitly: pyoxigraph's union flag would override FROM.
             dataset = {"default_graph": [ox.NamedNode(g) for g in from_graphs], "named_graphs": [ox.NamedNode(g) for g in from_named]}
         else:
-            dataset = {"use_default_graph_as_union": True}
+            dataset = {}  # the store's default graph: the distinct union (base: the dataset)
         try:
             return self._store().query(text, **dataset)
         except SyntaxError as exc:
@@ -120,13 +126,25 @@ class EmbeddedStore:
         return sorted(g.value for g in self._store().named_graphs() if isinstance(g, ox.NamedNode))
 
     def triple_count(self) -> int:
-        return len(self._store())
+        store = self._store()
+        return len(store) - _default_graph_size(store)
+
+    def distinct_triple_count(self) -> int:
+        return _default_graph_size(self._store())
 
     def dump(self, fmt: str) -> bytes:
         if fmt not in DUMP_FORMATS:
             raise UnsupportedFormat(f"cannot dump as {fmt!r}; use one of {', '.join(DUMP_FORMATS)}")
         prefixes = PREFIXES if fmt == "trig" else None
-        return self._store().dump(format=DUMP_FORMATS[fmt], prefixes=prefixes) or b""
+        # Graph by graph in the store's index order; the default graph is derived, so it stays out.
+        named = (q for q in self._store().quads_for_pattern(None, None, None) if isinstance(q.graph_name, ox.NamedNode))
+        return ox.serialize(named, format=DUMP_FORMATS[fmt], prefixes=prefixes) or b""
+
+    @staticmethod
+    def _union_missing(store: ox.Store) -> bool:
+        """Named graphs without their union: a store written before the default graph was materialised."""
+        empty_default = next(store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is None
+        return empty_default and next(iter(store.named_graphs()), None) is not None
 
     # writing
 
@@ -137,27 +155,39 @@ class EmbeddedStore:
         triples = triples_by_graph(quads_by_graph)
 
         def apply(store: ox.Store) -> None:
+            store.update(union_withdraw(triples))
             for iri, graph_triples in triples.items():
                 graph = ox.NamedNode(iri)
                 store.remove_graph(graph)
                 store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in graph_triples)
+            store.update(union_restate(triples))
 
-        self._commit(apply)
+        if triples:
+            self._commit(apply)
 
     def replace_all(self, dataset: Graphs) -> None:
         quads = as_quads(dataset)
-        self._commit(lambda store: store.bulk_extend(quads), empty=True)
+        self._commit(lambda store: store.bulk_extend([*quads, *distinct_union(quads)]), empty=True)
 
     def drop_graphs(self, graph_iris: Iterable[str]) -> None:
-        graphs = [ox.NamedNode(iri) for iri in graph_iris]
+        iris = list(dict.fromkeys(graph_iris))
 
         def apply(store: ox.Store) -> None:
-            for graph in graphs:
-                store.remove_graph(graph)
+            if iris:  # no graphs: an empty write, which moves the revisions on (erasure)
+                store.update(union_withdraw(iris))
+            for iri in iris:
+                store.remove_graph(ox.NamedNode(iri))
 
         self._commit(apply)
 
-    def _commit(self, apply: Callable[[ox.Store], object], *, empty: bool = False, only_if_missing: bool = False) -> None:
+    def _commit(
+        self,
+        apply: Callable[[ox.Store], object],
+        *,
+        empty: bool = False,
+        only_if_missing: bool = False,
+        only_if: Callable[[ox.Store], bool] | None = None,
+    ) -> None:
         """Apply a change to a new revision (empty, or a checkpoint of the live one), then make it live.
 
         The new revision becomes live only if ``apply`` succeeds; on any error it is deleted and the
@@ -169,6 +199,8 @@ class EmbeddedStore:
             has_live = (self.path / "CURRENT").is_file()
             if only_if_missing and has_live:
                 return  # another process initialised the store while we waited
+            if only_if is not None and not only_if(self._store()):
+                return  # another process did it while we waited
             live = self.path / self.revision() if has_live else None
             new = self.path / f"rev-{max(self._revision_numbers(), default=0) + 1}"
             try:
@@ -220,3 +252,11 @@ class EmbeddedStore:
                 shutil.rmtree(path, ignore_errors=True)
             elif path.name.startswith("CURRENT.") and path.name.endswith(".tmp"):
                 path.unlink(missing_ok=True)
+
+
+def _default_graph_size(store: ox.Store) -> int:
+    return int(next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value)
+
+
+def _restate_everything(store: ox.Store) -> None:
+    store.bulk_extend(distinct_union(store.quads_for_pattern(None, None, None)))

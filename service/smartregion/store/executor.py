@@ -77,7 +77,8 @@ class PreparedQuery:
     """A query that passed the guard, with the dataset it runs over."""
 
     checked: query_guard.CheckedQuery
-    # The dataset, from the protocol or else from FROM / FROM NAMED; neither: the union of all graphs.
+    # The dataset, from the protocol or else from FROM / FROM NAMED; neither: the store's default graph
+    # (the distinct union of the named graphs) and its named graphs.
     default_graphs: tuple[str, ...]
     named_graphs: tuple[str, ...]
 
@@ -109,10 +110,17 @@ class Answer:
 
 
 def prepare(
-    text: str, named_graphs: Callable[[], Iterable[str]], default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()
+    text: str,
+    named_graphs: Callable[[], Iterable[str]],
+    default_graph_uris: Sequence[str] = (),
+    named_graph_uris: Sequence[str] = (),
+    base: str | None = None,
 ) -> PreparedQuery:
-    """Check a query before it runs: QueryRefused for anything a public endpoint must not do, QuerySyntaxError if malformed."""
-    checked = check(text)
+    """Check a query before it runs: QueryRefused for anything a public endpoint must not do, QuerySyntaxError if malformed.
+
+    ``base``: where relative IRIs of the query resolve (the endpoint's IRI); the guard declares it.
+    """
+    checked = check(text, base)
     requested = [*default_graph_uris, *named_graph_uris, *checked.from_graphs, *checked.from_named_graphs]
     if requested:
         known = set(named_graphs())
@@ -125,8 +133,7 @@ def prepare(
                 "description (GET /sparql without a query).",
             )
     # The protocol's dataset overrides the query's (SPARQL 1.1 Protocol §2.1.4). The query's own is
-    # passed on the same way, because a union default graph (pyoxigraph's flag, Oxigraph server's
-    # --union-default-graph) would otherwise silently override FROM.
+    # passed on the same way, so that every backend reads it alike whatever its server makes of FROM.
     protocol = bool(default_graph_uris or named_graph_uris)
     return PreparedQuery(
         checked=checked,
@@ -135,12 +142,12 @@ def prepare(
     )
 
 
-def check(text: str) -> query_guard.CheckedQuery:
+def check(text: str, base: str | None = None) -> query_guard.CheckedQuery:
     """The guard's verdict in the executor's terms (QueryRefused, QueryTooComplex, QuerySyntaxError)."""
     try:
-        return query_guard.check(text)
+        return query_guard.check(text, base)
     except query_guard.Malformed as exc:
-        raise QuerySyntaxError(str(exc)) from None
+        raise QuerySyntaxError(str(exc), exc.line, exc.column, exc.hint) from None
     except query_guard.Complex as exc:
         raise QueryTooComplex(str(exc), exc.hint, exc.limit) from None
     except query_guard.GuardError as exc:
@@ -184,8 +191,10 @@ class Executor:
         self._pool = WorkerPool(store.live_path, workers, limits, lanes) if embedded else None
         self._remote = None if embedded else ThreadPoolExecutor(thread_name_prefix="sparql-remote")
 
-    def prepare(self, text: str, default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = ()) -> PreparedQuery:
-        return prepare(text, self.store.named_graphs, default_graph_uris, named_graph_uris)
+    def prepare(
+        self, text: str, default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = (), base: str | None = None
+    ) -> PreparedQuery:
+        return prepare(text, self.store.named_graphs, default_graph_uris, named_graph_uris, base)
 
     def run(self, query: PreparedQuery, fmt: results.Format) -> Answer:
         """Evaluate within the time limit, then serialise; raises QueryTimeout, QuerySyntaxError, ..."""

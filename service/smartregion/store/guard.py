@@ -21,7 +21,13 @@ escape left for any reader to decode, so the engine, a remote store and this gua
 characters, and the decoded text is what runs. One consequence, also the specification's:
 ``"a\\u0022b"`` ends the string at the decoded quote; write ``\\"`` inside strings instead.
 
-The decoded text is parsed by rdflib's SPARQL 1.1 grammar (the grammar itself: ``parseQuery``
+Before the parse the guard completes the prologue, once, so that the checked text stays the only
+text that runs: a first line of its own declares the endpoint's ``BASE`` (relative IRIs resolve
+against the endpoint, as the SPARQL 1.1 Protocol's tests expect; a ``BASE`` of the query comes later
+and wins) and every prefix of ``rdf.prefixes`` that the query uses without declaring it (a declared
+``PREFIX`` wins). Positions in messages count in the query as sent.
+
+The completed text is parsed by rdflib's SPARQL 1.1 grammar (the grammar itself: ``parseQuery``
 would decode escapes a second time). The parse tree decides the query form, refuses updates and
 ``SERVICE`` (also ``SILENT`` and with a variable), reads the FROM / FROM NAMED IRIs (prefixes and
 BASE resolved), and counts the width that crashes engines: Oxigraph recurses once per group,
@@ -46,7 +52,9 @@ from rdflib.plugins.sparql import parser as grammar
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from smartregion.errors import SmartregionError
-from smartregion.rdf.sparql_text import TooComplex, check_complexity
+from smartregion.rdf.prefixes import PREFIXES
+from smartregion.rdf.sparql_text import TooComplex, check_complexity, significant_tokens
+from smartregion.rdf.sparql_text import tokens as _lexed
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 # What any reader could still take for an escape: spargebra's UCHAR, rdflib's \\U with four digits.
@@ -133,6 +141,11 @@ class CheckedQuery:
     from_named_graphs: tuple[str, ...]
     prefixes: dict[str, str]
     width: Width
+    added_lines: int = 0  # lines of the completed prologue before the query as sent
+
+    def position(self, line: int, column: int) -> tuple[int, int]:
+        """A position in ``text`` (the engine's) as a position in the query as sent."""
+        return max(1, line - self.added_lines), column
 
 
 SIMPLER_HINT = (
@@ -145,18 +158,21 @@ _ESCAPE_HINT = (
 )
 
 
-def check(text: str) -> CheckedQuery:
-    """Decode, parse and judge a user's query; raise a GuardError subclass if it may not run."""
-    verdict = _verdict(text)
+def check(text: str, base: str | None = None) -> CheckedQuery:
+    """Decode, complete, parse and judge a user's query; raise a GuardError subclass if it may not run.
+
+    ``base``: the IRI relative IRIs resolve against (the endpoint's); None: no BASE is added.
+    """
+    verdict = _verdict(text, base)
     if isinstance(verdict, GuardError):
         raise _fresh(verdict)
     return verdict
 
 
 @lru_cache(maxsize=256)  # a catalogue question or a retried query costs one parse, refused or not
-def _verdict(text: str) -> CheckedQuery | GuardError:
+def _verdict(text: str, base: str | None) -> CheckedQuery | GuardError:
     try:
-        return _judge(text)
+        return _judge(text, base)
     except GuardError as exc:
         return exc
 
@@ -169,13 +185,16 @@ def _fresh(error: GuardError) -> GuardError:
     return copy
 
 
-def _judge(text: str) -> CheckedQuery:
+def _judge(text: str, base: str | None) -> CheckedQuery:
     decoded = decode(text)
     try:
         check_complexity(decoded)  # before the parse: pyparsing recurses per level and pays per token
     except TooComplex as exc:
         raise Complex(str(exc), SIMPLER_HINT, exc.limit) from None
-    tree = _parse(decoded)
+    prologue = complete_prologue(decoded, base)
+    completed = prologue + decoded
+    added_lines = prologue.count("\n")
+    tree = _parse(completed, decoded, added_lines)
     width = measure(tree)
     _check_width(width)
     prologue, body = tree[0], tree[1]
@@ -184,12 +203,13 @@ def _judge(text: str) -> CheckedQuery:
     base, prefixes = _prologue(prologue)
     clauses = _field(body, "datasetClause", [])
     return CheckedQuery(
-        text=decoded,
+        text=completed,
         form=_FORMS[body.name],
         from_graphs=tuple(dict.fromkeys(_iri(c["default"], base, prefixes) for c in clauses if "default" in c)),
         from_named_graphs=tuple(dict.fromkeys(_iri(c["named"], base, prefixes) for c in clauses if "named" in c)),
         prefixes=prefixes,
         width=width,
+        added_lines=added_lines,
     )
 
 
@@ -214,26 +234,59 @@ def decode(text: str) -> str:
     return decoded
 
 
+def complete_prologue(decoded: str, base: str | None) -> str:
+    """The first line that declares ``base`` and the predefined prefixes the query uses but does not declare ('' if none).
+
+    Malformed if the query uses a prefix that it does not declare and that is not predefined.
+    """
+    found = significant_tokens(decoded)
+    declared = {found[i + 1][1][:-1] for i, (kind, value) in enumerate(found[:-1]) if kind == "word" and value.upper() == "PREFIX"}
+    used = list(dict.fromkeys(value.split(":", 1)[0] for kind, value in found if kind == "pname"))
+    unknown = [p for p in used if p not in declared and p not in PREFIXES]
+    if unknown:
+        offset = decoded.find(unknown[0] + ":")
+        line, column = _line_column(decoded, offset)
+        raise Malformed(
+            f"line {line}, column {column}: the prefix {unknown[0]}: is neither declared nor predefined\n{excerpt(decoded, line, column)}",
+            f"Declare it before the query: PREFIX {unknown[0]}: <...>. Predefined: {', '.join(PREFIXES)} "
+            "(the service description lists them).",
+            line,
+            column,
+        )
+    declarations = [f"BASE <{base}>"] if base else []
+    declarations += [f"PREFIX {p}: <{PREFIXES[p]}>" for p in used if p not in declared]
+    return " ".join(declarations) + "\n" if declarations else ""
+
+
+def excerpt(text: str, line: int, column: int) -> str:
+    """The line of ``text`` with a caret under ``column``, shortened around it to at most about 70 characters."""
+    lines = text.split("\n")
+    row = lines[line - 1] if 0 < line <= len(lines) else ""
+    start = max(0, min(column - 1 - 35, len(row) - 70))
+    shown = row[start : start + 70]
+    return "  " + shown + "\n  " + " " * (column - 1 - start) + "^"
+
+
 # pyparsing is not thread-safe: each parse action learns its own arity from a TypeError on its first
 # call, and two threads doing so at once leave it wrong for the rest of the process (every later
 # query then fails with "expandTriples() missing 1 required positional argument"). One parse at a time.
 _GRAMMAR = threading.Lock()
 
 
-def _parse(decoded: str) -> ParseResults:
+def _parse(completed: str, decoded: str, added_lines: int) -> ParseResults:
     with _GRAMMAR:
-        return _parse_alone(decoded)
+        return _parse_alone(completed, decoded, added_lines)
 
 
-def _parse_alone(decoded: str) -> ParseResults:
+def _parse_alone(completed: str, decoded: str, added_lines: int) -> ParseResults:
     try:
-        return grammar.Query.parse_string(decoded, parse_all=True)
+        return grammar.Query.parse_string(completed, parse_all=True)
     except ParseBaseException as query_error:
         failure = query_error
     except RecursionError:
         raise _too_deep() from None
     try:
-        grammar.UpdateUnit.parse_string(decoded, parse_all=True)
+        grammar.UpdateUnit.parse_string(completed, parse_all=True)
     except ParseBaseException:
         pass
     except RecursionError:
@@ -243,15 +296,70 @@ def _parse_alone(decoded: str) -> ParseResults:
             "SPARQL updates are not accepted: this endpoint is read-only",
             "This endpoint only answers queries (SELECT, ASK, CONSTRUCT, DESCRIBE); it changes nothing.",
         )
-    if _service_at(decoded, failure.loc):
+    if _service_at(completed, failure.loc):
         raise _outgoing()
+    line, column = max(1, failure.lineno - added_lines), failure.col
+    what = f"{_expected(failure.msg, line, column)}, found {_found(completed, failure.loc)}"
+    offset, lexical = _lexical_mistake(decoded)
+    if lexical:
+        (line, column), what = _line_column(decoded, offset), lexical
     raise Malformed(
-        f"error at {failure.lineno}:{failure.col}: {failure.msg}, found {_found(decoded, failure.loc)}",
-        "Check the query at or before that position (the parser names the first construct it could not "
-        "complete); SPARQL 1.1 Query syntax is at https://www.w3.org/TR/sparql11-query/#grammar.",
-        failure.lineno,
-        failure.col,
+        f"line {line}, column {column}: {what}\n" + excerpt(decoded, line, column),
+        "Check the query at or before the caret: a bracket, a dot between triple patterns, a keyword or a "
+        "literal may be missing or extra. SPARQL 1.1 Query syntax: https://www.w3.org/TR/sparql11-query/#grammar.",
+        line,
+        column,
     )
+
+
+# The grammar's names for what it could not read, in plain words.
+_PLAIN = {
+    "SelectQuery": "a well-formed query",
+    "end of text": "the end of the query",
+    "GroupGraphPattern": "a group { ... }",
+    "TriplesBlock": "triple patterns",
+    "Expression": "an expression",
+    "Var": "a variable",
+}
+
+
+_PAIRS = {"}": "{", ")": "(", "]": "["}
+_CLOSING = {opening: closing for closing, opening in _PAIRS.items()}
+
+
+def _lexical_mistake(decoded: str) -> tuple[int, str | None]:
+    """An unclosed string or bracket, or a closing one without its opening: a plainer account than the grammar's."""
+    openings: list[tuple[str, int]] = []
+    offset = 0
+    for kind, value in _lexed(decoded):
+        if kind == "other" and value in "'\"":
+            return offset, f"expected the closing {value} of the string that starts here"
+        if kind == "other" and value in "{([":
+            openings.append((value, offset))
+        elif kind == "other" and value in _PAIRS:
+            if not openings:
+                return offset, f"this {value} closes no {_PAIRS[value]}"
+            if openings[-1][0] != _PAIRS[value]:
+                return offset, f"expected a {_CLOSING[openings[-1][0]]} before this {value}"
+            openings.pop()
+        offset += len(value)
+    if openings:
+        value, at = openings[-1]
+        return at, f"expected a {_CLOSING[value]} to close this {value} before the end of the query"
+    return 0, None
+
+
+def _expected(message: str, line: int, column: int) -> str:
+    """pyparsing's 'Expected ...' in plain words, never its lists of alternatives and character ranges."""
+    wanted = message.removeprefix("Expected ").strip()
+    if line == 1 and column == 1 or wanted.startswith("{SelectQuery"):
+        return "expected SELECT, ASK, CONSTRUCT or DESCRIBE after the PREFIX and BASE declarations"
+    if wanted in _PLAIN:
+        plain = _PLAIN[wanted]
+        return "the query is not valid SPARQL from here on" if plain == "a well-formed query" else f"expected {plain}"
+    if re.fullmatch(r"'[^']{1,12}'|\w{1,20}", wanted):
+        return f"expected {wanted}"
+    return "the query is not valid SPARQL from here on"
 
 
 def _outgoing() -> Outgoing:
@@ -354,7 +462,7 @@ def _prologue(prologue: ParseResults) -> tuple[str, dict[str, str]]:
     """BASE and the declared prefixes, in order: each IRI resolved against the BASE before it."""
     base, prefixes = "", {}
     for declaration in prologue:
-        iri = urljoin(base, str(declaration["iri"])) if base else str(declaration["iri"])
+        iri = _resolve(base, str(declaration["iri"]))
         if declaration.name == "Base":
             base = iri
         else:
@@ -368,7 +476,15 @@ def _iri(term: object, base: str, prefixes: dict[str, str]) -> str:
         if prefix not in prefixes:
             raise Malformed(f"the prefix {prefix}: is not declared", "Declare it with PREFIX before the query.")
         return prefixes[prefix] + _field(term, "localname", "").replace("\\", "")
-    return urljoin(base, str(term)) if base else str(term)
+    return _resolve(base, str(term))
+
+
+def _resolve(base: str, iri: str) -> str:
+    # urljoin would drop an empty fragment ("…/ontology#" becoming "…/ontology").
+    if not base or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", iri):
+        return iri
+    resolved = urljoin(base, iri)
+    return resolved + "#" if iri.endswith("#") and not resolved.endswith("#") else resolved
 
 
 def _line_column(text: str, offset: int) -> tuple[int, int]:

@@ -1,4 +1,10 @@
-"""The remote store: any SPARQL 1.1 store, queried through SPARQLWrapper and written through the Graph Store Protocol."""
+"""The remote store: any SPARQL 1.1 store, queried through SPARQLWrapper and written through the Graph Store Protocol.
+
+The server's own default graph holds the distinct union of the named graphs (``base``: the dataset):
+every write here withdraws and restates it by SPARQL Update around its Graph Store requests, so
+writing needs the update endpoint as well. Virtuoso, which has no default graph of its own, keeps the
+union in a graph of its own instead (``virtuoso``: the hooks ``_union_before`` and ``_union_after``).
+"""
 
 from __future__ import annotations
 
@@ -34,6 +40,8 @@ from smartregion.store.base import (
     json_rows,
     query_parts,
     triples_by_graph,
+    union_restate,
+    union_withdraw,
 )
 from smartregion.store.writelock import WriteLock
 
@@ -41,9 +49,11 @@ from smartregion.store.writelock import WriteLock
 class RemoteStore:
     """Any SPARQL 1.1 store: queries through SPARQLWrapper, writes through the Graph Store Protocol.
 
-    The server must answer queries over the union of its named graphs (Oxigraph
-    ``--union-default-graph``, Fuseki ``tdb2:unionDefaultGraph true``; GraphDB does by default;
-    Virtuoso does not, see :class:`~smartregion.store.virtuoso.VirtuosoStore`). ``revision()`` is a hash of the named graphs, their triple counts and a marker that
+    The server must answer queries without a dataset over its real default graph, which the writes
+    here keep equal to the distinct union of the named graphs (Oxigraph without
+    ``--union-default-graph``, Fuseki without ``unionDefaultGraph``). A flavour whose server has no
+    default graph of its own keeps the union its own way (:meth:`_union_before`, :meth:`_union_after`;
+    Virtuoso: :class:`~smartregion.store.virtuoso.VirtuosoStore`). ``revision()`` is a hash of the named graphs, their triple counts and a marker that
     every write through this class puts into ``META_GRAPH``: writes by others change graphs or counts,
     ours always change the marker.
     """
@@ -95,9 +105,27 @@ class RemoteStore:
         """The server's error message as the user should read it."""
         return message
 
-    def _bookkeeping(self, client: httpx.Client, put: dict[str, list[ox.Triple]], dropped: list[str]) -> list[ox.Triple]:
-        """What must follow every write (a graph put empty is gone too), before the revision marker changes;
+    def _writer(self) -> httpx.Client:
+        """The client of a write, which needs the update URL as well as the Graph Store's."""
+        if not self.update_endpoint:
+            raise StoreError(
+                "writing to a remote store needs its SPARQL update URL as well (--update-endpoint URL or "
+                "SMARTREGION_UPDATE_ENDPOINT; Oxigraph: http://host:7878/update): every write keeps the default graph "
+                "the distinct union of the named graphs by SPARQL Update; nothing was written"
+            )
+        return self._client()
+
+    def _union_before(self, client: httpx.Client, changed: list[str]) -> None:
+        """Step 1 of keeping the default graph the distinct union (``base``), before the graphs ``changed``
+        are put or dropped: the default graph forgets what only they state."""
+        self._update(client, union_withdraw(changed), "withdrawing from the default graph")
+
+    def _union_after(self, client: httpx.Client, put: dict[str, list[ox.Triple]], dropped: list[str]) -> list[ox.Triple]:
+        """Step 3, after the graphs ``put`` were put and ``dropped`` dropped (a graph put empty is gone too),
+        before the revision marker changes: the default graph holds what the graphs put state. Returns
         the triples to keep beside the marker."""
+        if put:
+            self._update(client, union_restate(put), "restating the default graph")
         return []
 
     # reading
@@ -202,6 +230,9 @@ class RemoteStore:
     def triple_count(self) -> int:
         return sum(self._graph_counts().values())
 
+    def distinct_triple_count(self) -> int:
+        return int(self.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"])
+
     def revision(self) -> str:
         query = f"SELECT ?r WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{REVISION}> ?r }} }}"
         marker = json_rows(self._request(query, "application/sparql-results+json", whole_store=True))
@@ -219,14 +250,18 @@ class RemoteStore:
                 quads.extend(ox.Quad(*triple, graph) for triple in self._graph_triples(client, iri))
         return ox.serialize(quads, format=DUMP_FORMATS[fmt], prefixes=PREFIXES if fmt == "trig" else None) or b""
 
-    # writing: each PUT replaces one graph atomically; a call as a whole is not one transaction
+    # writing: each PUT replaces one graph atomically; a call as a whole is not one transaction, and
+    # between the withdrawal and the restatement readers may miss triples of the graphs being written
 
     def write_lock(self) -> WriteLock:
         return self.lock
 
     def replace_graphs(self, quads_by_graph: Graphs) -> None:
         triples = triples_by_graph(quads_by_graph)
-        with self.lock.hold("write"), self._client() as client:
+        if not triples:
+            return
+        with self.lock.hold("write"), self._writer() as client:
+            self._union_before(client, list(triples))
             for iri, graph_triples in triples.items():
                 self._put(client, iri, graph_triples)
             self._mark(client, triples, [])
@@ -237,17 +272,21 @@ class RemoteStore:
         Graphs outside ``https://w3id.org/smartregion/`` are left alone: the server may be shared.
         """
         triples = triples_by_graph(dataset)
-        with self.lock.hold("write"), self._client() as client:
+        with self.lock.hold("write"), self._writer() as client:
             stale = [g for g in self.named_graphs() if g.startswith(BASE) and g not in triples]
+            if triples or stale:
+                self._union_before(client, [*triples, *stale])
             for iri, graph_triples in triples.items():
                 self._put(client, iri, graph_triples)
             self._drop(client, stale)
             self._mark(client, triples, stale)
 
     def drop_graphs(self, graph_iris: Iterable[str]) -> None:
-        with self.lock.hold("write"), self._client() as client:
-            graphs = list(graph_iris)
-            self._drop(client, graphs)
+        graphs = list(dict.fromkeys(graph_iris))
+        with self.lock.hold("write"), self._writer() as client:
+            if graphs:  # no graphs: an empty write, which moves the revision on (erasure)
+                self._union_before(client, graphs)
+                self._drop(client, graphs)
             self._mark(client, {}, graphs)
 
     def _client(self) -> httpx.Client:
@@ -281,7 +320,7 @@ class RemoteStore:
         if self.update_endpoint:  # one update request: all graphs go at once
             self._update(client, " ;\n".join(f"DROP SILENT GRAPH <{ox.NamedNode(g).value}>" for g in graphs), "dropping graphs")
             return
-        for iri in graphs:
+        for iri in graphs:  # a flavour that writes without the update URL (Virtuoso)
             self._gsp(client, "DELETE", iri)
 
     def _update(self, client: httpx.Client, update: str, what: str) -> None:
@@ -296,7 +335,7 @@ class RemoteStore:
 
     def _mark(self, client: httpx.Client, put: dict[str, list[ox.Triple]], dropped: list[str]) -> None:
         """A new revision marker, after the flavour's bookkeeping of the graphs put and dropped."""
-        kept = self._bookkeeping(client, put, dropped)
+        kept = self._union_after(client, put, dropped)
         marker = ox.Triple(ox.NamedNode(META_GRAPH), ox.NamedNode(REVISION), ox.Literal(uuid.uuid4().hex))
         self._put(client, META_GRAPH, [marker, *kept])
 

@@ -86,7 +86,14 @@ class VirtuosoStore(RemoteStore):
             return [UNION_GRAPH], self._knowledge_graphs() or [NO_GRAPH]
         return default_graph_uris or [NO_GRAPH], named_graph_uris or [NO_GRAPH]
 
-    def _bookkeeping(self, client: httpx.Client, put: dict[str, list[ox.Triple]], dropped: list[str]) -> list[ox.Triple]:
+    def _writer(self) -> httpx.Client:
+        # The union is put through the Graph Store; the update URL, when given, only drops graphs at once.
+        return self._client()
+
+    def _union_before(self, client: httpx.Client, changed: list[str]) -> None:
+        pass  # no default graph of its own to withdraw from: UNION_GRAPH is put whole afterwards
+
+    def _union_after(self, client: httpx.Client, put: dict[str, list[ox.Triple]], dropped: list[str]) -> list[ox.Triple]:
         graphs = (set(self._knowledge_graphs()) | {g for g, t in put.items() if t}) - {*dropped, *(g for g, t in put.items() if not t)}
         # Made here and put whole rather than by an INSERT on the server: Virtuoso holds an update to its
         # MaxQueryExecutionTime, which a large graph exceeds, and a PUT loads three times as fast.

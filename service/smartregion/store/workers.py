@@ -335,6 +335,8 @@ def _outcome(reply: _Reply, limits: Limits) -> tuple[bytes, str | None]:
         return reply.body, reply.cut
     if reply.status == "syntax":
         raise QuerySyntaxError(reply.message)
+    if reply.status == "unwritable":
+        raise results.Unwritable(reply.message)
     if reply.status == "memory" and limits.memory is not None:
         raise QueryOutOfMemory(limits.memory)
     raise QueryFailed(reply.message or f"the query worker failed ({reply.status})")
@@ -410,6 +412,8 @@ def _serve(connection: Connection, limits: Limits) -> None:
             header, answer = {"status": "ok", "cut": cut}, body
         except SyntaxError as exc:
             header, answer = {"status": "syntax", "message": str(exc)[:_MESSAGE_CHARS]}, None
+        except results.Unwritable as exc:
+            header, answer = {"status": "unwritable", "message": str(exc)[:_MESSAGE_CHARS]}, None
         except MemoryError:
             header, answer = {"status": "memory"}, None
         except Exception as exc:  # anything else goes back to the server as a message, not a dead worker
@@ -426,7 +430,7 @@ def _evaluate(store: ox.Store, task: Task) -> tuple[bytes, str | None]:
             "named_graphs": [ox.NamedNode(g) for g in task.named_graphs],
         }
     else:
-        dataset = {"use_default_graph_as_union": True}
+        dataset = {}  # the store's default graph: the distinct union (store.base: the dataset)
     result = store.query(task.query, **dataset)
     return serialise_result(result, results.BY_KEY[task.format_key], task.row_limit, task.prefixes, task.byte_limit)
 

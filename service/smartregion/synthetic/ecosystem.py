@@ -41,7 +41,7 @@ PREFIXES = {  # one per kind of entity too, so that the file stays small
     **{prefix: NAMESPACES[prefix] for prefix in ("sr", "src", "rdfs", "xsd", "skos", "dcterms", "schema", "org")},
     **{kind: f"{ID}{kind}/" for kind in (
         "organisation", "person", "membership", "municipality", "district", "state", "country", "programme",
-        "cohort", "project", "event", "cooperation", "topic", "role", "cooperation-kind", "document-kind",
+        "cohort", "project", "event", "cooperation", "topic", "role", "cooperation-kind", "document-kind", "observation",
     )},
 }
 GERMAN = "<http://publications.europa.eu/resource/authority/language/DEU>"
@@ -277,7 +277,10 @@ class _Generator:
             self.out.entity(source, iri, "Municipality", [
                 ("a", "sr:Municipality"), ("rdfs:label", de(name)), ("sr:ags", _quote(ags)),
                 ("sr:ars", _quote(f"{key}0000{ags[5:]}")), ("schema:containedInPlace", district.iri),
-                ("sr:inhabitants", str(inhabitants)),
+            ])
+            self.out.entity(source, f"observation:{iri.split(':')[1]}-inhabitants", "Observation", [
+                ("a", "sr:Observation"), ("sr:observationOf", iri), ("sr:inhabitants", str(inhabitants)),
+                ("sr:referenceDate", '"2022-12-31"^^xsd:date'),
             ])
         self.tick(municipality_count)
         # Large towns first: ``skewed`` then settles organisations, projects and events in them more often.

@@ -75,6 +75,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "entity.evidence": ("{n} Belege", "{n} pieces of evidence"),
     "entity.evidence.one": ("1 Beleg", "1 piece of evidence"),
     "entity.undated": ("ohne Datum", "undated"),
+    # knowledge: the latest population figure on an entity page
+    "entity.population": ("Einwohner", "Inhabitants"),
+    "entity.population.date": ("Stand {date}", "as of {date}"),
+    "entity.population.all": ("alle {n} Zahlen mit Stichtag und Quelle", "all {n} figures with date and source"),
     "entity.formats": ("Diese Ressource als", "This resource as"),
     "source.about": ("Über die Quelle", "About the source"),
     "source.states": ("Was die Quelle aussagt", "What the source states"),
@@ -244,6 +248,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kind.role": ("Rolle", "role"),
     "kind.organisational": ("organisatorisch", "organisational"),
     "kind.session": ("gemeinsame Session", "shared session"),
+    "kind.event-programme": ("Veranstaltung eines Programms", "event of a programme"),
     # the map of places (web/map.py)
     "nav.map": ("Karte", "Map"),
     "places.title": ("Karte der Orte", "Map of places"),

@@ -48,7 +48,8 @@ WEIGHT_RULE = (
     "a link's **weight** is the sum over its distinct evidence items (kind, IRI) of: "
     + ", ".join(f"{kind} {w}" for kind, w in WEIGHTS.items())
     + ". A fact stated by several sources is listed once per source (`source` = the named graph) and counted once. "
-    "Programmes link their participants to their funder, implementing agency and coordinator, not to each other."
+    "Programmes link their participants to their funder, implementing agency and coordinator, not to each other; "
+    "so do events that belong to or present a programme or project (event-programme)."
 )
 
 # Examples for /docs, from the seed graph.
@@ -106,8 +107,8 @@ COOPERATIONS_EXAMPLE = {
     "actor": {"iri": WFBB, "label": "Wirtschaftsförderung Brandenburg", "type": "EconomicDevelopmentAgency",
               "group": "organisation"},
     "partners": [{
-        "iri": NEULAND21, "label": "Neuland21", "type": "Organisation", "group": "organisation", "weight": 5,
-        "kinds": ["cooperation", "co-organisation"],
+        "iri": NEULAND21, "label": "Neuland21", "type": "Organisation", "group": "organisation", "weight": 6,
+        "kinds": ["cooperation", "co-organisation", "event-programme"],
         "evidence": [
             {"kind": "cooperation", "iri": ID + "cooperation/sccon21-mobile-arbeit",
              "label": "Kooperation zur Session „Und kann durch mobile Arbeit ein Innovationsökosystem auf dem Land "
@@ -115,6 +116,9 @@ COOPERATIONS_EXAMPLE = {
             {"kind": "co-organisation", "iri": ID + "event/sccon21-mobile-arbeit-auf-dem-land",
              "label": "Und kann durch mobile Arbeit ein Innovationsökosystem auf dem Land entstehen?",
              "date": "2021-10-27T11:00:00+02:00", "source": SCCON21_SOURCE},
+            {"kind": "event-programme", "iri": ID + "event/sccon21-mobile-arbeit-auf-dem-land",
+             "label": "Und kann durch mobile Arbeit ein Innovationsökosystem auf dem Land entstehen? – Heim[at]Office",
+             "date": "2021-10-27T11:00:00+02:00", "source": SCCON21_SOURCE, "via": ID + "project/heimatoffice"},
         ],
     }],
 }

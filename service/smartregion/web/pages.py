@@ -70,6 +70,14 @@ SELECT DISTINCT ?m ?member ?org ?role ?title ?start ?end ?g WHERE {{
   OPTIONAL {{ ?m schema:endDate ?end }}
 }}"""
 
+# Population figures are dated observations (ontology/README.md); the page shows the latest.
+POPULATION_QUERY = f"""
+PREFIX sr: <{SR}>
+SELECT DISTINCT ?value ?date ?note ?g WHERE {{{{
+  GRAPH ?g {{{{ ?obs sr:observationOf {{e}} ; sr:inhabitants ?value ; sr:referenceDate ?date }}}}
+  OPTIONAL {{{{ ?obs sr:countNote ?note }}}}
+}}}}"""
+
 SCHEMA_TYPES_QUERY = f"""
 PREFIX rdfs: <{RDFS}>
 SELECT DISTINCT ?x ?schema WHERE {{
@@ -92,6 +100,7 @@ class EntityData:
     incoming: list[dict[str, Term]]  # s, p, g
     incoming_truncated: bool
     memberships: list[dict[str, Term]]
+    population: list[dict[str, Term]]  # value, date, note, g
 
     @property
     def exists(self) -> bool:
@@ -113,7 +122,8 @@ def fetch_entity(store: Store, iri: str, *, skip_incoming: Sequence[str] = ()) -
         store, f"SELECT ?s ?p ?g WHERE {{ GRAPH ?g {{ ?s ?p {e} }} {skip} }} LIMIT {INCOMING_LIMIT + 1}"
     )
     memberships = solutions(store, MEMBERSHIP_QUERY.format(e=e))
-    return EntityData(iri, outgoing, incoming[:INCOMING_LIMIT], len(incoming) > INCOMING_LIMIT, memberships)
+    population = solutions(store, POPULATION_QUERY.format(e=e))
+    return EntityData(iri, outgoing, incoming[:INCOMING_LIMIT], len(incoming) > INCOMING_LIMIT, memberships, population)
 
 
 def _predicate_order(render: Renderer, predicate: str) -> tuple[int, str]:
@@ -163,6 +173,20 @@ def _memberships(render: Renderer, notes: Footnotes, data: EntityData) -> list[d
             "sources": notes.of(entry["graphs"]),
         })
     return sorted(out, key=lambda r: (not r["as_member"], r["other"].text.casefold()))
+
+
+def _population(notes: Footnotes, data: EntityData) -> dict | None:
+    """The latest population figure with its date, wording and source, and how many figures there are."""
+    if not data.population:
+        return None
+    latest = max(data.population, key=lambda r: (r["date"].value, r["g"].value))  # ISO dates of any precision sort as text
+    return {
+        "value": f"{int(latest['value'].value):,}".replace(",", "."),
+        "note": latest["note"].value if "note" in latest else None,
+        "date": latest["date"].value,
+        "sources": notes.of([latest["g"].value]),
+        "count": len(data.population),
+    }
 
 
 def _partners(render: Renderer, notes: Footnotes, partners: Sequence[dict]) -> list[dict]:
@@ -218,7 +242,7 @@ def _schema_org(store: Store, render: Renderer, data: EntityData) -> dict:
 def _entity_view(store: Store, ctx: PageContext, data: EntityData, partners: Sequence[dict] | None,
                  more_iris: Iterable[str] = ()) -> tuple[Renderer, dict]:
     """What entity and source pages share, and the renderer made for them (labels fetched in one go)."""
-    graphs = {r["g"].value for r in (*data.outgoing, *data.incoming, *data.memberships)}
+    graphs = {r["g"].value for r in (*data.outgoing, *data.incoming, *data.memberships, *data.population)}
     graphs |= {item["source"] for p in partners or () for item in p["evidence"]}
     names = fetch_names(store, data.iris() | graphs | set(more_iris), ctx.lang)
     render_ = Renderer(ctx, names)
@@ -234,6 +258,7 @@ def _entity_view(store: Store, ctx: PageContext, data: EntityData, partners: Seq
         "incoming_truncated": data.incoming_truncated,
         "incoming_limit": INCOMING_LIMIT,
         "memberships": _memberships(render_, notes, data),
+        "population": _population(notes, data),
         "partners": None if partners is None else _partners(render_, notes, partners),
         "sources": notes.sources,
         "schema_org": _schema_org(store, render_, data),

@@ -8,6 +8,7 @@ thread of its own limiter and the query itself in a worker process, after ``admi
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import AsyncIterator, Sequence
 from urllib.parse import parse_qsl
@@ -19,8 +20,9 @@ from fastapi.responses import Response, StreamingResponse
 
 from smartregion.errors import SmartregionError
 from smartregion.rdf import results
+from smartregion.rdf.prefixes import PREFIXES
 from smartregion.store import QuerySyntaxError, Store
-from smartregion.store.executor import Executor
+from smartregion.store.executor import Executor, PreparedQuery
 from smartregion.web import problems
 from smartregion.web.bodies import read_limited, too_large
 from smartregion.web.errors import errors
@@ -131,20 +133,17 @@ async def _run_query(request: Request, text: str, params: dict[str, list[str]], 
     try:
         # In a thread: checking a dataset asks the store for its graphs, over the network if remote.
         prepared = await to_thread.run_sync(
-            executor.prepare, text, params.get("default-graph-uri", []), params.get("named-graph-uri", [])
+            executor.prepare, text, params.get("default-graph-uri", []), params.get("named-graph-uri", []), _endpoint_iri(request)
         )
     except QuerySyntaxError as exc:  # the guard's parse
-        raise _syntax_error(str(exc)) from None
-    if prepared.form is None:
-        fmt = results.JSON  # not a query form: the engine's parser will say what is wrong, whatever was accepted
-    else:
-        fmt = results.negotiate(results.offered(prepared.form), accept, params.get("format", []))
+        raise _syntax_error(exc) from None
+    fmt = _answer_format(prepared.form, accept, params.get("format", []))
     # Out of time (503), no room (503, 429), refused (400: too complex, out of memory) or failed (500):
     # the store's errors say so themselves.
     try:
         answer = await request.app.state.admission.run(request, executor, prepared, fmt)
-    except QuerySyntaxError as exc:
-        raise _syntax_error(str(exc)) from None
+    except QuerySyntaxError as exc:  # the engine's parser, where it reads the checked text otherwise than the guard
+        raise _syntax_error(exc, prepared) from None
     headers = {
         "Vary": "Accept",
         "X-Result-Truncated": "true" if answer.truncated else "false",
@@ -175,19 +174,38 @@ def answer_response(body: bytes, media_type: str, headers: dict[str, str]) -> Re
     return StreamingResponse(slices(), media_type=media_type, headers={**headers, "Content-Length": str(len(body))})
 
 
+def _answer_format(form: str | None, accept: str | None, format_params: Sequence[str]) -> results.Format:
+    """The negotiated format; a CONSTRUCT or DESCRIBE whose Accept names only results formats gets Turtle.
+
+    rdflib's SPARQLStore (JSON mode) and other generic clients send one Accept for every query form;
+    Fuseki and Virtuoso answer such graph queries in a default RDF format rather than with 406.
+    """
+    if form is None:
+        return results.JSON  # not a query form: the engine's parser will say what is wrong, whatever was accepted
+    try:
+        return results.negotiate(results.offered(form), accept, format_params)
+    except results.NotAcceptable:
+        if form in ("CONSTRUCT", "DESCRIBE") and not any(p.strip() for p in format_params) and accept and results.names_only_results(accept):
+            return results.TURTLE
+        raise
+
+
 _POSITION = re.compile(r"(\d+):(\d+)")
 
 
-def _syntax_error(message: str) -> Problem:
-    # Oxigraph's parser reports "error at LINE:COLUMN: expected ..."; lift the position into the body.
-    match = _POSITION.search(message)
-    position = {"line": int(match.group(1)), "column": int(match.group(2))} if match else {}
-    where = f" (line {position['line']}, column {position['column']})" if position else ""
+def _syntax_error(exc: QuerySyntaxError, prepared: PreparedQuery | None = None) -> Problem:
+    """One short message: what was expected, line and column in the query as sent, the line with a caret."""
+    line, column, message = exc.line, exc.column, str(exc)
+    match = _POSITION.search(message) if line is None else None
+    if match and prepared is not None:  # the engine's "error at LINE:COLUMN: ..." counts in the completed text
+        line, column = prepared.checked.position(int(match.group(1)), int(match.group(2)))
+        message = f"line {line}, column {column}: {message[match.end():].lstrip(': ')}"
+    position = {"line": line, "column": column} if line is not None else {}
     return Problem(
         400,
         "malformed query",
-        f"the query could not be parsed{where}: {message}",
-        hint="Check the query at the given position; SPARQL 1.1 Query syntax is at https://www.w3.org/TR/sparql11-query/.",
+        message,
+        hint=exc.hint or "Check the query at or before that position; SPARQL 1.1 Query syntax: https://www.w3.org/TR/sparql11-query/#grammar.",
         **position,
     )
 
@@ -206,18 +224,20 @@ async def _parameters(request: Request, max_bytes: int) -> dict[str, list[str]]:
     """Protocol parameters from the URL and, for POST, the body; refuses oversized requests (413)."""
     if len(request.url.query.encode()) > max_bytes:
         raise too_large(max_bytes, "Send a shorter query, or send it by POST")
-    params = _multi(parse_qsl(request.url.query, keep_blank_values=True))
+    params = _form(request.scope.get("query_string", b""), "utf-8", "the URL's query string")
     if request.method != "POST":
         return params
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type = request.headers.get("content-type", "")
+    media_type = content_type.split(";")[0].strip().lower()
     if media_type == UPDATE:
         raise _read_only()
     body = await read_limited(request, max_bytes, "Send a shorter query")
+    charset = _charset(content_type)
     if media_type == FORM:
-        for name, values in _multi(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)).items():
+        for name, values in _form(body, charset, "the form").items():
             params.setdefault(name, []).extend(values)
     elif media_type == QUERY:
-        params["query"] = [*params.get("query", []), body.decode("utf-8", "replace")]
+        params["query"] = [*params.get("query", []), _decoded(body, charset, "the query")]
     else:
         raise Problem(
             415,
@@ -226,6 +246,60 @@ async def _parameters(request: Request, max_bytes: int) -> dict[str, list[str]]:
             hint="Send the query form-encoded (query=...) or as the body with Content-Type: application/sparql-query.",
         )
     return params
+
+
+_CHARSET = re.compile(r";\s*charset\s*=\s*\"?([^\";\s]+)", re.IGNORECASE)
+
+
+def _charset(content_type: str) -> str:
+    """The declared charset, which must be UTF-8 (or its subset ASCII): 415 for any other, never a mangled query.
+
+    The SPARQL 1.1 Protocol's ``application/sparql-query`` is UTF-8; its test bad_query_non_utf8 expects a
+    UTF-16 query to be refused.
+    """
+    match = _CHARSET.search(content_type)
+    if not match:
+        return "utf-8"
+    try:
+        name = codecs.lookup(match.group(1)).name
+    except LookupError:
+        name = None
+    if name in ("utf-8", "ascii"):
+        return name
+    raise Problem(
+        415,
+        "unsupported media type",
+        f"the request declares charset={match.group(1)}; this endpoint reads queries in UTF-8 only",
+        hint="Send the query encoded as UTF-8, with charset=utf-8 or no charset.",
+        parameter="charset",
+    )
+
+
+def _decoded(data: bytes, charset: str, what: str) -> str:
+    """The text, strictly: a query that does not decode is refused, never run with replacement characters."""
+    try:
+        return data.decode(charset)
+    except UnicodeDecodeError as exc:
+        raise Problem(
+            400,
+            "undecodable request",
+            f"{what} is not valid {charset}: byte {exc.start} ({data[exc.start:exc.start + 1]!r}) cannot be decoded",
+            hint="Send the query in UTF-8, or declare its charset in Content-Type (e.g. charset=ISO-8859-1).",
+        ) from None
+
+
+def _form(data: bytes, charset: str, what: str) -> dict[str, list[str]]:
+    """Parameters of a form or query string, whose percent-escapes stand for bytes in ``charset``."""
+    try:
+        pairs = parse_qsl(_decoded(data, charset, what), keep_blank_values=True, encoding=charset, errors="strict")
+    except UnicodeDecodeError as exc:
+        raise Problem(
+            400,
+            "undecodable request",
+            f"{what} holds percent-escaped bytes that are not valid {charset}: {exc.object[exc.start:exc.end]!r}",
+            hint="Percent-encode the query's UTF-8 bytes, or declare the charset in Content-Type.",
+        ) from None
+    return _multi(pairs)
 
 
 def _multi(pairs: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
@@ -242,9 +316,11 @@ def _endpoint_iri(request: Request) -> str:
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
+SH = "http://www.w3.org/ns/shacl#"
+XSD_ANY_URI = ox.NamedNode("http://www.w3.org/2001/XMLSchema#anyURI")
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
-_SD_PREFIXES = {"sd": SD, "void": VOID, "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "formats": results.FORMATS_NS}
+_SD_PREFIXES = {"sd": SD, "void": VOID, "sh": SH, "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "formats": results.FORMATS_NS}
 
 
 def service_description(store: Store, endpoint: str, fmt: results.Format) -> bytes:
@@ -258,17 +334,27 @@ def service_description(store: Store, endpoint: str, fmt: results.Format) -> byt
         ox.Triple(service, RDF_TYPE, sd("Service")),
         ox.Triple(service, sd("endpoint"), ox.NamedNode(endpoint)),
         ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
-        # Queries see the union of the named graphs unless they name a dataset.
+        # Queries see the merge of the named graphs (each triple once) unless they name a dataset.
         ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")),
         *(ox.Triple(service, sd("resultFormat"), ox.NamedNode(f.w3c_iri)) for f in results.ALL_FORMATS),
         ox.Triple(service, sd("defaultDataset"), dataset),
         ox.Triple(dataset, RDF_TYPE, sd("Dataset")),
         ox.Triple(dataset, sd("defaultGraph"), default_graph),
         ox.Triple(default_graph, RDF_TYPE, sd("Graph")),
-        ox.Triple(default_graph, RDFS_COMMENT, ox.Literal("The union of all named graphs.", language="en")),
-        ox.Triple(default_graph, RDFS_COMMENT, ox.Literal("Die Vereinigung aller benannten Graphen.", language="de")),
-        ox.Triple(default_graph, ox.NamedNode(VOID + "triples"), ox.Literal(str(store.triple_count()), datatype=XSD_INTEGER)),
+        ox.Triple(default_graph, RDFS_COMMENT, ox.Literal(
+            "The union of all named graphs, each distinct triple once; void:triples counts distinct triples.", language="en")),
+        ox.Triple(default_graph, RDFS_COMMENT, ox.Literal(
+            "Die Vereinigung aller benannten Graphen, jedes Tripel einmal; void:triples zählt verschiedene Tripel.", language="de")),
+        ox.Triple(default_graph, ox.NamedNode(VOID + "triples"), ox.Literal(str(store.distinct_triple_count()), datatype=XSD_INTEGER)),
     ]
+    # The predefined prefixes, as SHACL declares prefixes (sh:declare): queries may use them without PREFIX.
+    for prefix, namespace in PREFIXES.items():
+        declaration = ox.BlankNode()
+        triples += [
+            ox.Triple(service, ox.NamedNode(SH + "declare"), declaration),
+            ox.Triple(declaration, ox.NamedNode(SH + "prefix"), ox.Literal(prefix)),
+            ox.Triple(declaration, ox.NamedNode(SH + "namespace"), ox.Literal(namespace, datatype=XSD_ANY_URI)),
+        ]
     for name in sorted(store.named_graphs()):
         named = ox.BlankNode()
         triples += [

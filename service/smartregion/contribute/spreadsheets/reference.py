@@ -109,6 +109,9 @@ class _Register:
         return cls(municipality_slugs(values), district_slugs(landkreise.values()), dict(districts), dict(states))
 
 
+REGISTER_DATE = "2022-12-31"  # GV100AD 2023: population carried forward to 31 Dec 2022
+
+
 def _short(name: str) -> str:
     """GV100AD's short name: the text before the first comma ("Flensburg, Stadt" → "Flensburg")."""
     return name.split(",")[0].strip()
@@ -147,7 +150,7 @@ def _municipality(ctx: RowContext) -> None:
         ctx.add(node, RDF.type, sr("Municipality"), "gemeinde_typ_code")
         ctx.add(node, RDFS.label, Literal(v["name_kurz"], lang="de"), "name_kurz")
         ctx.add(node, schema("containedInPlace"), parent, "kreis_key")
-        ctx.add(node, sr("inhabitants"), Literal(_int(v["einwohner"]), datatype=XSD.integer), "einwohner")
+        _population(ctx, node, _int(v["einwohner"]))
     if v["name"] != v["name_kurz"]:
         ctx.add(node, SKOS.altLabel, Literal(v["name"], lang="de"), "name")
     ctx.add(node, sr("ags"), Literal(v["ags"]), "ags")
@@ -186,7 +189,7 @@ def _district(ctx: RowContext, v: Mapping[str, str], register: _Register, state:
     ctx.add(node, sr("districtKey"), Literal(key), "kreis_key")
     ctx.add(node, SKOS.exactMatch, URIRef(f"{GEOCODING}districtKey/{key}"), "kreis_key")
     ctx.add(node, schema("containedInPlace"), state, "land_key")
-    ctx.add(node, sr("inhabitants"), Literal(register.district_inhabitants[key], datatype=XSD.integer), "einwohner")
+    _population(ctx, node, register.district_inhabitants[key])
     return node
 
 
@@ -197,12 +200,21 @@ def _state(ctx: RowContext, node: URIRef, v: Mapping[str, str], inhabitants: int
     ctx.add(node, sr("stateKey"), Literal(v["land_key"]), "land_key")
     ctx.add(node, SKOS.exactMatch, URIRef(f"{GEOCODING}stateKey/{v['land_key']}"), "land_key")
     ctx.add(node, schema("containedInPlace"), COUNTRY, "land_key")
-    ctx.add(node, sr("inhabitants"), Literal(inhabitants, datatype=XSD.integer), "einwohner")
+    _population(ctx, node, inhabitants)
     if _is_city_state(v):  # Berlin, Hamburg: also a district and a municipality
         ctx.add(node, RDF.type, sr("District"), "kreis_typ_code")
         ctx.add(node, RDF.type, sr("Municipality"), "gemeinde_typ_code")
         ctx.add(node, sr("districtKey"), Literal(v["kreis_key"]), "kreis_key")
         ctx.add(node, SKOS.exactMatch, URIRef(f"{GEOCODING}districtKey/{v['kreis_key']}"), "kreis_key")
+
+
+def _population(ctx: RowContext, node: URIRef, inhabitants: int) -> None:
+    """The register's figure as a dated observation, so a figure another source gives for another date stands beside it."""
+    observation = URIRef(entity_iri("observation", f"{node[len(ID):].replace('/', '-')}-inhabitants-{REGISTER_DATE}"))
+    ctx.add(observation, RDF.type, sr("Observation"), "einwohner")
+    ctx.add(observation, sr("observationOf"), node, "einwohner")
+    ctx.add(observation, sr("inhabitants"), Literal(inhabitants, datatype=XSD.integer), "einwohner")
+    ctx.add(observation, sr("referenceDate"), Literal(REGISTER_DATE, datatype=XSD.date), "einwohner")
 
 
 def _describe_destatis(ctx: RowContext) -> None:

@@ -147,8 +147,8 @@
   function noteCut(response, member) {
     const cut = response.headers.get("X-Result-Truncated") === "true" || (member && member.truncated);
     if (!cut) return;
-    const by = response.headers.get("X-Result-Truncated-By") || (member && member.truncated_by) || "rows";
-    const limit = by === "bytes" ? response.headers.get("X-Byte-Limit") : response.headers.get("X-Row-Limit");
+    const by = response.headers.get("X-Result-Truncated-By") || (member && member.by) || "rows";
+    const limit = (by === "bytes" ? response.headers.get("X-Byte-Limit") : response.headers.get("X-Row-Limit")) || (member && member.limit);
     truncated.textContent = t(by === "bytes" ? "cut.bytes" : "cut.rows", { limit: limit || "?" });
     truncated.hidden = false;
   }
