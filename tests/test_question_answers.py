@@ -463,7 +463,6 @@ VIRTUOSO_DIFFERS = {
     "founding_dates_and_founders": "more rows for one example",
     "funding_by_programme_and_state": "no rows",
     "partners_of_actor": "times out on Virtuoso (the subclass path with both ends open)",
-    "persons_of_organisation": "other rows: org:unitOf* taken otherwise",
     "roles_of_person": "refused: an aggregate's alias inside ORDER BY COALESCE (SP031)",
     "sessions_of_conference": "fewer rows",
     "sources_about_entity": "the source of a statement mixed up between graphs",
