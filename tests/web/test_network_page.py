@@ -110,7 +110,7 @@ def test_clicking_an_actor_on_the_canvas_shows_its_partners(page: Page) -> None:
 def test_filters_reload_the_map(page: Page, base_url: str) -> None:
     show_all(page)
     page.click("#filter-box summary")
-    for kind in ("cooperation", "co-organisation", "project", "role", "organisational"):
+    for kind in ("cooperation", "co-organisation", "project", "role", "organisational", "event-programme"):
         page.uncheck(f"#kinds input[value='{kind}']")
     page.fill("#since", "2020")
     page.evaluate("document.body.dataset.ready = ''")
