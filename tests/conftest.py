@@ -197,7 +197,7 @@ def base_url(built_store: EmbeddedStore, project_root: Path) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """Debian's headless Chromium driven by Playwright (never a browser Playwright downloads)."""
     from live import CHROMIUM, CHROMIUM_ARGS

@@ -13,12 +13,16 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 import uvicorn
 from smartregion.settings import Settings
 from smartregion.web.app import create_app
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Without the background-networking flags Chromium tries to reach Google's hosts at every start.
@@ -29,6 +33,19 @@ needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not in
 
 # The servers the remote backend is tested on (conftest.py: fixtures ``<name>_remote`` and ``fresh_<name>``).
 REMOTE_SERVERS = ("oxigraph", "virtuoso")
+
+
+def watch(page: Page, base_url: str, forgive: Callable[[str], bool] = lambda text: False) -> list[str]:
+    """What goes wrong on ``page``, to assert empty: console errors (CSP violations among them) that
+    ``forgive`` does not excuse, script errors, and every request to another host, which is also aborted:
+    pages must work offline."""
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text)
+            if message.type == "error" and not forgive(message.text) else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith((base_url, "data:"))
+               else (problems.append("outside: " + route.request.url), route.abort()))
+    return problems
 
 
 def free_port() -> int:

@@ -354,4 +354,4 @@ def test_openapi_documents_names_and_parameters(client: TestClient) -> None:
     parameters = {p["name"]: p for p in operation["parameters"]}
     assert "partners_of_actor" in parameters["name"]["examples"]
     assert "partners_of_actor" in parameters["actor"]["description"]
-    assert parameters["format"]["schema"]["enum"] == ["json", "csv"]
+    assert parameters["format"]["schema"]["enum"] == ["json", "csv", "xlsx"]

@@ -37,6 +37,9 @@ def partner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer
             server.gsp, content=(DATA / "remote-dataset.trig").read_bytes(), headers={"Content-Type": "application/trig"}
         )
         assert response.status_code in (200, 204), response.text
+        # The partner answers queries over the union of its graphs, as a plain endpoint does.
+        union = httpx.post(server.update, data={"update": "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"})
+        assert union.status_code in (200, 204), union.text
         yield server
 
 

@@ -49,11 +49,12 @@ def test_search_finds_by_label_or_alias_ignoring_accents_and_case(index: SearchI
 def test_search_finds_every_entry_a_full_scan_would(index: SearchIndex, query: str, person: bool) -> None:
     # search() compares only the entries whose names contain the query's longest word: it must lose none.
     types = ["person"] if person else []
+    queries = search.spellings(query)
     expected = {
         entry.iri
         for entry in index.entries.values()
         if (not types or "person" in entry.types())
-        and any(search.match_level(q, form) for q in search.spellings(query) for _, forms in entry.names for form in forms)
+        and any(search.match_level(q, form) for q in queries for _, forms in entry.names for form in forms)
     }
     assert {hit["iri"] for hit in index.search(query, types, limit=len(index.entries))} == expected
 

@@ -64,7 +64,7 @@ def test_network_as_xlsx_has_the_actors_and_the_links_of_the_api(client: TestCli
     wfbb = next(row for row in actors if row[0] == WFBB)
     assert wfbb[1] == "Wirtschaftsförderung Brandenburg" and isinstance(wfbb[4], int | float)
     link = next(row for row in links if {row[0], row[1]} == {WFBB, NEULAND21})
-    assert link[6] == 5 and link[7] == "cooperation;co-organisation" and link[8] == 2
+    assert link[6] == 6 and link[7] == "cooperation;co-organisation;event-programme" and link[8] == 3
 
 
 def test_network_csv_for_a_german_excel(client: TestClient) -> None:
@@ -73,7 +73,7 @@ def test_network_csv_for_a_german_excel(client: TestClient) -> None:
     assert rows[0] == plain[0] and len(rows) == len(plain)
     assert any(row[2] == "Wirtschaftsförderung Brandenburg" or row[3] == "Wirtschaftsförderung Brandenburg" for row in rows)
     link = next(row for row in rows if {row[0], row[1]} == {WFBB, NEULAND21})
-    assert link[6] in ("5", "5,0") and link[7] == "cooperation;co-organisation"
+    assert link[6] in ("6", "6,0") and link[7] == "cooperation;co-organisation;event-programme"
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +174,7 @@ def test_partners_as_xlsx(client: TestClient) -> None:
     rows = workbook(download(client, "/api/cooperations", XLSX, iri=WFBB, format="xlsx"))["partners"]
     assert [r[0] for r in rows[1:]] == [p["iri"] for p in partners]
     neuland = next(r for r in rows if r[0] == NEULAND21)
-    assert neuland[3] == 5 and neuland[4] == "cooperation; co-organisation" and neuland[5] == 2
+    assert neuland[3] == 6 and neuland[4] == "cooperation; co-organisation; event-programme" and neuland[5] == 3
 
 
 def test_contributions_list_as_csv_and_xlsx(client: TestClient) -> None:
@@ -183,6 +183,27 @@ def test_contributions_list_as_csv_and_xlsx(client: TestClient) -> None:
     assert rows[0] == ["id", "graph", "title", "agent", "created", "method", "source", "triples"]
     assert len(rows) - 1 == len(listed)
     assert list(workbook(download(client, "/api/contributions", XLSX, format="xlsx"))) == ["contributions"]
+
+
+def test_search_communities_and_brokers_as_xlsx_and_excel_csv(client: TestClient) -> None:
+    """Every list the network API answers opens in a spreadsheet, row for row as the JSON says."""
+    found = client.get("/api/search", params={"q": "Neuland21"}).json()["results"]
+    rows = workbook(download(client, "/api/search", XLSX, q="Neuland21", format="xlsx"))["search"]
+    assert rows[0] == ("rank", "iri", "label", "type", "matched", "match")
+    assert [r[1] for r in rows[1:]] == [r["iri"] for r in found] and rows[1][1] == NEULAND21
+
+    groups = client.get("/api/communities").json()["communities"]
+    excel = excel_rows(download(client, "/api/communities", "text/csv", format="csv", dialect="excel"))
+    assert excel[0] == ["community", "size", "iri", "label", "type"]
+    assert [r[2] for r in excel[1:]] == [m["iri"] for c in groups for m in c["members"]]
+
+    between = {"between": ["Brandenburg", "Berlin"]}
+    brokers = client.get("/api/brokers", params=between).json()
+    rows = workbook(download(client, "/api/brokers", XLSX, **between, format="xlsx"))["brokers"]
+    assert rows[0] == ("rank", "iri", "label", "type", "weight",
+                       *(f"partners in {r['label']}" for r in brokers["regions"]))
+    assert [r[1] for r in rows[1:]] == [b["iri"] for b in brokers["brokers"]]
+    assert [r[5:] for r in rows[1:]] == [tuple(len(p["partners"]) for p in b["partners"]) for b in brokers["brokers"]]
 
 
 # --- bad parameters ---------------------------------------------------------------------------------

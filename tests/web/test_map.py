@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from live import needs_chromium
+from live import needs_chromium, watch
 from playwright.sync_api import Browser, Page
 from smartregion.settings import Settings
 from smartregion.store import EmbeddedStore
@@ -132,13 +132,7 @@ def test_the_outline_and_leaflet_are_served_with_their_licences(client: TestClie
 @pytest.fixture
 def page(browser: Browser, base_url: str) -> Iterator[Page]:
     page = browser.new_page(viewport={"width": 1200, "height": 900})
-    problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    # Any request to another host (a tile server, a CDN) fails the test: the map works offline.
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base_url)
-               or route.request.url.startswith("data:") else (problems.append("outside: " + route.request.url),
-                                                                route.abort()))
+    problems = watch(page, base_url)  # a tile server or a CDN asked fails the test: the map works offline
     page.goto(base_url + "/map?lang=en")
     page.wait_for_selector("#map[data-ready=true]", timeout=30_000)
     yield page

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, quote, urljoin, urlsplit
 
 import httpx
 import pytest
-from live import needs_chromium
+from live import needs_chromium, watch
 from playwright.sync_api import Browser, Page
 
 ID = "https://w3id.org/smartregion/id/"
@@ -32,12 +32,7 @@ def open_page(browser: Browser, base_url: str) -> Iterator[Callable[..., Page]]:
 
     def open_(path: str = "/network", width: int = 1400, height: int = 900) -> Page:
         page = browser.new_page(viewport={"width": width, "height": height})
-        problems: list[str] = []
-        page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base_url)
-                   or route.request.url.startswith("data:") else (problems.append("outside: " + route.request.url),
-                                                                    route.abort()))
+        problems = watch(page, base_url)
         page.goto(base_url + path)
         page.wait_for_selector("body[data-ready=true]", timeout=30_000)
         pages.append((page, problems))
@@ -115,7 +110,7 @@ def test_clicking_an_actor_on_the_canvas_shows_its_partners(page: Page) -> None:
 def test_filters_reload_the_map(page: Page, base_url: str) -> None:
     show_all(page)
     page.click("#filter-box summary")
-    for kind in ("cooperation", "co-organisation", "project", "role", "organisational"):
+    for kind in ("cooperation", "co-organisation", "project", "role", "organisational", "event-programme"):
         page.uncheck(f"#kinds input[value='{kind}']")
     page.fill("#since", "2020")
     page.evaluate("document.body.dataset.ready = ''")

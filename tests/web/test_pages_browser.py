@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from live import needs_chromium
+from live import needs_chromium, watch
 from playwright.sync_api import Browser, Page
 
 PHONE = {"width": 375, "height": 740}
@@ -26,11 +26,7 @@ def phone(browser: Browser, base_url: str) -> Iterator[Page]:
     """
     context = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="de-DE")
     page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text)
-            if message.type == "error" and "status of 404" not in message.text else None)
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base_url)
-               else (problems.append("outside: " + route.request.url), route.abort()))
+    problems = watch(page, base_url, forgive=lambda text: "status of 404" in text)
     yield page
     assert problems == []
     context.close()
@@ -88,10 +84,7 @@ def test_api_documentation_renders_offline(browser: Browser, base_url: str, view
     """Swagger UI and ReDoc run from the vendored copies: every request to another host fails, and they render all the same."""
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base_url)
-               else (problems.append("outside: " + route.request.url), route.abort()))
+    problems = watch(page, base_url)
     page.goto(base_url + path)
     page.wait_for_selector(rendered, timeout=60_000)
     assert "/sparql" in page.inner_text("body")

@@ -7,11 +7,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-
-import pytest
 from pathlib import Path
 
-from live import needs_chromium, serving
+import pytest
+from live import needs_chromium, serving, watch
 from playwright.sync_api import Browser, Page
 from smartregion.settings import Settings
 from smartregion.store import EmbeddedStore
@@ -25,10 +24,7 @@ pytestmark = needs_chromium
 def _page(browser: Browser, base_url: str, viewport: dict) -> Iterator[Page]:
     context = browser.new_context(viewport=viewport, locale="en-GB", accept_downloads=True)
     page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base_url)
-               else (problems.append("outside: " + route.request.url), route.abort()))
+    problems = watch(page, base_url)
     yield page
     assert problems == []
     context.close()

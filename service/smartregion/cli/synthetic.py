@@ -23,7 +23,7 @@ def add_generate_command(subparsers: argparse._SubParsersAction) -> None:
         "It is test data, not knowledge: it cannot be written into graph/.",
         epilog=epilog(
             "smartregion generate --scale 1000",
-            "smartregion generate --scale 100000 --seed 7 -o /tmp/synthetic-1m.trig",
+            "smartregion generate --scale 100000 --seed 7 -o synthetic-100k.trig",
         ),
     )
     parser.add_argument("--scale", type=int, required=True, metavar="N", help="number of organisations (10 N ≈ triples)")

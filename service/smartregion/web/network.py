@@ -89,7 +89,9 @@ def get_filter(
 FilterDep = Annotated[Filter, Depends(get_filter)]
 
 
-@router.get("/api/search", tags=["network"], summary="Find entities by label or alias", responses=errors(422))
+@router.get("/api/search", tags=["network"], summary="Find entities by label or alias", response_model=None,
+            description="As a file: `format=csv` or `xlsx`, one row per entity.",
+            responses={200: downloads.CONTENT, **errors(422)})
 def search(
     index: SearchDep,
     q: Annotated[str, Query(min_length=1, description="Name, abbreviation or part of it; accents and case are "
@@ -98,9 +100,18 @@ def search(
                                                  "state, project, event, ...), class (Ministry) or group (actor).",
                                      examples=[["actor"]])] = [],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> dict:
+    format: FormatParam = "json",
+    dialect: DialectParam = "rfc4180",
+) -> Response:
     """Ranked exact > prefix > word > all words > substring, over `rdfs:label` and `skos:altLabel`."""
-    return {"query": q, "results": index.search(q, type, limit)}
+    results = index.search(q, type, limit)
+
+    def tables() -> list[sheets.Sheet]:
+        columns = ("rank", "iri", "label", "type", "matched", "match")
+        rows = [[i, r["iri"], r["label"], r["type"], r["matched"], r["match"]] for i, r in enumerate(results, 1)]
+        return [sheets.Sheet("search", columns, rows)]
+
+    return downloads.answer({"query": q, "results": results}, format, dialect, "search", tables)
 
 
 COOPERATIONS_EXAMPLE = {
@@ -209,31 +220,52 @@ def centrality(
 
 
 @router.get("/api/communities", tags=["network"], summary="Groups of actors that work closely together",
-            responses=errors(404, 422),
+            responses={200: downloads.CONTENT, **errors(404, 422)},
             description="Leiden communities (leidenalg) on the link weights, seeded so that the answer repeats. "
-                        + WEIGHT_RULE)
+                        "As a file: `format=csv` or `xlsx`, one row per member. " + WEIGHT_RULE,
+            response_model=None)
 def communities(
     snap: SnapshotDep,
     flt: FilterDep,
     resolution: Annotated[float, Query(gt=0, le=10, description="Above 1: smaller communities.")] = 1.0,
-) -> dict:
-    return network.communities(snap, resolution, flt)
+    format: FormatParam = "json",
+    dialect: DialectParam = "rfc4180",
+) -> Response:
+    found = network.communities(snap, resolution, flt)
+
+    def tables() -> list[sheets.Sheet]:
+        columns = ("community", "size", "iri", "label", "type")
+        rows = [[c["id"], c["size"], m["iri"], m["label"], m["type"]] for c in found["communities"] for m in c["members"]]
+        return [sheets.Sheet("communities", columns, rows)]
+
+    return downloads.answer(found, format, dialect, "communities", tables)
 
 
 @router.get("/api/brokers", tags=["network"], summary="Actors with partners in each of several regions",
-            responses=errors(404, 422),
+            responses={200: downloads.CONTENT, **errors(404, 422)},
             description="Give `between` twice or more (a state or region, as IRI or label). Brokers with the most "
-                        "even spread of partners come first. " + WEIGHT_RULE)
+                        "even spread of partners come first. As a file: `format=csv` or `xlsx`, one row per broker. "
+                        + WEIGHT_RULE, response_model=None)
 def brokers(
     snap: SnapshotDep,
     flt: FilterDep,
     between: Annotated[list[str], Query(description="A state or region (IRI or label); at least two.",
                                         openapi_examples=_examples(["Brandenburg", "Berlin"]))],
-) -> dict:
+    format: FormatParam = "json",
+    dialect: DialectParam = "rfc4180",
+) -> Response:
     if len(between) < 2:
         raise BadParameter("between", "give at least two regions, e.g. ?between=Brandenburg&between=Berlin")
     regions = [network.resolve_region(snap, value, "between") for value in between]
-    return network.brokers(snap, regions, flt)
+    found = network.brokers(snap, regions, flt)
+
+    def tables() -> list[sheets.Sheet]:
+        columns = ("rank", "iri", "label", "type", "weight", *(f"partners in {r['label']}" for r in found["regions"]))
+        rows = [[i, b["iri"], b["label"], b["type"], b["weight"], *(len(p["partners"]) for p in b["partners"])]
+                for i, b in enumerate(found["brokers"], 1)]
+        return [sheets.Sheet("brokers", columns, rows)]
+
+    return downloads.answer(found, format, dialect, "brokers", tables)
 
 
 @router.get("/api/network", tags=["network"], summary="The whole network as a file",
