@@ -92,7 +92,7 @@ def test_a_contribution_in_the_store_makes_the_rebuild_validate(project: Path, t
         data=f'<https://w3id.org/smartregion/id/organisation/testverein> a <{SR}Association> ; <{rdflib.RDFS.label}> "Testverein"@de .',
         format="turtle",
     )
-    add_graph(store, graph, Provenance("tester", "test.ttl", "api"), dumps_folder=tmp_path / "dumps")
+    add_graph(store, graph, Provenance("tester", "test.ttl", "api"))
     rebuilt = build(settings, progress=False, dumps=False)
     assert not rebuilt.validation_reused and len(rebuilt.kept) == 1
     assert build(settings, progress=False, dumps=False).validation_reused

@@ -16,6 +16,7 @@ from smartregion.cli.main import main
 from smartregion.contribute import spreadsheets
 from smartregion.contribute.erasure import NotAPerson, UnknownPerson, forget
 from smartregion.contribute.model import ERASURES_GRAPH, ContributionError, Provenance
+from smartregion.publish.dumps import current_dumps
 from smartregion.settings import Settings
 from smartregion.store import EmbeddedStore
 from smartregion.web.app import create_app
@@ -34,16 +35,17 @@ def mentions(store: EmbeddedStore, iri: str) -> int:
     return int(store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }} }}")[0]["n"])
 
 
-def dumped_text(folder: Path) -> str:
-    """Every dump file of every revision, decompressed."""
-    files = sorted(folder.rglob("*.gz"))
-    assert files, f"no dumps in {folder}"
-    return "".join(gzip.decompress(f.read_bytes()).decode("utf-8") for f in files)
+def dumped_text(store: EmbeddedStore) -> str:
+    """The dumps a harvester gets now, and every other dump still on disk, decompressed."""
+    folder = store.path.parent / "dumps"
+    current_dumps(store, folder)
+    return "".join(gzip.decompress(f.read_bytes()).decode("utf-8") for f in sorted(folder.rglob("*.gz")))
 
 
 def test_forget_removes_a_person_everywhere(fresh_store: EmbeddedStore, capsys) -> None:
     memberships = fresh_store.select(f"SELECT ?m WHERE {{ ?m <http://www.w3.org/ns/org#member> <{LEE}> }}")
     assert mentions(fresh_store, LEE) > 5 and len(memberships) == 2
+    assert "madeleine-lee" in dumped_text(fresh_store)  # the dumps of the revision before the erasure hold her
     code = main(["forget", LEE, "--store", str(fresh_store.path), "--reason", "request 2024-05-13", "--agent", "Datenschutz"])
     out = capsys.readouterr().out
     assert code == 0 and "erased" in out and "2 node(s)" in out
@@ -66,7 +68,7 @@ def test_forget_removes_a_person_everywhere(fresh_store: EmbeddedStore, capsys) 
         old = ox.Store.read_only(str(revision))
         assert not old.query(f"ASK {{ GRAPH ?g {{ <{LEE}> ?p ?o }} }}"), revision.name
         del old
-    assert "madeleine-lee" not in dumped_text(fresh_store.path.parent / "dumps")
+    assert "madeleine-lee" not in dumped_text(fresh_store)
 
 
 def test_forget_refuses_what_is_not_a_person(fresh_store: EmbeddedStore, capsys) -> None:
@@ -113,7 +115,7 @@ def test_an_erased_person_stays_out_of_imports_and_rebuilds(fresh_store: Embedde
     outcome = build(Settings(home=project_root, store_path=fresh_store.path), progress=False, check=False)
     assert outcome.erased == 1 and ERASURES_GRAPH in outcome.kept
     assert mentions(fresh_store, LEE) == 0
-    assert "madeleine-lee" not in dumped_text(fresh_store.path.parent / "dumps")
+    assert "madeleine-lee" not in dumped_text(fresh_store)
 
 
 def test_forget_through_the_api(project_root: Path, fresh_store: EmbeddedStore) -> None:
@@ -135,4 +137,4 @@ def test_forget_through_the_api(project_root: Path, fresh_store: EmbeddedStore) 
             headers={"Accept": "application/sparql-results+json"},
         )
         assert answer.json()["boolean"] is False
-        assert "madeleine-lee" not in dumped_text(fresh_store.path.parent / "dumps")
+        assert "madeleine-lee" not in dumped_text(fresh_store)

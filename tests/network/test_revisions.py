@@ -40,10 +40,8 @@ def _caches(store: EmbeddedStore) -> tuple[PerRevision[SearchIndex], NetworkCach
     return search, NetworkCache(store, search)
 
 
-def _contribute(store: EmbeddedStore, turtle: str, tmp_path) -> str:
-    result = add_graph(store, rdflib.Graph().parse(data=turtle, format="turtle"), Provenance("tester", "patch.ttl", "api"),
-                       dumps_folder=tmp_path / "dumps")
-    return result.graph_iri
+def _contribute(store: EmbeddedStore, turtle: str) -> str:
+    return add_graph(store, rdflib.Graph().parse(data=turtle, format="turtle"), Provenance("tester", "patch.ttl", "api")).graph_iri
 
 
 def _same(patched: Snapshot, full: Snapshot) -> None:
@@ -53,12 +51,12 @@ def _same(patched: Snapshot, full: Snapshot) -> None:
     assert patched.actors == full.actors
 
 
-def test_a_contribution_patches_the_network_as_a_full_projection_would(fresh_store: EmbeddedStore, tmp_path) -> None:
+def test_a_contribution_patches_the_network_as_a_full_projection_would(fresh_store: EmbeddedStore) -> None:
     search, cache = _caches(fresh_store)
     before = cache.snapshot()
     assert NEW not in before.actors
     kept = {frozenset((a, b)): (d["weight"], len(d["evidence"])) for a, b, d in before.graph.edges(data=True)}
-    _contribute(fresh_store, CONTRIBUTION, tmp_path)
+    _contribute(fresh_store, CONTRIBUTION)
     after = cache.snapshot()
     # The old snapshot, which requests may still be reading, is left as it was.
     assert {frozenset((a, b)): (d["weight"], len(d["evidence"])) for a, b, d in before.graph.edges(data=True)} == kept
@@ -76,11 +74,11 @@ def test_a_contribution_patches_the_network_as_a_full_projection_would(fresh_sto
     assert before.graph.number_of_edges() < after.graph.number_of_edges()
 
 
-def test_a_contribution_about_what_the_store_had_projects_everything_again(fresh_store: EmbeddedStore, tmp_path) -> None:
+def test_a_contribution_about_what_the_store_had_projects_everything_again(fresh_store: EmbeddedStore) -> None:
     search, cache = _caches(fresh_store)
     cache.snapshot()
     # A new name for an existing organisation changes labels of links far away: no patch.
-    _contribute(fresh_store, f'<{WFBB}> <http://www.w3.org/2004/02/skos/core#altLabel> "Wirtschaftsförderung BB"@de .', tmp_path)
+    _contribute(fresh_store, f'<{WFBB}> <http://www.w3.org/2004/02/skos/core#altLabel> "Wirtschaftsförderung BB"@de .')
     after = cache.snapshot()
     assert (cache.builds, cache.patches) == (2, 0)
     assert search.patches == 1  # the index patches itself: only the subjects of the new graph change there
@@ -88,24 +86,24 @@ def test_a_contribution_about_what_the_store_had_projects_everything_again(fresh
     _same(after, build_snapshot(fresh_store, fresh_store.revision()))
 
 
-def test_a_withdrawal_projects_everything_again(fresh_store: EmbeddedStore, tmp_path) -> None:
+def test_a_withdrawal_projects_everything_again(fresh_store: EmbeddedStore) -> None:
     _, cache = _caches(fresh_store)
     cache.snapshot()
-    iri = _contribute(fresh_store, CONTRIBUTION, tmp_path)
+    iri = _contribute(fresh_store, CONTRIBUTION)
     assert NEW in cache.snapshot().actors
-    remove(fresh_store, iri, dumps_folder=tmp_path / "dumps")
+    remove(fresh_store, iri)
     after = cache.snapshot()
     assert (cache.builds, cache.patches) == (2, 1) and NEW not in after.actors
     _same(after, build_snapshot(fresh_store, fresh_store.revision()))
 
 
-def test_names_of_new_entities_are_appended_to_the_index_as_a_new_index_would_have_them(fresh_store: EmbeddedStore, tmp_path) -> None:
+def test_names_of_new_entities_are_appended_to_the_index_as_a_new_index_would_have_them(fresh_store: EmbeddedStore) -> None:
     search, _ = _caches(fresh_store)
     search.get()
     _contribute(fresh_store, f"""
         @prefix sr: <https://w3id.org/smartregion/ontology#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
         <{NEW}> a sr:Association ; rdfs:label "Patchtest-Verein Bad Belzig"@de .
-        <{ID}organisation/patch-test-zwei> a sr:Company ; rdfs:label "Zweite Patchtest GmbH"@de .""", tmp_path)
+        <{ID}organisation/patch-test-zwei> a sr:Company ; rdfs:label "Zweite Patchtest GmbH"@de .""")
     patched, full = search.get(), SearchIndex.from_store(fresh_store)
     assert search.patches == 1
     for query in ("patchtest", "Bad Belzig", "GmbH", "Wirtschaftsförderung", "zweite"):

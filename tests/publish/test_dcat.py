@@ -10,13 +10,14 @@ from pathlib import Path
 import pyshacl
 import pytest
 import rdflib
+from dumpcounts import graph_counts
 from fastapi.testclient import TestClient
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, SKOS, VOID, XSD
 from smartregion.publish.dcat import CATALOG, DATASET, catalog_graph, dcat_ap_de_licence
 from smartregion.publish.dumps import FORMATS, Manifest, write_dumps
 from smartregion.settings import Settings
-from smartregion.store import EmbeddedStore, Store
+from smartregion.store import EmbeddedStore
 from smartregion.web.app import create_app
 
 STANDARDS = Path(__file__).parents[1] / "standards"
@@ -80,11 +81,6 @@ def shacl_results(data: rdflib.Graph, shape_files: list[Path]) -> tuple[bool, li
         "OPTIONAL { ?r sh:resultPath ?path } OPTIONAL { ?r sh:resultMessage ?message } }"
     )
     return conforms, [(str(r.severity), str(r.focus), str(r.path), str(r.message)) for r in rows], text
-
-
-def graph_counts(store: Store) -> dict[str, int]:
-    rows = store.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-    return {r["g"]: int(r["n"]) for r in rows}
 
 
 def dataset_of(catalog: rdflib.Graph, graph_iri: str) -> URIRef:

@@ -90,7 +90,7 @@ def test_both_backends_give_the_same_answers(built_store: EmbeddedStore, remote_
     embedded = built_store.select(PREFIXES + question)
     remote = remote_store.select(PREFIXES + question)
     assert embedded, "the question has an answer in the project graph"
-    key = lambda row: json.dumps(row, sort_keys=True)  # noqa: E731
+    key = lambda row: json.dumps(row, sort_keys=True)
     assert sorted(embedded, key=key) == sorted(remote, key=key)
 
 
@@ -451,20 +451,33 @@ def test_a_dataset_must_keep_every_triple_in_a_named_graph() -> None:
 def test_round_trip_loses_no_triple(request: pytest.FixtureRequest, project_root: Path, backend: str, fmt: str) -> None:
     store = _built(request, backend)
     project = parse_project(project_root, progress=False)
-    dumped = rdflib.Dataset().parse(data=store.dump(fmt), format=fmt)
-    dumped_graphs = {str(g.identifier): g for g in dumped.graphs() if len(g)}
+    dumped = _graphs(ox.parse(store.dump(fmt), format=ox.RdfFormat.TRIG if fmt == "trig" else ox.RdfFormat.N_QUADS))
     # Through an in-memory store first: the engine keeps numbers in canonical form (48.0 → 48), which is not a loss.
     canonical = ox.Store()
     canonical.extend(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(iri))
                      for iri, triples in triples_by_graph(project.quads).items() for t in triples)
-    original = {g.value: rdflib.Graph().parse(data=ox.serialize((q.triple for q in canonical.quads_for_pattern(None, None, None, g)),
-                                                                   format=ox.RdfFormat.N_TRIPLES), format="nt")
-                for g in canonical.named_graphs()}
-    assert sorted(dumped_graphs) == sorted(original)
-    for iri, graph in original.items():
+    original = _graphs(canonical.quads_for_pattern(None, None, None))
+    assert sorted(dumped) == sorted(original)
+    for iri, triples in original.items():
         if backend == "virtuoso":  # it keeps values, not their spelling (store/virtuoso.py)
-            graph, dumped_graphs[iri] = _canonical(graph), _canonical(dumped_graphs[iri])
-        assert isomorphic(graph, dumped_graphs[iri]), iri
+            assert isomorphic(_canonical(_rdflib_graph(triples)), _canonical(_rdflib_graph(dumped[iri]))), iri
+        elif any(isinstance(term, ox.BlankNode) for t in triples for term in (t.subject, t.object)):
+            # Blank nodes get new labels on the way: such a graph is compared up to their renaming.
+            assert isomorphic(_rdflib_graph(triples), _rdflib_graph(dumped[iri])), iri
+        else:
+            assert triples == dumped[iri], iri
+
+
+def _graphs(quads: Iterator[ox.Quad]) -> dict[str, set[ox.Triple]]:
+    graphs: dict[str, set[ox.Triple]] = {}
+    for quad in quads:
+        if isinstance(quad.graph_name, ox.NamedNode):
+            graphs.setdefault(quad.graph_name.value, set()).add(quad.triple)
+    return graphs
+
+
+def _rdflib_graph(triples: set[ox.Triple]) -> rdflib.Graph:
+    return rdflib.Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
 
 
 def _canonical(graph: rdflib.Graph) -> rdflib.Graph:

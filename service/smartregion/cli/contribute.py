@@ -71,9 +71,7 @@ def _run_import(args: argparse.Namespace) -> int:
             write = None if dry_run else begin_cli(settings, store, "add", provenance.agent, graphs=[iri])
             with outcome(write, (ContributionError,), _problems) as graphs:
                 table = spreadsheets.read_file(path)
-                result = spreadsheets.import_table(
-                    store, table, kind, provenance, dry_run=dry_run, graph_iri=iri, dumps_folder=dumps_folder(settings)
-                )
+                result = spreadsheets.import_table(store, table, kind, provenance, dry_run=dry_run, graph_iri=iri)
                 graphs.append(result.graph_iri)
     except ContributionError as exc:
         raise _refused(exc, f"import of {path.name}") from None
@@ -196,7 +194,7 @@ def _run_contributions(args: argparse.Namespace) -> int:
             with command_lock(store, "removal"):
                 write = begin_cli(settings, store, "remove", _agent(args), graphs=[iri])
                 with outcome(write, (ContributionError,), _problems):
-                    contributions.remove(store, args.id, dumps_folder=dumps_folder(settings))
+                    contributions.remove(store, args.id)
         except ContributionError as exc:
             raise _refused(exc, f"removing {args.id}") from None
         print(f"removed contribution {args.id}")

@@ -22,10 +22,8 @@ and every entity in it says ``dcterms:source <the contribution>``, as the model 
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 
 import rdflib
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, XSD
@@ -61,7 +59,6 @@ from smartregion.contribute.rules import (
     store_kinds,
     terms,
 )
-from smartregion.publish import dumps
 from smartregion.rdf.ids import ID, SR, slugify
 from smartregion.rdf.prefixes import shorten
 from smartregion.store import Store
@@ -86,16 +83,14 @@ def add_graph(
     graph_iri: str | None = None,
     origins: Origins | None = None,
     lang: str = "en",
-    dumps_folder: Path | None = None,
 ) -> ContributionResult:
     """Validate ``graph`` and write it, with its provenance, as a new named graph; all or nothing.
 
     ``graph_iri`` defaults to a new contribution IRI; the reference-data importer passes its source's
     IRI (and ``dry_run=True``, writing the result to ``graph/`` instead). ``store`` may be None only
-    for a dry run: nothing can then be matched against existing data. ``dumps_folder``: where to
-    rewrite the dumps (default: next to an embedded store). Raises ContributionError with every
+    for a dry run: nothing can then be matched against existing data. Raises ContributionError with every
     problem; the store is unchanged then. A write holds the store's write lock from its first check
-    against the store to the write itself.
+    against the store to the write itself. The dumps of the new revision are written when first asked for.
     """
     if store is None and not dry_run:
         raise ValueError("add_graph needs a store unless dry_run is set")
@@ -111,7 +106,6 @@ def add_graph(
         before = store.revision()
         store.replace_graphs({iri: result.graph})
         note_added(store, before, store.revision(), [iri])  # a new graph: caches may patch their values with it
-    refresh_dumps(store, dumps_folder)  # of whatever revision is live by now: dumps need no lock of ours
     return result
 
 
@@ -293,14 +287,13 @@ def list_contributions(store: Store) -> list[dict[str, object]]:
     return sorted(found, key=lambda c: (str(c["created"]), str(c["id"])))
 
 
-def remove(store: Store, contribution_id: str, *, dumps_folder: Path | None = None) -> None:
+def remove(store: Store, contribution_id: str) -> None:
     """Drop a contribution's graph, unless other graphs still point to entities only it defines; checked
     and dropped under the write lock, so no contribution that refers to it can arrive in between."""
     iri = contribution_iri(contribution_id)
     with store.write_lock().hold("removal"):
         _check_removable(store, iri, contribution_id)
         store.drop_graphs([iri])
-    refresh_dumps(store, dumps_folder)
 
 
 def _check_removable(store: Store, iri: str, contribution_id: str) -> None:
@@ -324,39 +317,3 @@ def _check_removable(store: Store, iri: str, contribution_id: str) -> None:
                 for r in dependents
             ]
         )
-
-
-# --- dumps ------------------------------------------------------------------------------------------
-
-
-def default_dumps_folder(store: Store) -> Path | None:
-    """Where the dumps of an embedded store live (``dumps/`` next to it, as ``dumps.dumps_folder``);
-    None for a remote store, whose dumps are then written on first request."""
-    path = getattr(store, "path", None)
-    return Path(path).parent / "dumps" if path is not None else None
-
-
-def refresh_dumps(store: Store, folder: Path | None = None, *, purge: bool = False) -> None:
-    """After a write: the dumps of the live revision, written now for an embedded store so no reader
-    waits (a remote store's are made when first asked for, as after a build).
-
-    ``purge`` (an erasure): also delete this store's dumps of every other revision, which may still
-    hold what was erased; a download of one of them that is running breaks, which is the point.
-    """
-    folder = folder or default_dumps_folder(store)
-    if folder is None:
-        return
-    live = dumps.write_dumps(store, folder).folder if getattr(store, "path", None) is not None else None
-    if not purge or not folder.is_dir():
-        return
-    identity = dumps.store_identity(store)
-    for path in folder.iterdir():
-        if path != live and (path / dumps.MANIFEST).is_file() and _dumped_from(path) == identity:
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def _dumped_from(folder: Path) -> str | None:
-    try:
-        return dumps.Manifest.read(folder).store
-    except (OSError, ValueError, TypeError, KeyError):
-        return None  # not a manifest we can read: not ours to delete

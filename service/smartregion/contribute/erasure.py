@@ -35,7 +35,6 @@ import rdflib
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import BNode, Literal, Node, URIRef
 
-from smartregion.contribute.contributions import refresh_dumps
 from smartregion.contribute.model import (
     CONTRIBUTION_NS,
     ERASURES_GRAPH,
@@ -45,6 +44,7 @@ from smartregion.contribute.model import (
 )
 from smartregion.contribute.rules import construct, erased_hashes, store_kinds
 from smartregion.errors import SmartregionError
+from smartregion.publish.dumps import purge_other_revisions
 from smartregion.rdf.ids import BASE, SR
 from smartregion.rdf.prefixes import shorten
 from smartregion.store import Store
@@ -84,7 +84,8 @@ class ErasureResult:
 
 
 def forget(store: Store, iri: str, *, agent: str, reason: str | None = None, dumps_folder: Path | None = None) -> ErasureResult:
-    """Remove the person ``iri`` and everything about them from every graph; record that it was done."""
+    """Remove the person ``iri`` and everything about them from every graph and every dump; record that it
+    was done. ``dumps_folder``: where the store's dumps live (by default next to an embedded store)."""
     iri = iri.strip().strip("<>")
     if not is_iri(iri):
         raise UnknownPerson(f"{iri!r} is not an IRI; write the person's full IRI, e.g. https://w3id.org/smartregion/id/person/…")
@@ -95,8 +96,15 @@ def forget(store: Store, iri: str, *, agent: str, reason: str | None = None, dum
         # write moves that window on, so no revision that holds the person is left on disk.
         store.drop_graphs([])
         # Under the lock: no other write can make a revision whose dumps the purge would miss.
-        refresh_dumps(store, dumps_folder, purge=True)
+        folder = dumps_folder or _embedded_dumps_folder(store)
+        if folder is not None:
+            purge_other_revisions(store, folder)
     return ErasureResult(result.record, result.hash, result.graphs, result.triples, result.nodes, _named_in(store, names))
+
+
+def _embedded_dumps_folder(store: Store) -> Path | None:
+    path = getattr(store, "path", None)
+    return Path(path).parent / "dumps" if path is not None else None
 
 
 def _check_person(store: Store, iri: str) -> list[str]:

@@ -7,9 +7,10 @@ identical readings of its revision, and every file is written from that snapshot
 carry no time stamp, so dumping the same revision again gives the same bytes and checksums.
 
 ``smartregion build`` writes them for the embedded store; :func:`current_dumps` writes them on first
-use for a revision that has none (after another write, and always for a remote store, which others
-may write to at any time).
-Code that writes the store may call :func:`write_dumps` right after, so no reader waits.
+use for a revision that has none: after a contribution or a removal (so that a write is not kept
+waiting for seconds of dumps nobody may ask for before the next write), and always for a remote store,
+which others may write to at any time. An erasure deletes the dumps that may still hold what it erased
+(:func:`purge_other_revisions`).
 """
 
 from __future__ import annotations
@@ -129,6 +130,24 @@ def store_identity(store: Store) -> str:
     """A name for the store, so that stores sharing a dumps folder never prune each other's dumps."""
     path = getattr(store, "path", None)
     return f"embedded:{path}" if path is not None else f"remote:{getattr(store, 'endpoint', '?')}"
+
+
+def purge_other_revisions(store: Store, folder: Path) -> None:
+    """Delete this store's dumps of every revision but the live one (an erasure: they may still hold what
+    was erased). A download of one of them that is running breaks, which is the point."""
+    if not folder.is_dir():
+        return
+    live, identity = _revision_folder(folder, store.revision()), store_identity(store)
+    for path in folder.iterdir():
+        if path != live and (path / MANIFEST).is_file() and _written_by(path) == identity:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _written_by(folder: Path) -> str | None:
+    try:
+        return Manifest.read(folder).store
+    except (OSError, ValueError, TypeError, KeyError):
+        return None  # not a manifest we can read: not ours to delete
 
 
 def _revision_folder(folder: Path, revision: str) -> Path:

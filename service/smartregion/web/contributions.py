@@ -286,15 +286,15 @@ async def post_contribution(
             except ContributionError as exc:
                 raise Problem(400, "unknown kind", str(exc)) from None
         body = await read_limited(request, _settings(request).max_request_bytes, "Split the upload into smaller contributions")
-        store, folder = request.app.state.store, dumps_folder(_settings(request))
+        store = request.app.state.store
         # A write matches rows and checks everything under the lock; a dry run writes nothing and needs none.
         run = run_in_threadpool if dry_run else lambda call, *a, **k: run_in_threadpool(_locked, store, "contribution", call, *a, **k)
         if is_table:
             table = await run_in_threadpool(spreadsheets.read_table, body, name)  # a big workbook would stall the event loop
-            result = await run(spreadsheets.import_table, store, table, template, provenance, dry_run=dry_run, graph_iri=iri, dumps_folder=folder)
+            result = await run(spreadsheets.import_table, store, table, template, provenance, dry_run=dry_run, graph_iri=iri)
         else:
             graph = await run_in_threadpool(_parse_rdf, body, RDF_TYPES[media_type])
-            result = await run(contributions.add_graph, store, graph, provenance, dry_run=dry_run, graph_iri=iri, dumps_folder=folder)
+            result = await run(contributions.add_graph, store, graph, provenance, dry_run=dry_run, graph_iri=iri)
     except Problem as exc:
         return _refuse(write, exc)
     except WriteBusy as exc:
@@ -356,9 +356,7 @@ async def delete_contribution(
     write = _begin(request, "remove", agent, graphs=[iri])
     try:
         store = request.app.state.store
-        await run_in_threadpool(
-            _locked, store, "removal", contributions.remove, store, contribution_id, dumps_folder=dumps_folder(_settings(request))
-        )
+        await run_in_threadpool(_locked, store, "removal", contributions.remove, store, contribution_id)
     except WriteBusy as exc:
         return _refuse(write, _busy(exc))
     except UnknownContribution as exc:

@@ -19,7 +19,6 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 
 import rdflib
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
@@ -527,13 +526,10 @@ def import_table(
     *,
     dry_run: bool = False,
     graph_iri: str | None = None,
-    dumps_folder: Path | None = None,
 ) -> ContributionResult:
     """Convert, validate and (unless ``dry_run``) write a table as one contribution; ContributionError on any problem."""
     iri = graph_iri or new_contribution_iri(provenance)
     conversion = convert_table(table, kind, store=store, contribution_iri=iri)
     if conversion.problems:
         raise ContributionError(conversion.problems)
-    return add_graph(
-        store, conversion.graph, provenance, dry_run=dry_run, graph_iri=iri, origins=conversion.origins, dumps_folder=dumps_folder
-    )
+    return add_graph(store, conversion.graph, provenance, dry_run=dry_run, graph_iri=iri, origins=conversion.origins)
