@@ -15,12 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 import rdflib
-<<<<<<< HEAD
-from live import REMOTE_SERVERS, free_port, serving
-=======
 from dumpcounts import distinct_triples, dump_counts, graph_counts
-from live import free_port, serving
->>>>>>> main
+from live import REMOTE_SERVERS, free_port, serving
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
 from smartregion.settings import Settings
 from smartregion.store import Store
