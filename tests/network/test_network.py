@@ -16,7 +16,7 @@ from smartregion import network
 from smartregion.cli import network as network_cli
 from smartregion.cli.main import CliError
 from smartregion.network import Filter, NetworkCache, Snapshot, analysis
-from smartregion.store import EmbeddedStore, VirtuosoStore
+from smartregion.store import EmbeddedStore
 
 ID = "https://w3id.org/smartregion/id/"
 SRC = "https://w3id.org/smartregion/source/"
@@ -234,12 +234,7 @@ def _edges(snap: Snapshot) -> dict[frozenset, tuple]:
     }
 
 
-VIRTUOSO_REFUSES = pytest.mark.xfail(reason="Virtuoso 7.2 refuses the projection's transitive path with both ends open (transitive start not given)")
-
-
-def test_the_network_is_the_same_on_both_backends(request: pytest.FixtureRequest, built_store, remote_store) -> None:
-    if isinstance(remote_store, VirtuosoStore):
-        request.applymarker(VIRTUOSO_REFUSES)
+def test_the_network_is_the_same_on_both_backends(built_store, remote_store) -> None:
     embedded, remote = NetworkCache(built_store).snapshot(), NetworkCache(remote_store).snapshot()
     assert embedded.graph.number_of_edges() > 100
     assert dict(embedded.graph.nodes(data="label")) == dict(remote.graph.nodes(data="label"))
@@ -268,8 +263,6 @@ def _graph(text: str) -> rdflib.Graph:
 def writable_store(request: pytest.FixtureRequest, tmp_path: Path):
     if request.param == "embedded":
         return EmbeddedStore(tmp_path / "store")
-    if request.param == "virtuoso":
-        request.applymarker(VIRTUOSO_REFUSES)
     return request.getfixturevalue(f"fresh_{request.param}").remote_store()
 
 
