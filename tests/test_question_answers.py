@@ -459,7 +459,6 @@ def _normalised(rows: list[dict[str, str]]) -> list[tuple]:
 # What Virtuoso 7.2 answers otherwise than the embedded store and the Oxigraph server (README, "Deploying with
 # Virtuoso"): its engine, not the backend; marked so that a change either way shows in the summary.
 VIRTUOSO_DIFFERS = {
-    "funding_by_programme_and_state": "no rows",
     "partners_of_actor": "times out on Virtuoso (the subclass path with both ends open)",
     "roles_of_person": "refused: an aggregate's alias inside ORDER BY COALESCE (SP031)",
     "sessions_of_conference": "fewer rows",
