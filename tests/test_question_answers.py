@@ -460,7 +460,6 @@ def _normalised(rows: list[dict[str, str]]) -> list[tuple]:
 # Virtuoso"): its engine, not the backend; marked so that a change either way shows in the summary.
 VIRTUOSO_DIFFERS = {
     "partners_of_actor": "times out on Virtuoso (the subclass path with both ends open)",
-    "roles_of_person": "refused: an aggregate's alias inside ORDER BY COALESCE (SP031)",
     "sessions_of_conference": "fewer rows",
     "sources_about_entity": "the source of a statement mixed up between graphs",
 }
