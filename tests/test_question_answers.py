@@ -459,9 +459,11 @@ def _normalised(rows: list[dict[str, str]]) -> list[tuple]:
 # What Virtuoso 7.2 answers otherwise than the embedded store and the Oxigraph server (README, "Deploying with
 # Virtuoso"): its engine, not the backend; marked so that a change either way shows in the summary.
 VIRTUOSO_DIFFERS = {
-    "partners_of_actor": "times out on Virtuoso (the subclass path with both ends open)",
-    "sessions_of_conference": "fewer rows",
-    "sources_about_entity": "the source of a statement mixed up between graphs",
+    "sessions_of_conference": "one session per kind: joined to a variable bound before (?kind), a property path such as "
+                              "rdfs:subClassOf* answers once per distinct value, not per row; EXISTS as a value would do, "
+                              "but makes the embedded store 5 times slower",
+    "sources_about_entity": "every row gets the same ?source: grouping again by a variable of a GROUP BY subquery "
+                            "loses it (the counts, titles and publishers are right)",
 }
 
 
