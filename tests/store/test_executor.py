@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from smartregion.rdf import results
-from smartregion.store import EmbeddedStore, QuerySyntaxError, RemoteStore, VirtuosoStore
+from smartregion.store import EmbeddedStore, QuerySyntaxError, RemoteStore
 from smartregion.store.errors import QueryRefused, QueryTimeout
 from smartregion.store.executor import Answer, Executor, check, prepare
 from smartregion.store.workers import serialise_result
@@ -301,12 +301,12 @@ def test_workers_follow_a_new_revision(tmp_path: Path) -> None:
 # --- the remote backend -------------------------------------------------------------------------
 
 
-def test_remote_answers_match_the_embedded_ones(request: pytest.FixtureRequest, remote_store: RemoteStore, executor: Executor) -> None:
-    if isinstance(remote_store, VirtuosoStore):
-        request.applymarker(pytest.mark.xfail(reason="Virtuoso 7.2's first 50 rows differ from the embedded ones: not yet looked into"))
+def test_remote_answers_match_the_embedded_ones(remote_store: RemoteStore, executor: Executor) -> None:
     remote = Executor(remote_store, timeout=10.0, row_limit=50, workers=1)
     try:
-        query = "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label } ORDER BY ?s ?label"
+        # An order SPARQL defines: it leaves the order of literals with language tags to the engine (Virtuoso
+        # puts "…"@de before "…"@en, Oxigraph orders by the text).
+        query = "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label } ORDER BY ?s STR(?label) LANG(?label)"
         remote_answer = remote.run(remote.prepare(query), results.XML)
         local_answer = executor.run(executor.prepare(query), results.XML)
         parsed = [ox.parse_query_results(a.body, format=ox.QueryResultsFormat.XML) for a in (remote_answer, local_answer)]
