@@ -202,10 +202,8 @@ def test_head_answers_like_get_without_a_body(client: TestClient) -> None:
     assert response.content == b""
 
 
-def test_remote_backend_gives_the_same_description(request: pytest.FixtureRequest, remote_server, settings: Settings,
-                                                   client: TestClient, local_context: dict) -> None:
-    if remote_server.flavour == "virtuoso":
-        request.applymarker(pytest.mark.xfail(reason="Virtuoso 7.2's description differs from the embedded one: not yet looked into"))
+def test_remote_backend_gives_the_same_description(remote_server, settings: Settings, client: TestClient,
+                                                   local_context: dict) -> None:
     remote = remote_server.remote_settings(settings)
     with TestClient(create_app(remote)) as remote_client:
         for path in ("/id/organisation/neuland21.ttl", "/source/sccon21-smart-country-brandenburg.ttl", "/ontology.ttl"):
