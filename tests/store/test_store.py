@@ -446,8 +446,10 @@ def test_a_dataset_must_keep_every_triple_in_a_named_graph() -> None:
 # --- round trip ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("backend", ["embedded", *live.REMOTE_SERVERS])
-@pytest.mark.parametrize("fmt", ["trig", "nquads"])
+# Every format on every backend but Virtuoso: a remote store's dump is written here from what it answers,
+# so one format there shows what it keeps (and its canonical spelling is slow to compare).
+@pytest.mark.parametrize(("fmt", "backend"), [(fmt, backend) for backend in ("embedded", *live.REMOTE_SERVERS)
+                                              for fmt in ("trig", "nquads") if backend != "virtuoso" or fmt == "nquads"])
 def test_round_trip_loses_no_triple(request: pytest.FixtureRequest, project_root: Path, backend: str, fmt: str) -> None:
     store = _built(request, backend)
     project = parse_project(project_root, progress=False)
@@ -460,8 +462,8 @@ def test_round_trip_loses_no_triple(request: pytest.FixtureRequest, project_root
     assert sorted(dumped) == sorted(original)
     for iri, triples in original.items():
         if backend == "virtuoso":  # it keeps values, not their spelling (store/virtuoso.py)
-            assert isomorphic(_canonical(_rdflib_graph(triples)), _canonical(_rdflib_graph(dumped[iri]))), iri
-        elif any(isinstance(term, ox.BlankNode) for t in triples for term in (t.subject, t.object)):
+            triples, dumped[iri] = _canonical(triples), _canonical(dumped[iri])
+        if any(isinstance(term, ox.BlankNode) for t in triples for term in (t.subject, t.object)):
             # Blank nodes get new labels on the way: such a graph is compared up to their renaming.
             assert isomorphic(_rdflib_graph(triples), _rdflib_graph(dumped[iri])), iri
         else:
@@ -480,16 +482,16 @@ def _rdflib_graph(triples: set[ox.Triple]) -> rdflib.Graph:
     return rdflib.Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
 
 
-def _canonical(graph: rdflib.Graph) -> rdflib.Graph:
+def _canonical(triples: set[ox.Triple]) -> set[ox.Triple]:
     """Every literal in its canonical spelling: language tags in lower case, typed values written anew from their value."""
-    def term(t):
-        if not isinstance(t, rdflib.Literal):
-            return t
-        if t.language:
-            return rdflib.Literal(str(t), lang=t.language.lower())
-        value = t.toPython()
-        return t if t.datatype is None or value is t else rdflib.Literal(value, datatype=t.datatype)
-    out = rdflib.Graph()
-    for s, p, o in graph:
-        out.add((s, p, term(o)))
-    return out
+    return {ox.Triple(t.subject, t.predicate, _canonical_term(t.object)) for t in triples}
+
+
+def _canonical_term(term: ox.Term) -> ox.Term:
+    if not isinstance(term, ox.Literal):
+        return term
+    if term.language:
+        return ox.Literal(term.value, language=term.language.lower())
+    literal = rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+    value = literal.toPython()
+    return term if value is literal else ox.Literal(str(rdflib.Literal(value, datatype=literal.datatype)), datatype=term.datatype)
