@@ -1,5 +1,6 @@
-"""Shared fixtures: the project, the project built into an embedded store, and a real Oxigraph
-server (the ``oxigraph`` binary from PyPI, installed with the ``test`` extra) for the remote backend."""
+"""Shared fixtures: the project, the project built into an embedded store, and the servers the remote
+backend is tested on: Oxigraph (the ``oxigraph`` binary from PyPI, installed with the ``test`` extra) and
+Virtuoso (Debian's ``virtuoso-opensource``, see virtuoso.py)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,17 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, settings
-from live import free_port, serving, wait_until_answering
+from live import REMOTE_SERVERS, free_port, serving, wait_until_answering
 from smartregion.build import build
 from smartregion.settings import Settings
 from smartregion.store import EmbeddedStore, RemoteStore
+from virtuoso import VirtuosoServer, initial_database, running_virtuoso
 
 # Property-based tests: repeatable in CI (derandomized, no example database), no per-example deadline
 # (a store or an HTTP round trip is in every example), fixtures shared across examples on purpose.
@@ -37,6 +39,8 @@ class OxigraphServer:
     """URLs of a running Oxigraph server."""
 
     base: str
+    flavour = "standard"
+    user = password = None
 
     @property
     def query(self) -> str:
@@ -52,6 +56,12 @@ class OxigraphServer:
 
     def remote_store(self, *, with_update_endpoint: bool = True) -> RemoteStore:
         return RemoteStore(self.query, self.gsp, update_endpoint=self.update if with_update_endpoint else None)
+
+    def remote_settings(self, settings: Settings) -> Settings:
+        return replace(settings, backend="remote", endpoint=self.query, update_endpoint=self.update, gsp_endpoint=self.gsp)
+
+
+RemoteServer = OxigraphServer | VirtuosoServer
 
 
 def _oxigraph_binary() -> str:
@@ -123,24 +133,61 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Oxigra
 
 
 @pytest.fixture(scope="session")
-def remote_store(oxigraph_server: OxigraphServer, project_root: Path, built_store: EmbeddedStore) -> RemoteStore:
-    """The project's graph built into the Oxigraph server through the Graph Store Protocol."""
-    settings = Settings(
-        home=project_root,
-        backend="remote",
-        endpoint=oxigraph_server.query,
-        update_endpoint=oxigraph_server.update,
-        gsp_endpoint=oxigraph_server.gsp,
-    )
-    build(settings, progress=False, check=False)  # the same files already passed the shapes in built_store
-    return oxigraph_server.remote_store()
+def virtuoso_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Virtuoso database made once per session; every Virtuoso of the tests starts on a copy."""
+    return initial_database(tmp_path_factory.mktemp("virtuoso-database"))
+
+
+def _built(server: RemoteServer, project_root: Path) -> RemoteServer:
+    # The same files already passed the shapes in built_store.
+    build(server.remote_settings(Settings(home=project_root)), progress=False, check=False)
+    return server
+
+
+@pytest.fixture(scope="session")
+def oxigraph_remote(oxigraph_server: OxigraphServer, project_root: Path, built_store: EmbeddedStore) -> OxigraphServer:
+    """The session's Oxigraph server with the project's graph built into it through the Graph Store Protocol."""
+    return _built(oxigraph_server, project_root)
+
+
+@pytest.fixture(scope="session")
+def virtuoso_remote(virtuoso_database: Path, tmp_path_factory: pytest.TempPathFactory, project_root: Path,
+                    built_store: EmbeddedStore) -> Iterator[VirtuosoServer]:
+    """The session's one Virtuoso with the project's graph built into it."""
+    with running_virtuoso(virtuoso_database, tmp_path_factory.mktemp("virtuoso")) as server:
+        yield _built(server, project_root)
+
+
+@pytest.fixture(scope="session", params=REMOTE_SERVERS)
+def remote_server(request: pytest.FixtureRequest) -> RemoteServer:
+    """Each server the remote backend is tested on, holding the project's graph."""
+    return request.getfixturevalue(f"{request.param}_remote")
+
+
+@pytest.fixture(scope="session")
+def remote_store(remote_server: RemoteServer) -> RemoteStore:
+    """The remote backend over the project's graph, on each server."""
+    return remote_server.remote_store()
 
 
 @pytest.fixture
-def fresh_server(tmp_path: Path) -> Iterator[OxigraphServer]:
+def fresh_oxigraph(tmp_path: Path) -> Iterator[OxigraphServer]:
     """An empty Oxigraph server of the test's own, for tests that write."""
     with running_oxigraph(tmp_path / "oxigraph") as server:
         yield server
+
+
+@pytest.fixture
+def fresh_virtuoso(virtuoso_database: Path, tmp_path: Path) -> Iterator[VirtuosoServer]:
+    """An empty Virtuoso of the test's own (two seconds: a copy of the session's database)."""
+    with running_virtuoso(virtuoso_database, tmp_path / "virtuoso") as server:
+        yield server
+
+
+@pytest.fixture(params=REMOTE_SERVERS)
+def fresh_server(request: pytest.FixtureRequest) -> RemoteServer:
+    """An empty server of each kind, of the test's own."""
+    return request.getfixturevalue(f"fresh_{request.param}")
 
 
 @pytest.fixture(scope="module")

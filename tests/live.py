@@ -31,6 +31,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed: apt-get install -y chromium")
 
 
+# The servers the remote backend is tested on (conftest.py: fixtures ``<name>_remote`` and ``fresh_<name>``).
+REMOTE_SERVERS = ("oxigraph", "virtuoso")
+
+
 def watch(page: Page, base_url: str, forgive: Callable[[str], bool] = lambda text: False) -> list[str]:
     """What goes wrong on ``page``, to assert empty: console errors (CSP violations among them) that
     ``forgive`` does not excuse, script errors, and every request to another host, which is also aborted:

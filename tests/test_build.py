@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import rdflib
 import smartregion
+from live import REMOTE_SERVERS
 from smartregion.build import ONTOLOGY_GRAPH, BuildError, build, parse_project
 from smartregion.cli.main import main
 from smartregion.settings import Settings
@@ -74,12 +75,11 @@ def project(tmp_path: Path, project_root: Path) -> Path:
     return home
 
 
-@pytest.fixture(params=["embedded", "remote"])
+@pytest.fixture(params=["embedded", *REMOTE_SERVERS])
 def settings(request: pytest.FixtureRequest, project: Path, tmp_path: Path) -> Settings:
     if request.param == "embedded":
         return Settings(home=project, store_path=tmp_path / "store")
-    server = request.getfixturevalue("fresh_server")
-    return Settings(home=project, backend="remote", endpoint=server.query, update_endpoint=server.update, gsp_endpoint=server.gsp)
+    return request.getfixturevalue(f"fresh_{request.param}").remote_settings(Settings(home=project))
 
 
 def _snapshot(settings: Settings) -> tuple[str, bytes]:

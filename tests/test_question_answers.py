@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from smartregion import questions as catalogue
+from smartregion.store import VirtuosoStore
 
 ID = "https://w3id.org/smartregion/id/"
 SRC = "https://w3id.org/smartregion/source/"
@@ -450,12 +451,27 @@ def _cases() -> list[tuple[str, dict[str, str]]]:
 
 
 def _normalised(rows: list[dict[str, str]]) -> list[tuple]:
-    # GROUP_CONCAT's order is not defined, so compare its items as sets.
-    return sorted(tuple(sorted((k, tuple(sorted(parts(v)))) for k, v in row.items())) for row in rows)
+    # GROUP_CONCAT's order is not defined, so compare its items as sets; over no values it is "" as the standard
+    # says on Virtuoso, unbound on Oxigraph, so an empty value counts as none.
+    return sorted(tuple(sorted((k, tuple(sorted(parts(v)))) for k, v in row.items() if v)) for row in rows)
+
+
+# What Virtuoso 7.2 answers otherwise than the embedded store and the Oxigraph server (README, "Deploying with
+# Virtuoso"): its engine, not the backend; marked so that a change either way shows in the summary.
+VIRTUOSO_DIFFERS = {
+    "sessions_of_conference": "one session per kind: joined to a variable bound before (?kind), a property path such as "
+                              "rdfs:subClassOf* answers once per distinct value, not per row; EXISTS as a value would do, "
+                              "but makes the embedded store 5 times slower",
+    "sources_about_entity": "every row gets the same ?source: grouping again by a variable of a GROUP BY subquery "
+                            "loses it (the counts, titles and publishers are right)",
+}
 
 
 @pytest.mark.parametrize(("name", "params"), _cases(), ids=lambda value: value if isinstance(value, str) else "")
-def test_remote_backend_gives_the_same_answers(built_store, remote_store, name: str, params: dict[str, str]) -> None:
+def test_remote_backend_gives_the_same_answers(request: pytest.FixtureRequest, built_store, remote_store, name: str,
+                                               params: dict[str, str]) -> None:
+    if isinstance(remote_store, VirtuosoStore) and name in VIRTUOSO_DIFFERS:
+        request.applymarker(pytest.mark.xfail(reason=f"Virtuoso 7.2: {VIRTUOSO_DIFFERS[name]}"))
     embedded = ask(built_store, name, **params)
     assert embedded, f"the example of {name} should have an answer"
     assert _normalised(ask(remote_store, name, **params)) == _normalised(embedded)

@@ -15,6 +15,8 @@ from pathlib import Path
 from smartregion.errors import SmartregionError
 
 BACKENDS = ("embedded", "remote")
+# How the remote store is spoken to: "standard" SPARQL 1.1 (Oxigraph server, Fuseki, GraphDB) or Virtuoso (store/virtuoso.py).
+REMOTE_FLAVOURS = ("standard", "virtuoso")
 SANDBOX_MODES = ("required", "optional")
 _PROJECT_FOLDERS = ("ontology", "shapes", "graph", "queries")
 
@@ -85,6 +87,10 @@ class Settings:
     endpoint: str | None = None  # remote SPARQL query URL, e.g. http://host:7878/query
     update_endpoint: str | None = None  # remote SPARQL update URL, e.g. http://host:7878/update
     gsp_endpoint: str | None = None  # remote Graph Store Protocol URL, e.g. http://host:7878/store
+    remote_flavour: str = "standard"
+    # The account that writes to the remote store (HTTP Basic; Digest on Virtuoso); None: writes unauthenticated.
+    store_user: str | None = None
+    store_password: str | None = None  # from the environment only, never the command line (process lists show it)
     query_timeout: float = 30.0  # seconds per query
     row_limit: int = 10000  # rows (or triples) per answer of the HTTP endpoint; 0 = no limit
     # Worker processes that answer queries of the HTTP endpoint (embedded backend); also how many queries
@@ -126,6 +132,8 @@ class Settings:
         object.__setattr__(self, "store_path", store_path.expanduser().resolve())
         if self.backend not in BACKENDS:
             raise SettingsError(f"backend {self.backend!r} is unknown; use one of {', '.join(BACKENDS)}")
+        if self.remote_flavour not in REMOTE_FLAVOURS:
+            raise SettingsError(f"SMARTREGION_REMOTE_FLAVOUR={self.remote_flavour!r} is unknown; use one of {', '.join(REMOTE_FLAVOURS)}")
         if self.query_timeout <= 0:
             raise SettingsError(f"query timeout must be positive, not {self.query_timeout}")
         if self.row_limit < 0:
@@ -175,6 +183,9 @@ class Settings:
             "endpoint": env.get("SMARTREGION_ENDPOINT") or None,
             "update_endpoint": env.get("SMARTREGION_UPDATE_ENDPOINT") or None,
             "gsp_endpoint": env.get("SMARTREGION_GSP_ENDPOINT") or None,
+            "remote_flavour": (env.get("SMARTREGION_REMOTE_FLAVOUR") or "standard").strip().lower(),
+            "store_user": env.get("SMARTREGION_STORE_USER") or None,
+            "store_password": env.get("SMARTREGION_STORE_PASSWORD") or None,
             "query_timeout": _number(env, "SMARTREGION_QUERY_TIMEOUT", 30.0, float),
             "row_limit": _number(env, "SMARTREGION_ROW_LIMIT", 10000, int),
             "query_workers": _number(env, "SMARTREGION_QUERY_WORKERS", 4, int),

@@ -95,7 +95,8 @@ def server(settings: Settings) -> Iterator[str]:
 
 def cli(settings: Settings, *args: str) -> subprocess.Popen:
     """The real ``smartregion`` command in a process of its own, on the test's project and store."""
-    env = {**os.environ, "SMARTREGION_HOME": str(settings.home), "SMARTREGION_STORE": str(settings.store_path)}
+    env = {**os.environ, "SMARTREGION_HOME": str(settings.home), "SMARTREGION_STORE": str(settings.store_path),
+           **({"SMARTREGION_STORE_PASSWORD": settings.store_password} if settings.store_password else {})}
     return subprocess.Popen(
         [sys.executable, "-m", "smartregion", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -332,10 +333,7 @@ def test_a_remote_build_waits_for_the_lock_and_carries_an_erasure_over(home: Pat
     erasure made while `smartregion build --backend remote` waits to load stays made."""
     from smartregion.store import open_store
 
-    remote = Settings(
-        home=home, store_path=tmp_path / "store", backend="remote", endpoint=fresh_server.query,
-        gsp_endpoint=fresh_server.gsp, update_endpoint=fresh_server.update, write_token=TOKEN,
-    )
+    remote = fresh_server.remote_settings(Settings(home=home, store_path=tmp_path / "store", write_token=TOKEN))
     build(remote, progress=False)
     store = open_store(remote)
     assert mentions_remote(store, PERSONS[0]) > 0
@@ -343,7 +341,8 @@ def test_a_remote_build_waits_for_the_lock_and_carries_an_erasure_over(home: Pat
     assert store.write_lock().path == lock.path
     with lock.hold("test"):
         command = cli(remote, "build", "--quiet", "--backend", "remote", "--endpoint", fresh_server.query,
-                      "--gsp", fresh_server.gsp, "--update-endpoint", fresh_server.update)
+                      "--gsp", fresh_server.gsp, "--update-endpoint", fresh_server.update,
+                      "--remote-flavour", fresh_server.flavour, *(("--store-user", fresh_server.user) if fresh_server.user else ()))
         seen: list[str] = []
         wait_for_line(command.stderr, WAITING, seen)
         forget(store, PERSONS[0], agent="test")

@@ -11,6 +11,7 @@ import pytest
 import rdflib
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from live import REMOTE_SERVERS
 from smartregion import network
 from smartregion.cli import network as network_cli
 from smartregion.cli.main import CliError
@@ -258,11 +259,11 @@ def _graph(text: str) -> rdflib.Graph:
     return rdflib.Graph().parse(data=text, format="turtle")
 
 
-@pytest.fixture(params=["embedded", "remote"])
+@pytest.fixture(params=["embedded", *REMOTE_SERVERS])
 def writable_store(request: pytest.FixtureRequest, tmp_path: Path):
     if request.param == "embedded":
         return EmbeddedStore(tmp_path / "store")
-    return request.getfixturevalue("fresh_server").remote_store()
+    return request.getfixturevalue(f"fresh_{request.param}").remote_store()
 
 
 def test_the_cache_is_rebuilt_on_a_write_and_only_then(writable_store) -> None:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 import rdflib
 from dumpcounts import distinct_triples, dump_counts, graph_counts
-from live import free_port, serving
+from live import REMOTE_SERVERS, free_port, serving
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
 from smartregion.settings import Settings
 from smartregion.store import Store
@@ -32,7 +32,7 @@ class Server:
     store: Store  # behind the server, asked directly for the expected answers
 
 
-@pytest.fixture(scope="module", params=["embedded", "remote"])
+@pytest.fixture(scope="module", params=["embedded", *REMOTE_SERVERS])
 def server(request: pytest.FixtureRequest, project_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
@@ -40,12 +40,11 @@ def server(request: pytest.FixtureRequest, project_root: Path, tmp_path_factory:
         store: Store = request.getfixturevalue("built_store")
         settings = Settings(home=project_root, store_path=store.path, base_url=base)
     else:
-        store = request.getfixturevalue("remote_store")
-        oxigraph = request.getfixturevalue("oxigraph_server")
+        remote = request.getfixturevalue(f"{request.param}_remote")
+        store = remote.remote_store()
         # Dumps of the remote store go next to a store folder of the test's own.
-        settings = replace(
-            Settings(home=project_root, store_path=tmp_path_factory.mktemp("remote") / "store", base_url=base),
-            backend="remote", endpoint=oxigraph.query, gsp_endpoint=oxigraph.gsp,
+        settings = remote.remote_settings(
+            Settings(home=project_root, store_path=tmp_path_factory.mktemp("remote") / "store", base_url=base)
         )
     with serving(settings, port):
         yield Server(base, store)

@@ -17,7 +17,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -31,7 +31,7 @@ from smartregion.cli.main import main
 from smartregion.rdf import results
 from smartregion.rdf.sparql_text import NESTING_LIMIT, TOKEN_LIMIT
 from smartregion.settings import Settings
-from smartregion.store import EmbeddedStore, QuerySyntaxError, RemoteStore
+from smartregion.store import EmbeddedStore, QuerySyntaxError
 from smartregion.store import guard as query_guard
 from smartregion.store.errors import QueryRefused, QueryTooComplex
 from smartregion.store.executor import Executor
@@ -415,15 +415,15 @@ def test_generated_queries_through_the_embedded_executor(built_store: EmbeddedSt
     tally.assert_varied()
 
 
-def test_generated_queries_through_the_remote_backend(remote_store: RemoteStore, oxigraph_server) -> None:
+def test_generated_queries_through_the_remote_backend(oxigraph_remote) -> None:
     """The remote store only ever gets a checked query: what the guard refuses is never sent."""
-    tally, executor = Tally(Counter()), Executor(remote_store, timeout=20.0, row_limit=10)
+    tally, executor = Tally(Counter()), Executor(oxigraph_remote.remote_store(), timeout=20.0, row_limit=10)
     try:
         _generated(120, _through(executor, tally))
     finally:
         executor.close()
     tally.assert_varied()
-    assert httpx.get(oxigraph_server.query, params={"query": "ASK {}"}, timeout=10).json()["boolean"] is True
+    assert httpx.get(oxigraph_remote.query, params={"query": "ASK {}"}, timeout=10).json()["boolean"] is True
 
 
 # --- over HTTP: /sparql on both backends ------------------------------------------------------------
@@ -441,10 +441,9 @@ def embedded(settings: Settings, module_store: EmbeddedStore) -> Iterator[LiveSp
 
 
 @pytest.fixture(scope="module")
-def remote(settings: Settings, remote_store: RemoteStore, oxigraph_server) -> Iterator[LiveSparql]:
-    remote_settings = replace(settings, backend="remote", endpoint=oxigraph_server.query, gsp_endpoint=oxigraph_server.gsp)
-    with serving(remote_settings) as base:
-        yield LiveSparql(base, int(remote_store.select(LABELS)[0]["n"]))
+def remote(settings: Settings, oxigraph_remote) -> Iterator[LiveSparql]:
+    with serving(oxigraph_remote.remote_settings(settings)) as base:
+        yield LiveSparql(base, int(oxigraph_remote.remote_store().select(LABELS)[0]["n"]))
 
 
 @pytest.fixture(params=["embedded", "remote"])

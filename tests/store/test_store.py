@@ -23,6 +23,7 @@ from smartregion.store import (
     ForbiddenQuery,
     QuerySyntaxError,
     RemoteStore,
+    Store,
     StoreError,
     UnsupportedFormat,
     check_query,
@@ -59,12 +60,19 @@ def _labels(store, graph: str) -> list[str]:
     return [r["l"] for r in rows]
 
 
-@pytest.fixture(params=["embedded", "remote"])
+def _built(request: pytest.FixtureRequest, backend: str) -> Store:
+    """The project's graph in the backend named."""
+    if backend == "embedded":
+        return request.getfixturevalue("built_store")
+    return request.getfixturevalue(f"{backend}_remote").remote_store()
+
+
+@pytest.fixture(params=["embedded", *live.REMOTE_SERVERS])
 def empty_store(request: pytest.FixtureRequest, tmp_path: Path):
     """A fresh, empty store of each backend."""
     if request.param == "embedded":
         return EmbeddedStore(tmp_path / "store")
-    return request.getfixturevalue("fresh_server").remote_store()
+    return request.getfixturevalue(f"fresh_{request.param}").remote_store()
 
 
 @pytest.fixture
@@ -104,12 +112,12 @@ def test_both_backends_ask_and_construct_alike(built_store: EmbeddedStore, remot
     assert isomorphic(*graphs)
 
 
-@pytest.mark.parametrize("backend", ["built_store", "remote_store"])
+@pytest.mark.parametrize("backend", ["embedded", *live.REMOTE_SERVERS])
 @pytest.mark.parametrize(
     "media_type", ["application/sparql-results+json", "application/sparql-results+xml", "text/csv", "text/tab-separated-values"]
 )
 def test_select_in_every_results_format(request: pytest.FixtureRequest, backend: str, media_type: str) -> None:
-    store = request.getfixturevalue(backend)
+    store = _built(request, backend)
     query = PREFIXES + "SELECT ?name WHERE { ?p a sr:Person ; rdfs:label ?name } ORDER BY ?name"
     body = store.query_bytes(query, media_type)
     if media_type == "text/csv":  # lossy by design: pyoxigraph will not parse it back
@@ -122,21 +130,21 @@ def test_select_in_every_results_format(request: pytest.FixtureRequest, backend:
     assert names == [r["name"] for r in store.select(query)]
 
 
-@pytest.mark.parametrize("backend", ["built_store", "remote_store"])
+@pytest.mark.parametrize("backend", ["embedded", *live.REMOTE_SERVERS])
 @pytest.mark.parametrize(
     "media_type", ["text/turtle", "application/n-triples", "application/rdf+xml", "application/n-quads", "application/ld+json"]
 )
 def test_construct_in_every_graph_format(request: pytest.FixtureRequest, backend: str, media_type: str) -> None:
-    store = request.getfixturevalue(backend)
+    store = _built(request, backend)
     query = PREFIXES + "CONSTRUCT { ?v a sr:Venue ; rdfs:label ?l } WHERE { ?v a sr:Venue ; rdfs:label ?l }"
     triples = list(ox.parse(store.query_bytes(query, media_type), format=ox.RdfFormat.from_media_type(media_type)))
     venues = store.select(PREFIXES + "SELECT ?v ?l WHERE { ?v a sr:Venue ; rdfs:label ?l }")
     assert len(triples) == len({r["v"] for r in venues}) + len(venues) > 0
 
 
-@pytest.mark.parametrize("backend", ["built_store", "remote_store"])
+@pytest.mark.parametrize("backend", ["embedded", *live.REMOTE_SERVERS])
 def test_protocol_dataset_replaces_the_union(request: pytest.FixtureRequest, backend: str) -> None:
-    store = request.getfixturevalue(backend)
+    store = _built(request, backend)
     query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     body = store.query_bytes(query, "application/sparql-results+json", default_graph_uris=[ONTOLOGY_GRAPH])
     count = int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
@@ -144,19 +152,19 @@ def test_protocol_dataset_replaces_the_union(request: pytest.FixtureRequest, bac
     assert count < store.triple_count()
 
 
-@pytest.mark.parametrize("backend", ["built_store", "remote_store"])
+@pytest.mark.parametrize("backend", ["embedded", *live.REMOTE_SERVERS])
 def test_from_clauses_choose_the_graphs(request: pytest.FixtureRequest, backend: str) -> None:
-    store = request.getfixturevalue(backend)
+    store = _built(request, backend)
     in_ontology = {g.iri: g.triples for g in summarise(store).graphs}[ONTOLOGY_GRAPH]
     from_default = store.select(f"SELECT (COUNT(*) AS ?n) FROM <{ONTOLOGY_GRAPH}> WHERE {{ ?s ?p ?o }}")
     from_named = store.select(f"SELECT (COUNT(*) AS ?n) FROM NAMED <{ONTOLOGY_GRAPH}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}")
     assert from_default == from_named == [{"n": str(in_ontology)}]
 
 
-@pytest.mark.parametrize("backend", ["built_store", "remote_store"])
+@pytest.mark.parametrize("backend", ["embedded", *live.REMOTE_SERVERS])
 def test_mistakes_are_reported_as_such(request: pytest.FixtureRequest, backend: str) -> None:
-    store = request.getfixturevalue(backend)
-    with pytest.raises(QuerySyntaxError, match="1:25"):
+    store = _built(request, backend)
+    with pytest.raises(QuerySyntaxError, match="line 1: syntax error" if backend == "virtuoso" else "1:25"):  # Virtuoso gives no column
         store.select("SELECT * WHERE { ?s ?p }")
     with pytest.raises(UnsupportedFormat, match="unknown media type"):
         store.query_bytes("SELECT * WHERE { ?s ?p ?o } LIMIT 1", "image/png")
@@ -177,12 +185,12 @@ SERVICE_QUERIES = [
 ]
 
 
-@pytest.mark.parametrize("backend", ["built_store", "remote_store"])
+@pytest.mark.parametrize("backend", ["embedded", *live.REMOTE_SERVERS])
 @pytest.mark.parametrize("template", SERVICE_QUERIES)
 def test_service_queries_are_refused_and_nothing_is_contacted(
     request: pytest.FixtureRequest, backend: str, template: str, listener: tuple[str, list[bytes]]
 ) -> None:
-    store = request.getfixturevalue(backend)
+    store = _built(request, backend)
     url, seen = listener
     query = template.replace("{url}", url)
     with pytest.raises(ForbiddenQuery, match="SERVICE is not allowed"):
@@ -243,8 +251,19 @@ def test_replace_and_drop_change_exactly_the_given_graphs(empty_store) -> None:
     assert empty_store.triple_count() == 2
 
 
-def test_remote_writes_need_the_update_endpoint_and_change_nothing_without(fresh_server) -> None:
-    store = fresh_server.remote_store(with_update_endpoint=False)
+def test_remote_drops_through_the_graph_store_without_an_update_endpoint(fresh_virtuoso) -> None:
+    """Virtuoso keeps its union graph through the Graph Store: it writes without the update URL."""
+    store = fresh_virtuoso.remote_store(with_update_endpoint=False)
+    g1, g2 = EX + "graph/1", EX + "graph/2"
+    store.replace_graphs({g1: _graph("a"), g2: _graph("b")})
+    before = store.revision()
+    store.drop_graphs([g1, EX + "graph/never-there"])  # a 404 for the absent graph is no error
+    assert store.named_graphs() == [g2]
+    assert store.revision() != before
+
+
+def test_remote_writes_need_the_update_endpoint_and_change_nothing_without(fresh_oxigraph) -> None:
+    store = fresh_oxigraph.remote_store(with_update_endpoint=False)
     with pytest.raises(StoreError, match="update URL.*distinct union.*nothing was written"):
         store.replace_graphs({EX + "graph/1": _graph("a")})
     assert store.named_graphs() == [] and store.distinct_triple_count() == 0
@@ -427,10 +446,12 @@ def test_a_dataset_must_keep_every_triple_in_a_named_graph() -> None:
 # --- round trip ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("backend", ["built_store", "remote_store"])
-@pytest.mark.parametrize("fmt", ["trig", "nquads"])
+# Every format on every backend but Virtuoso: a remote store's dump is written here from what it answers,
+# so one format there shows what it keeps (and its canonical spelling is slow to compare).
+@pytest.mark.parametrize(("fmt", "backend"), [(fmt, backend) for backend in ("embedded", *live.REMOTE_SERVERS)
+                                              for fmt in ("trig", "nquads") if backend != "virtuoso" or fmt == "nquads"])
 def test_round_trip_loses_no_triple(request: pytest.FixtureRequest, project_root: Path, backend: str, fmt: str) -> None:
-    store = request.getfixturevalue(backend)
+    store = _built(request, backend)
     project = parse_project(project_root, progress=False)
     dumped = _graphs(ox.parse(store.dump(fmt), format=ox.RdfFormat.TRIG if fmt == "trig" else ox.RdfFormat.N_QUADS))
     # Through an in-memory store first: the engine keeps numbers in canonical form (48.0 → 48), which is not a loss.
@@ -440,6 +461,8 @@ def test_round_trip_loses_no_triple(request: pytest.FixtureRequest, project_root
     original = _graphs(canonical.quads_for_pattern(None, None, None))
     assert sorted(dumped) == sorted(original)
     for iri, triples in original.items():
+        if backend == "virtuoso":  # it keeps values, not their spelling (store/virtuoso.py)
+            triples, dumped[iri] = _canonical(triples), _canonical(dumped[iri])
         if any(isinstance(term, ox.BlankNode) for t in triples for term in (t.subject, t.object)):
             # Blank nodes get new labels on the way: such a graph is compared up to their renaming.
             assert isomorphic(_rdflib_graph(triples), _rdflib_graph(dumped[iri])), iri
@@ -457,3 +480,18 @@ def _graphs(quads: Iterator[ox.Quad]) -> dict[str, set[ox.Triple]]:
 
 def _rdflib_graph(triples: set[ox.Triple]) -> rdflib.Graph:
     return rdflib.Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+
+
+def _canonical(triples: set[ox.Triple]) -> set[ox.Triple]:
+    """Every literal in its canonical spelling: language tags in lower case, typed values written anew from their value."""
+    return {ox.Triple(t.subject, t.predicate, _canonical_term(t.object)) for t in triples}
+
+
+def _canonical_term(term: ox.Term) -> ox.Term:
+    if not isinstance(term, ox.Literal):
+        return term
+    if term.language:
+        return ox.Literal(term.value, language=term.language.lower())
+    literal = rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+    value = literal.toPython()
+    return term if value is literal else ox.Literal(str(rdflib.Literal(value, datatype=literal.datatype)), datatype=term.datatype)

@@ -25,7 +25,7 @@ import rdflib
 from live import free_port, listener, server_process
 from smartregion.rdf import results
 from smartregion.settings import Settings, SettingsError
-from smartregion.store import EmbeddedStore, RemoteStore
+from smartregion.store import EmbeddedStore
 from smartregion.store.errors import QueryFailed, QueryOutOfMemory
 from smartregion.store.executor import Executor
 from smartregion.store.sandbox import size_text
@@ -251,8 +251,8 @@ def test_the_row_limit_is_marked_too(built_store: EmbeddedStore) -> None:
         running.close()
 
 
-def test_the_remote_answer_is_read_only_up_to_the_byte_limit(remote_store: RemoteStore) -> None:
-    remote = Executor(remote_store, timeout=60.0, row_limit=100, workers=1, answer_bytes=5 * MIB)
+def test_the_remote_answer_is_read_only_up_to_the_byte_limit(oxigraph_remote) -> None:
+    remote = Executor(oxigraph_remote.remote_store(), timeout=60.0, row_limit=100, workers=1, answer_bytes=5 * MIB)
     try:
         answer = remote.run(remote.prepare(ROWS_OF_A_MEBIBYTE), results.XML)
         assert answer.cut == results.BYTES and _solutions(answer.body, results.XML) == [(str(i), "a" * MIB) for i in range(4)]

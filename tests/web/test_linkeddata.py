@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -203,9 +202,9 @@ def test_head_answers_like_get_without_a_body(client: TestClient) -> None:
     assert response.content == b""
 
 
-def test_remote_backend_gives_the_same_description(remote_store, oxigraph_server, settings: Settings,
-                                                   client: TestClient, local_context: dict) -> None:
-    remote = replace(settings, backend="remote", endpoint=oxigraph_server.query, gsp_endpoint=oxigraph_server.gsp)
+def test_remote_backend_gives_the_same_description(remote_server, settings: Settings, client: TestClient,
+                                                   local_context: dict) -> None:
+    remote = remote_server.remote_settings(settings)
     with TestClient(create_app(remote)) as remote_client:
         for path in ("/id/organisation/neuland21.ttl", "/source/sccon21-smart-country-brandenburg.ttl", "/ontology.ttl"):
             assert isomorphic(parse(remote_client.get(path), local_context), parse(client.get(path), local_context)), path

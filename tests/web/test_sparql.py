@@ -67,9 +67,9 @@ def endpoint(request: pytest.FixtureRequest, embedded_settings: Settings) -> Ite
     if request.param == "embedded":
         settings, store = embedded_settings, request.getfixturevalue("built_store")
     else:
-        store = request.getfixturevalue("remote_store")
-        server = request.getfixturevalue("oxigraph_server")
-        settings = replace(embedded_settings, backend="remote", endpoint=server.query, gsp_endpoint=server.gsp, query_timeout=20.0)
+        server = request.getfixturevalue("oxigraph_remote")  # the protocol's details: on Oxigraph only
+        store = server.remote_store()
+        settings = replace(server.remote_settings(embedded_settings), query_timeout=20.0)
     with serving(settings) as base:
         url = base + "/sparql"
         yield Endpoint(url, store)
@@ -311,8 +311,8 @@ def test_time_limit_stops_a_query_while_others_are_answered(embedded: Endpoint) 
     assert _client(embedded.url, LABELS, JSON).queryAndConvert() == quick  # the replaced worker answers
 
 
-def test_time_limit_on_the_remote_backend(fresh_server, embedded_settings: Settings) -> None:
-    settings = replace(embedded_settings, backend="remote", endpoint=fresh_server.query, gsp_endpoint=fresh_server.gsp)
+def test_time_limit_on_the_remote_backend(fresh_oxigraph, embedded_settings: Settings) -> None:
+    settings = fresh_oxigraph.remote_settings(embedded_settings)
     values = " ".join(str(i) for i in range(400))
     slow_anywhere = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"VALUES ?v{i} {{ {values} }}" for i in range(4)) + " }"
     with serving(settings) as base:

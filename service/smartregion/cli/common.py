@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from smartregion.errors import SmartregionError
-from smartregion.settings import BACKENDS, Settings
+from smartregion.settings import BACKENDS, REMOTE_FLAVOURS, Settings
 
 MAX_CELL = 60  # characters per table cell; longer values are cut with "…"
 
@@ -43,7 +43,14 @@ def store_options() -> argparse.ArgumentParser:
     group.add_argument("--endpoint", metavar="URL", help="remote SPARQL query URL (SMARTREGION_ENDPOINT)")
     group.add_argument("--update-endpoint", metavar="URL", help="remote SPARQL update URL (SMARTREGION_UPDATE_ENDPOINT)")
     group.add_argument("--gsp", metavar="URL", help="remote Graph Store Protocol URL (SMARTREGION_GSP_ENDPOINT)")
+    remote_options(group)
     return parent
+
+
+def remote_options(group: argparse._ActionsContainer) -> None:
+    """How to speak to the remote store and as whom; the password comes from SMARTREGION_STORE_PASSWORD only."""
+    group.add_argument("--remote-flavour", choices=REMOTE_FLAVOURS, help="standard (default) or virtuoso (SMARTREGION_REMOTE_FLAVOUR)")
+    group.add_argument("--store-user", metavar="NAME", help="account that writes to the remote store (SMARTREGION_STORE_USER)")
 
 
 def settings_from(args: argparse.Namespace, **overrides: object) -> Settings:
@@ -54,6 +61,8 @@ def settings_from(args: argparse.Namespace, **overrides: object) -> Settings:
         "endpoint": getattr(args, "endpoint", None),
         "update_endpoint": getattr(args, "update_endpoint", None),
         "gsp_endpoint": getattr(args, "gsp", None),
+        "remote_flavour": getattr(args, "remote_flavour", None),
+        "store_user": getattr(args, "store_user", None),
     }
     values.update(overrides)
     return Settings.from_env(**values)

@@ -24,6 +24,7 @@ from smartregion.cli.common import (
     CliError,
     Formatter,
     epilog,
+    remote_options,
     settings_from,
     store_options,
     table,
@@ -117,12 +118,17 @@ def _register_push(commands: argparse._SubParsersAction) -> None:
             "--update-endpoint http://localhost:7878/update",
             "smartregion push --endpoint http://localhost:3030/ds/query --gsp http://localhost:3030/ds/data "
             "--update-endpoint http://localhost:3030/ds/update",
+            "SMARTREGION_STORE_PASSWORD=... smartregion push --remote-flavour virtuoso --store-user smartregion "
+            "--endpoint http://localhost:8890/sparql --update-endpoint http://localhost:8890/sparql-auth "
+            "--gsp http://localhost:8890/sparql-graph-crud-auth",
         ),
     )
     parser.add_argument("--endpoint", metavar="URL", required=True, help="SPARQL query URL of the remote store")
     parser.add_argument("--gsp", metavar="URL", required=True, help="Graph Store Protocol URL of the remote store")
     parser.add_argument("--update-endpoint", metavar="URL", required=True,
-                        help="SPARQL update URL: keeps the default graph the distinct union, drops stale graphs")
+                        help="SPARQL update URL: keeps the default graph the distinct union, drops stale graphs "
+                        "(Virtuoso: only drops them, see README)")
+    remote_options(parser)
     _build_options(parser)
     # A remote store's dumps are made when first asked for (dumps.current_dumps), never by the push.
     parser.set_defaults(no_dumps=True)

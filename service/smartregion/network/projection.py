@@ -103,15 +103,15 @@ PROJECT_BASES = PROGRAMME_BASES | {
 COOPERATION = SR + "Cooperation"
 PROGRAMME_LEADS = {SR + "funder", SR + "implementingAgency", SR + "coordinator"}
 
-# The classes under the actor and project classes (rdfs:subClassOf* lets subclasses added to the
-# ontology count too; without the ontology in the store the zero-length path still matches the
-# classes listed in VALUES). Who is of which class comes from search.TYPE_QUERY: joined here in
+# The ontology's direct subclass pairs, closed in Python (``_Classes``) so that subclasses added to the
+# ontology count too; without the ontology in the store the classes of ACTOR_BASES and PROJECT_BASES
+# still count as themselves. Not ``rdfs:subClassOf*`` with both ends open: Virtuoso refuses that
+# ("transitive start not given"). Who is of which class comes from search.TYPE_QUERY: joined here in
 # Python, since a class path per typed subject was the slowest query at a million triples.
-CLASS_QUERY = PREFIXES + f"""
-SELECT DISTINCT ?cls ?base WHERE {{
-  ?cls rdfs:subClassOf* ?base .
-  VALUES ?base {{ {" ".join(f"<{iri}>" for iri in sorted(ACTOR_BASES | PROJECT_BASES))} }}
-}}"""
+SUBCLASS_QUERY = PREFIXES + """
+SELECT DISTINCT ?cls ?parent WHERE {
+  ?cls rdfs:subClassOf ?parent .
+}"""
 
 COOPERATION_QUERY = PREFIXES + """
 SELECT DISTINCT ?hub ?actor ?g WHERE {
@@ -129,13 +129,23 @@ SELECT DISTINCT ?hub ?actor ?g WHERE {
   GRAPH ?g { ?hub sr:speaker|sr:keynoteSpeaker|sr:openingSpeaker|sr:welcomeSpeaker|sr:moderator|sr:panelist ?actor }
 }"""
 
-# The actors of an event and of its parts, and the leads of the programme or project it belongs to or presents.
+# The leads of the programme or project an event belongs to or presents; the actors of the event and
+# of its parts come from EVENT_ACTOR_QUERY and SUPER_EVENT_QUERY, joined in Python (``_event_programme_rows``):
+# Virtuoso refuses ``?part schema:superEvent* ?event`` with both ends open.
 EVENT_PROGRAMME_QUERY = PREFIXES + """
-SELECT DISTINCT ?event ?hub ?actor ?lead ?g WHERE {
+SELECT DISTINCT ?event ?hub ?lead ?g WHERE {
   GRAPH ?g { ?event sr:withinProgramme|schema:about ?hub }
   ?hub sr:funder|sr:implementingAgency|sr:coordinator ?lead .
-  ?part schema:superEvent* ?event .
+}"""
+
+EVENT_ACTOR_QUERY = PREFIXES + """
+SELECT DISTINCT ?part ?actor WHERE {
   ?part schema:organizer|sr:coOrganizer|sr:host|sr:speaker|sr:keynoteSpeaker|sr:openingSpeaker|sr:welcomeSpeaker|sr:moderator|sr:panelist|schema:performer ?actor .
+}"""
+
+SUPER_EVENT_QUERY = PREFIXES + """
+SELECT DISTINCT ?part ?event WHERE {
+  ?part schema:superEvent ?event .
 }"""
 
 # Who takes part in what, and which of those things are projects or programmes: two queries joined
@@ -299,16 +309,19 @@ def _closure(parents: Mapping[str, set[str]], start: str) -> frozenset[str]:
 class _Classes:
     """Which subjects are actors and which are projects or programmes, with the classes that make them so."""
 
-    def __init__(self, type_rows: Iterable[Mapping[str, str]], class_rows: Iterable[Mapping[str, str]]):
-        bases: dict[str, set[str]] = defaultdict(set)
-        for row in class_rows:
-            bases[row["cls"]].add(row["base"])
-        # subject → (class, base) for each of its classes under a base of CLASS_QUERY
+    def __init__(self, type_rows: Iterable[Mapping[str, str]], subclass_rows: Iterable[Mapping[str, str]]):
+        parents: dict[str, set[str]] = defaultdict(set)
+        for row in subclass_rows:
+            parents[row["cls"]].add(row["parent"])
+        bases: dict[str, frozenset[str]] = {}  # class → the actor and project classes it is (or is under)
+        # subject → (class, base) for each of its classes under a base of ACTOR_BASES or PROJECT_BASES
         self.typed: dict[str, set[tuple[str, str]]] = defaultdict(set)
         self.cooperations: set[str] = set()
         for row in type_rows:
             subject, cls = row["s"], row["cls"]
-            if cls in bases:
+            if cls not in bases:
+                bases[cls] = _closure(parents, cls) & (ACTOR_BASES | PROJECT_BASES)
+            if bases[cls]:
                 self.typed[subject].update((cls, base) for base in bases[cls])
             if cls == COOPERATION:
                 self.cooperations.add(subject)
@@ -434,11 +447,30 @@ def _project_rows(rows: list[dict[str, str]], classes: _Classes) -> list[dict[st
     return [{**row, "base": base} for row in rows for base in sorted(bases.get(row["hub"], ()))]
 
 
+def _event_programme_rows(actor_rows: Iterable[Mapping[str, str]], super_rows: Iterable[Mapping[str, str]],
+                          programme_rows: Iterable[Mapping[str, str]]) -> list[dict[str, str]]:
+    """The actors of events and their parts (``?part ?actor``) with the leads of the programme of the event
+    or of an event it is part of (``?event ?hub ?lead ?g``): ``?part schema:superEvent* ?event``, in Python."""
+    supers: dict[str, set[str]] = defaultdict(set)
+    for row in super_rows:
+        supers[row["part"]].add(row["event"])
+    leads: dict[str, list[Mapping[str, str]]] = defaultdict(list)
+    for row in programme_rows:
+        leads[row["event"]].append(row)
+    found: dict[tuple[str, ...], dict[str, str]] = {}
+    for row in actor_rows:
+        for event in _closure(supers, row["part"]) & leads.keys():
+            for lead in leads[event]:
+                found[(event, lead["hub"], row["actor"], lead["lead"], lead["g"])] = {
+                    "event": event, "hub": lead["hub"], "actor": row["actor"], "lead": lead["lead"], "g": lead["g"]}
+    return [found[key] for key in sorted(found)]
+
+
 def build_snapshot(store: Store, revision: str, index: SearchIndex | None = None) -> Snapshot:
     """Query the store and project the actor network (see the module doc for the rules)."""
     type_rows = _rows(store, TYPE_QUERY)
     index = index or SearchIndex(_rows(store, LABEL_QUERY), type_rows)
-    classes = _Classes(type_rows, _rows(store, CLASS_QUERY))
+    classes = _Classes(type_rows, _rows(store, SUBCLASS_QUERY))
     actors = _load_actors(store, classes, index)
     links = _Links(actors)
     collect_links(store, links, classes, index, _Dates(store))
@@ -491,7 +523,8 @@ def collect_links(store: Store, links: _Links, classes: _Classes, index: SearchI
 
     # A patch (``revisions.py``) asks about the parts it adds: their actors' links to the leads of the
     # programme their event belongs to. It only adds, so the evidence collected before stays.
-    for row in ask(EVENT_PROGRAMME_QUERY, "part", hubs):
+    parts = ask(EVENT_ACTOR_QUERY, "part", hubs)
+    for row in _event_programme_rows(parts, _rows(store, SUPER_EVENT_QUERY), _rows(store, EVENT_PROGRAMME_QUERY) if parts else []):
         event, hub = row["event"], row["hub"]
         links.add(row["actor"], row["lead"], {
             "kind": "event-programme", "iri": event, "label": f"{index.label(event)} – {index.label(hub)}",

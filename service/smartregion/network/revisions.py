@@ -22,10 +22,10 @@ import networkx as nx
 
 from smartregion.names.search import LABEL_QUERY, SearchIndex, restricted
 from smartregion.network.projection import (
-    CLASS_QUERY,
     ORGANISATIONAL,
     PLACE_QUERY,
     PROGRAMME_LEADS,
+    SUBCLASS_QUERY,
     TYPE_QUERY,
     Actor,
     Only,
@@ -77,7 +77,7 @@ def patch_snapshot(old: Snapshot, store: Store, revision: str, graphs: Iterable[
     if any(t["s"] in known and t["p"] not in LINKS_TO_EXISTING for t in triples):
         return None
     new = subjects - known
-    classes = _Classes(_rows(store, restricted(TYPE_QUERY, "s", terms)), _rows(store, CLASS_QUERY))
+    classes = _Classes(_rows(store, restricted(TYPE_QUERY, "s", terms)), _rows(store, SUBCLASS_QUERY))
     actors = dict(old.actors)
     actors.update(_new_actors(store, classes, new, old.actors, index))
     links = _Links(actors)

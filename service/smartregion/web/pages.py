@@ -78,13 +78,15 @@ SELECT DISTINCT ?value ?date ?note ?g WHERE {{{{
   OPTIONAL {{{{ ?obs sr:countNote ?note }}}}
 }}}}"""
 
+# One branch per class or property ({branches}: SCHEMA_TYPE_BRANCH each), each path starting at a constant:
+# Virtuoso refuses the path from a variable bound by VALUES ("transitive start not given").
 SCHEMA_TYPES_QUERY = f"""
 PREFIX rdfs: <{RDFS}>
 SELECT DISTINCT ?x ?schema WHERE {{
-  VALUES ?x {{ {{values}} }}
-  ?x rdfs:subClassOf*|rdfs:subPropertyOf* ?schema .
+  {{branches}}
   FILTER(STRSTARTS(STR(?schema), "{SCHEMA}"))
 }}"""
+SCHEMA_TYPE_BRANCH = "{{ {x} rdfs:subClassOf*|rdfs:subPropertyOf* ?schema BIND({x} AS ?x) }}"
 
 # Statement order on a page: what a thing is and is called first, where it comes from last.
 _FIRST = (RDF_TYPE, RDFS_LABEL, SKOS_ALT)
@@ -211,8 +213,8 @@ def _schema_org(store: Store, render: Renderer, data: EntityData) -> dict:
     classes = {r["o"].value for r in data.outgoing if r["p"].value == RDF_TYPE and isinstance(r["o"], ox.NamedNode)}
     predicates = {r["p"].value for r in data.outgoing}
     mapped: dict[str, set[str]] = defaultdict(set)
-    values = " ".join(sparql_iri(i) for i in sorted(classes | predicates))
-    for row in solutions(store, SCHEMA_TYPES_QUERY.replace("{values}", values)):
+    branches = " UNION ".join(SCHEMA_TYPE_BRANCH.format(x=sparql_iri(i)) for i in sorted(classes | predicates))
+    for row in solutions(store, SCHEMA_TYPES_QUERY.replace("{branches}", branches)) if branches else []:
         mapped[row["x"].value].add(row["schema"].value[len(SCHEMA):])
     mapped[SKOS_ALT].add("alternateName")
     mapped[OWL + "sameAs"].add("sameAs")
