@@ -5,7 +5,7 @@
   "use strict";
 
   var XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-  var strings = JSON.parse(document.getElementById("strings").textContent);
+  var t = window.pageStrings("strings");
   var form = document.getElementById("upload-form");
   var kind = document.getElementById("kind");
   var file = document.getElementById("file");
@@ -15,12 +15,6 @@
   var status = document.getElementById("status");
   var result = document.getElementById("result");
   var checked = null; // the file and kind whose dry run passed: only those may be imported
-
-  function t(key, values) {
-    var text = strings[key] || key;
-    Object.keys(values || {}).forEach(function (name) { text = text.split("{" + name + "}").join(String(values[name])); });
-    return text;
-  }
 
   function say(text, kindOfMessage) {
     status.textContent = text;

@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("editor-config").textContent);
-  const strings = JSON.parse(document.getElementById("editor-strings").textContent);
+  const t = window.pageStrings("editor-strings");
   const PAGE_SIZE = 50;
   const RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label";
   const textarea = document.getElementById("query");
@@ -13,12 +13,6 @@
   const downloads = document.getElementById("downloads");
   const chart = document.getElementById("chart");
   const resultsBox = document.getElementById("results");
-
-  function t(key, values) {
-    let text = strings[key] || key;
-    for (const name in values || {}) text = text.replace("{" + name + "}", values[name]);
-    return text;
-  }
 
   function el(tag, attrs, children) {
     const node = document.createElement(tag);
