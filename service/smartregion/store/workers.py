@@ -97,6 +97,8 @@ class _Worker:
         self.process.start()
         child.close()
         self.limits = limits
+        self._ending = threading.Lock()
+        self._ended = False
 
     def ready(self) -> None:
         """Wait for the worker to confine itself; raise SandboxUnavailable if it cannot and must."""
@@ -154,6 +156,11 @@ class _Worker:
         return not self.process.is_alive()
 
     def kill(self) -> None:
+        """End the process and close its pipe, once: closing the pool and a restock may both end a new worker."""
+        with self._ending:
+            if self._ended:
+                return
+            self._ended = True
         self.process.kill()
         self.process.join(5)
         self.connection.close()
@@ -294,8 +301,7 @@ class WorkerPool:
         threading.Thread(target=self._restock, args=(worker,), name="sparql-worker-restock", daemon=True).start()
 
     def _restock(self, retired: _Worker) -> None:
-        retired.process.join(5)
-        retired.connection.close()
+        retired.kill()
         with self._lock:
             if self._closed:
                 return
