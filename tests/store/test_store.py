@@ -27,6 +27,7 @@ from smartregion.store import (
     StoreError,
     UnsupportedFormat,
     check_query,
+    remote,
     triples_by_graph,
 )
 
@@ -249,6 +250,26 @@ def test_replace_and_drop_change_exactly_the_given_graphs(empty_store) -> None:
     empty_store.drop_graphs([g1, g3, EX + "graph/never-there"])
     assert empty_store.named_graphs() == [g2]
     assert empty_store.triple_count() == 2
+
+
+def test_a_large_graph_is_written_in_pieces_and_keeps_its_blank_nodes(fresh_server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A graph over PUT_TRIPLES goes as a PUT and POSTs; the blank node's statements stay one node, and a
+    later smaller write replaces every piece."""
+    monkeypatch.setattr(remote, "PUT_TRIPLES", 4)
+    store = fresh_server.remote_store()
+    graph = _graph(*(f"l{n}" for n in range(11)))
+    address = rdflib.BNode()
+    thing = rdflib.URIRef(EX + "thing/with-address")
+    graph += [(thing, rdflib.URIRef(EX + "address"), address), (address, rdflib.URIRef(EX + "street"), rdflib.Literal("Hauptstraße 1")),
+              (address, rdflib.URIRef(EX + "town"), rdflib.Literal("Bad Belzig"))]
+    g1 = EX + "graph/large"
+    store.replace_graphs({g1: graph})
+    assert _labels(store, g1) == sorted(f"l{n}" for n in range(11))
+    assert store.select(f"SELECT ?street ?town WHERE {{ GRAPH <{g1}> {{ <{thing}> <{EX}address> ?a . ?a <{EX}street> ?street ; "
+                        f"<{EX}town> ?town }} }}") == [{"street": "Hauptstraße 1", "town": "Bad Belzig"}]
+    assert store.distinct_triple_count() == 14
+    store.replace_graphs({g1: _graph("only")})
+    assert _labels(store, g1) == ["only"] and store.distinct_triple_count() == 1
 
 
 def test_remote_drops_through_the_graph_store_without_an_update_endpoint(fresh_virtuoso) -> None:

@@ -45,6 +45,11 @@ from smartregion.store.base import (
 )
 from smartregion.store.writelock import WriteLock
 
+# Triples per request when a graph is written: a larger graph is put in pieces, each its own request and
+# transaction on the server. Virtuoso 7.2 stalls on one PUT of a million triples ("Locks are held for a
+# long time") and loads the same graph in pieces of this size.
+PUT_TRIPLES = 100_000
+
 
 class RemoteStore:
     """Any SPARQL 1.1 store: queries through SPARQLWrapper, writes through the Graph Store Protocol.
@@ -311,8 +316,10 @@ class RemoteStore:
         return [q.triple for q in ox.parse(self._normalised(response.content, "application/n-triples"), format=ox.RdfFormat.N_TRIPLES)]
 
     def _put(self, client: httpx.Client, iri: str, triples: list[ox.Triple]) -> None:
-        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
-        self._gsp(client, "PUT", iri, content=body, headers={"Content-Type": "application/n-triples"})
+        """Replace the graph: one PUT, and for a large graph POSTs of the rest after it (see PUT_TRIPLES)."""
+        for number, piece in enumerate(_pieces(triples, PUT_TRIPLES)):
+            body = ox.serialize(piece, format=ox.RdfFormat.N_TRIPLES) or b""
+            self._gsp(client, "POST" if number else "PUT", iri, content=body, headers={"Content-Type": "application/n-triples"})
 
     def _drop(self, client: httpx.Client, graphs: list[str]) -> None:
         if not graphs:
@@ -351,3 +358,15 @@ def _server_message(exc: SPARQLWrapperException) -> str:
         except (ValueError, SyntaxError):
             return response.strip()
     return head.strip()
+
+
+def _pieces(triples: list[ox.Triple], size: int) -> list[list[ox.Triple]]:
+    """The triples in pieces of ``size``, at least one; every triple with a blank node in the first.
+
+    Each request is a document of its own, whose blank nodes the server names anew: two pieces that
+    shared a blank node would split it in two.
+    """
+    blank = [isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples]
+    ordered = [t for t, b in zip(triples, blank) if b] + [t for t, b in zip(triples, blank) if not b]
+    first = max(size, sum(blank))
+    return [ordered[:first]] + [ordered[i:i + size] for i in range(first, len(ordered), size)]
