@@ -50,6 +50,16 @@ def test_the_default_graph_is_the_distinct_union_of_the_knowledge_graphs(fresh_v
     assert store.select(f"SELECT * WHERE {{ GRAPH <{UNION_GRAPH}> {{ ?s ?p ?o }} }}") == []
 
 
+def test_a_store_of_many_graphs_is_answered(fresh_virtuoso: VirtuosoServer) -> None:
+    """Virtuoso echoes each graph of the dataset in a header of its own: 150 graphs, 150 headers and more."""
+    store = fresh_virtuoso.remote_store()
+    graphs = {EX + f"graph/many-{n:03d}": _graph(f"<{EX}thing/{n}> <{EX}p> \"{n}\" .") for n in range(150)}
+    store.replace_graphs(graphs)
+    rows = store.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
+    assert rows == [{"g": g, "n": "1"} for g in sorted(graphs)]
+    assert store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == [{"n": "150"}]
+
+
 def test_answers_come_in_standard_form(fresh_virtuoso: VirtuosoServer) -> None:
     store = fresh_virtuoso.remote_store()
     store.replace_graphs({G1: _graph(f"_:x <{EX}p> \"1.50\"^^<http://www.w3.org/2001/XMLSchema#decimal> .",

@@ -16,11 +16,15 @@
   (dumps, the union after a partial write) is counted and refused if short. ``MaxQueryExecutionTime`` ends
   a query with an error (SR171).
 * Requests: form-encoded only (7.2 does not answer a direct POST); writes through ``/sparql-graph-crud-auth``
-  and drops through ``/sparql-auth`` when given, both with HTTP Digest authentication.
+  and drops through ``/sparql-auth`` when given, both with HTTP Digest authentication. Virtuoso echoes the
+  dataset in its answer's headers, one ``X-SPARQL-named-graph`` per graph: with more than about 95
+  knowledge graphs that is over the 100 headers Python's ``http.client`` (under SPARQLWrapper) reads, so
+  the limit is raised for the process (:data:`MAX_HEADERS`).
 """
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
 import re
@@ -34,6 +38,9 @@ import pyoxigraph as ox
 from smartregion.rdf.ids import BASE, SR
 from smartregion.store.base import META_GRAPH, RESULT_FORMATS, Query, StoreError, bare_media_type, json_rows, query_parts
 from smartregion.store.remote import RemoteStore
+
+MAX_HEADERS = 100_000  # answer headers http.client reads: one per knowledge graph and a few (see above)
+http.client._MAXHEADERS = max(http.client._MAXHEADERS, MAX_HEADERS)  # no public setting; read on every answer
 
 UNION_GRAPH = BASE + "graph/union"  # the distinct union of the knowledge graphs: the default graph of every query
 # Named in a dataset where the query names no graph of that kind: an empty graph, never written, so that
