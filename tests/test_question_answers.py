@@ -458,19 +458,16 @@ def _normalised(rows: list[dict[str, str]]) -> list[tuple]:
 
 # What Virtuoso 7.2 answers otherwise than the embedded store and the Oxigraph server (README, "Deploying with
 # Virtuoso"): its engine, not the backend; marked so that a change either way shows in the summary.
-VIRTUOSO_DIFFERS = {  # (question, the example's parameter value or None for every example) → why
+VIRTUOSO_DIFFERS = {  # (question, a parameter value of the example) → why
     ("sessions_of_conference", ID + "event/regionenworkshop-hannover-2020"):
         "one talk instead of seven: the parts of the event are found through a property path joined to a variable "
         "bound before it (?part), and Virtuoso answers such a path once per distinct value of the other end, not "
         "once per row (the conference whose sessions have different kinds is answered right)",
-    ("sources_about_entity", None): "every row gets the same ?source: grouping again by a variable of a GROUP BY "
-                                    "subquery loses it (the counts, titles and publishers are right)",
 }
 
 
 def _virtuoso_differs(name: str, params: dict[str, str]) -> str | None:
-    return VIRTUOSO_DIFFERS.get((name, None)) or next(
-        (why for (question, value), why in VIRTUOSO_DIFFERS.items() if question == name and value in params.values()), None)
+    return next((why for (question, value), why in VIRTUOSO_DIFFERS.items() if question == name and value in params.values()), None)
 
 
 @pytest.mark.parametrize(("name", "params"), _cases(), ids=lambda value: value if isinstance(value, str) else "")
