@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pytest
 from smartregion import questions as catalogue
-from smartregion.store import VirtuosoStore
 
 ID = "https://w3id.org/smartregion/id/"
 SRC = "https://w3id.org/smartregion/source/"
@@ -456,26 +455,8 @@ def _normalised(rows: list[dict[str, str]]) -> list[tuple]:
     return sorted(tuple(sorted((k, tuple(sorted(parts(v)))) for k, v in row.items() if v)) for row in rows)
 
 
-# What Virtuoso 7.2 answers otherwise than the embedded store and the Oxigraph server (README, "Deploying with
-# Virtuoso"): its engine, not the backend; marked so that a change either way shows in the summary.
-VIRTUOSO_DIFFERS = {  # (question, a parameter value of the example) → why
-    ("sessions_of_conference", ID + "event/regionenworkshop-hannover-2020"):
-        "one talk instead of seven: the parts of the event are found through a property path joined to a variable "
-        "bound before it (?part), and Virtuoso answers such a path once per distinct value of the other end, not "
-        "once per row (the conference whose sessions have different kinds is answered right)",
-}
-
-
-def _virtuoso_differs(name: str, params: dict[str, str]) -> str | None:
-    return next((why for (question, value), why in VIRTUOSO_DIFFERS.items() if question == name and value in params.values()), None)
-
-
 @pytest.mark.parametrize(("name", "params"), _cases(), ids=lambda value: value if isinstance(value, str) else "")
-def test_remote_backend_gives_the_same_answers(request: pytest.FixtureRequest, built_store, remote_store, name: str,
-                                               params: dict[str, str]) -> None:
-    why = _virtuoso_differs(name, params)
-    if isinstance(remote_store, VirtuosoStore) and why:
-        request.applymarker(pytest.mark.xfail(reason=f"Virtuoso 7.2: {why}"))
+def test_remote_backend_gives_the_same_answers(built_store, remote_store, name: str, params: dict[str, str]) -> None:
     embedded = ask(built_store, name, **params)
     assert embedded, f"the example of {name} should have an answer"
     assert _normalised(ask(remote_store, name, **params)) == _normalised(embedded)
