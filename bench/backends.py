@@ -1,6 +1,6 @@
 """The three stores smartregion runs on, in the same run: load and the catalogue lookup mix.
 
-    python bench/backends.py --scale 1m        # the issue's figure; about half an hour
+    python bench/backends.py --scale 1m        # the issue's figure; about a quarter of an hour
     python bench/backends.py --scale 10k --duration 4
 
 For each backend: ``smartregion build --no-validate --no-dumps`` into it (a fresh process, wall clock,
