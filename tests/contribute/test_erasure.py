@@ -35,9 +35,13 @@ def mentions(store: EmbeddedStore, iri: str) -> int:
     return int(store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }} }}")[0]["n"])
 
 
+def dumps_of(store: EmbeddedStore) -> Path:
+    return store.path.parent / "dumps"  # dumps_folder of the settings the CLI gets with --store
+
+
 def dumped_text(store: EmbeddedStore) -> str:
     """The dumps a harvester gets now, and every other dump still on disk, decompressed."""
-    folder = store.path.parent / "dumps"
+    folder = dumps_of(store)
     current_dumps(store, folder)
     return "".join(gzip.decompress(f.read_bytes()).decode("utf-8") for f in sorted(folder.rglob("*.gz")))
 
@@ -74,9 +78,9 @@ def test_forget_removes_a_person_everywhere(fresh_store: EmbeddedStore, capsys) 
 def test_forget_refuses_what_is_not_a_person(fresh_store: EmbeddedStore, capsys) -> None:
     before = content(fresh_store)
     with pytest.raises(NotAPerson, match="not a person"):
-        forget(fresh_store, WFBB, agent="t")
+        forget(fresh_store, WFBB, agent="t", dumps_folder=dumps_of(fresh_store))
     with pytest.raises(UnknownPerson, match="no entity"):
-        forget(fresh_store, ID + "person/niemand", agent="t")
+        forget(fresh_store, ID + "person/niemand", agent="t", dumps_folder=dumps_of(fresh_store))
     assert main(["forget", ID + "municipality/bad-belzig", "--store", str(fresh_store.path)]) == 1
     assert "forget erases persons only" in capsys.readouterr().err
     assert content(fresh_store) == before
@@ -90,7 +94,7 @@ def test_nodes_that_existed_only_for_the_person_go_too(fresh_store: EmbeddedStor
     imported("name\nErika Musterfrau\n", "persons")
     imported("partners,kind\nErika Musterfrau; WFBB,consulting\nErika Musterfrau; WFBB; DABB,strategic-cooperation\n", "cooperations")
     erika = ID + "person/erika-musterfrau"
-    forget(fresh_store, erika, agent="t")
+    forget(fresh_store, erika, agent="t", dumps_folder=dumps_of(fresh_store))
     assert mentions(fresh_store, erika) == 0
     # A cooperation left with one partner is gone; one with two partners left stays.
     kinds = {
@@ -106,7 +110,7 @@ def test_nodes_that_existed_only_for_the_person_go_too(fresh_store: EmbeddedStor
 
 
 def test_an_erased_person_stays_out_of_imports_and_rebuilds(fresh_store: EmbeddedStore, project_root: Path) -> None:
-    forget(fresh_store, LEE, agent="t")
+    forget(fresh_store, LEE, agent="t", dumps_folder=dumps_of(fresh_store))
     table = spreadsheets.read_table(b"name\nMadeleine Lee\n", "p.csv")
     with pytest.raises(ContributionError, match="erased on request"):
         spreadsheets.import_table(fresh_store, table, spreadsheets.get_kind("persons"), Provenance("t", "p.csv", "spreadsheet"))

@@ -261,7 +261,7 @@ def test_an_erasure_while_the_build_waits_is_carried_over(settings: Settings) ->
         seen: list[str] = []
         wait_for_line(command.stderr, WAITING, seen)
         assert "pid" in "".join(seen) and "(test)" in "".join(seen)  # it says who it waits for
-        forget(EmbeddedStore(settings.store_path), PERSONS[0], agent="test")
+        forget(EmbeddedStore(settings.store_path), PERSONS[0], agent="test", dumps_folder=dumps_folder(settings))
     output = finish(command, seen)
     assert "validating again" in output
     assert_gone(settings, PERSONS[0])
@@ -345,7 +345,7 @@ def test_a_remote_build_waits_for_the_lock_and_carries_an_erasure_over(home: Pat
                       "--remote-flavour", fresh_server.flavour, *(("--store-user", fresh_server.user) if fresh_server.user else ()))
         seen: list[str] = []
         wait_for_line(command.stderr, WAITING, seen)
-        forget(store, PERSONS[0], agent="test")
+        forget(store, PERSONS[0], agent="test", dumps_folder=dumps_folder(remote))
     assert "validating again" in finish(command, seen)
     assert mentions_remote(store, PERSONS[0]) == 0
     assert mentions_remote(store, PERSONS[1]) > 0
@@ -365,7 +365,7 @@ def test_an_import_matches_and_checks_under_the_lock(settings: Settings, tmp_pat
         command = cli(settings, "import", str(rows), "--kind", "persons", "--agent", "race")
         seen: list[str] = []
         wait_for_line(command.stderr, WAITING, seen)
-        forget(store, PERSONS[0], agent="test")
+        forget(store, PERSONS[0], agent="test", dumps_folder=dumps_folder(settings))
         revision = store.revision()
     out, err = command.communicate(timeout=300)
     assert command.returncode == 1, out + err

@@ -83,9 +83,9 @@ class ErasureResult:
     named_in: list[str]  # entities whose free text (literals) still contains the person's name: to review by hand
 
 
-def forget(store: Store, iri: str, *, agent: str, reason: str | None = None, dumps_folder: Path | None = None) -> ErasureResult:
+def forget(store: Store, iri: str, *, agent: str, dumps_folder: Path, reason: str | None = None) -> ErasureResult:
     """Remove the person ``iri`` and everything about them from every graph and every dump; record that it
-    was done. ``dumps_folder``: where the store's dumps live (by default next to an embedded store)."""
+    was done. ``dumps_folder``: where the store's dumps live (``dumps.dumps_folder`` of the settings)."""
     iri = iri.strip().strip("<>")
     if not is_iri(iri):
         raise UnknownPerson(f"{iri!r} is not an IRI; write the person's full IRI, e.g. https://w3id.org/smartregion/id/person/…")
@@ -96,15 +96,8 @@ def forget(store: Store, iri: str, *, agent: str, reason: str | None = None, dum
         # write moves that window on, so no revision that holds the person is left on disk.
         store.drop_graphs([])
         # Under the lock: no other write can make a revision whose dumps the purge would miss.
-        folder = dumps_folder or _embedded_dumps_folder(store)
-        if folder is not None:
-            purge_other_revisions(store, folder)
+        purge_other_revisions(store, dumps_folder)
     return ErasureResult(result.record, result.hash, result.graphs, result.triples, result.nodes, _named_in(store, names))
-
-
-def _embedded_dumps_folder(store: Store) -> Path | None:
-    path = getattr(store, "path", None)
-    return Path(path).parent / "dumps" if path is not None else None
 
 
 def _check_person(store: Store, iri: str) -> list[str]:

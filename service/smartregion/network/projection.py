@@ -524,7 +524,8 @@ def collect_links(store: Store, links: _Links, classes: _Classes, index: SearchI
     # A patch (``revisions.py``) asks about the parts it adds: their actors' links to the leads of the
     # programme their event belongs to. It only adds, so the evidence collected before stays.
     parts = ask(EVENT_ACTOR_QUERY, "part", hubs)
-    for row in _event_programme_rows(parts, _rows(store, SUPER_EVENT_QUERY), _rows(store, EVENT_PROGRAMME_QUERY) if parts else []):
+    supers, programmes = (_rows(store, SUPER_EVENT_QUERY), _rows(store, EVENT_PROGRAMME_QUERY)) if parts else ([], [])
+    for row in _event_programme_rows(parts, supers, programmes):
         event, hub = row["event"], row["hub"]
         links.add(row["actor"], row["lead"], {
             "kind": "event-programme", "iri": event, "label": f"{index.label(event)} – {index.label(hub)}",

@@ -11,7 +11,6 @@ dataset), is written in the same revision as the named graphs it is derived from
 from __future__ import annotations
 
 import itertools
-
 import os
 import re
 import shutil
