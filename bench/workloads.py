@@ -348,14 +348,25 @@ def memory(servers: dict[str, Server], triples: int) -> list[Row]:
 
 
 def validation(ws: Workspace, s: Settings, full: bool) -> list[Row]:
-    """The full SHACL run (smartregion's validate vs plain pyshacl), and one 100-entity contribution
-    checked against the loaded store."""
+    """The full SHACL run as the build does it (the screen, then pyshacl on the candidates) and with
+    every node through pyshacl, each against plain pyshacl on the Dataset; and one 100-entity
+    contribution checked against the loaded store."""
     from pyshacl import validate as pyshacl_validate
-    from smartregion.validation import load_shapes, validate
+    from smartregion.build import parse_project, validate_project
+    from smartregion.validation import load_shapes, validate_quads
 
     rows = []
     ours_full = None
     if full:
+        project = parse_project(ws.project, progress=False)
+        print("  validation: smartregion (screened)", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        report = validate_project(project)
+        ours_full = time.perf_counter() - started
+        print("  validation: smartregion, every node through pyshacl", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        whole = validate_quads(project.quads, screened=False)
+        unscreened = time.perf_counter() - started
         started = time.perf_counter()
         data = rdflib.Dataset()
         data.parse(ws.data, format="trig")
@@ -363,17 +374,18 @@ def validation(ws: Workspace, s: Settings, full: bool) -> list[Row]:
         for path in ws.ontology_files():
             ontology.parse(path, format="turtle")
         parsed = time.perf_counter() - started
-        print("  validation: smartregion", file=sys.stderr, flush=True)
-        started = time.perf_counter()
-        report = validate(data, ontology=ontology)
-        ours_full = time.perf_counter() - started
         print("  validation: plain pyshacl", file=sys.stderr, flush=True)
         started = time.perf_counter()
         conforms, _, _ = pyshacl_validate(data, shacl_graph=load_shapes(), ont_graph=ontology, inference="none",
                                           advanced=True, allow_warnings=True)
         baseline = time.perf_counter() - started
-        rows.append(Row("validation: full SHACL run", "s", ours_full, "pyshacl.validate on the Dataset", baseline,
-                        note=f"conforms {report.conforms}/{conforms}; rdflib parse before it {parsed:.1f} s (not counted)"))
+        same = [(v.focus, v.shape, v.constraint) for v in report.violations] == [(v.focus, v.shape, v.constraint) for v in whole.violations]
+        rows.append(Row("validation: full SHACL run", "s", ours_full, "pyshacl.validate on the Dataset", baseline, target="ours <= 60",
+                        note=f"conforms {report.conforms}/{whole.conforms}/{conforms} (screened/unscreened/plain), "
+                             f"{len(report.violations)} results, the same as unscreened: {same}; "
+                             f"rdflib parse before plain pyshacl {parsed:.1f} s (not counted)"))
+        rows.append(Row("validation: every node through pyshacl (inplace, one union graph)", "s", unscreened,
+                        "pyshacl.validate on the Dataset", baseline))
     took, how = _contribution_seconds(ws, s)
     rows.append(Row("validation: 100-entity contribution", "s", took, "full SHACL run" if ours_full else "",
                     ours_full, target="ours <= 1", note=how))

@@ -43,7 +43,8 @@ from smartregion.rdf.prefixes import shorten
 from smartregion.settings import Settings
 from smartregion.store import META_GRAPH, Graphs, Store, as_quads, open_store
 from smartregion.store.writelock import tell_waiting
-from smartregion.validation import ValidationReport, inputs_digest, passed_before, remember_pass, validate
+from smartregion.validation import ValidationReport, validate_quads
+from smartregion.validation.record import inputs_digest, passed_before, remember_pass
 
 ONTOLOGY_GRAPH = ONTOLOGY  # the ontology is a named graph of its own, IRI = the ontology's IRI
 _DCTERMS_TITLE = "http://purl.org/dc/terms/title"
@@ -203,7 +204,7 @@ def _relative(path: Path, home: Path) -> str:
 
 def validate_project(project: Project, *, lang: str = "en") -> ValidationReport:
     """The SHACL report for the project's knowledge graphs, with the project's ontology."""
-    return validate(project.data, ontology=project.ontology, lang=lang)
+    return validate_quads(project.quads, lang=lang)
 
 
 def build(

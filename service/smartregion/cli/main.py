@@ -140,7 +140,7 @@ def _register_push(commands: argparse._SubParsersAction) -> None:
 
 def _run_validate(args: argparse.Namespace) -> int:
     from smartregion.build import parse_project, validate_project
-    from smartregion.validation import inputs_digest, write_committed_record
+    from smartregion.validation.record import inputs_digest, write_committed_record
 
     settings = settings_from(args)
     project = parse_project(settings.home, progress=not args.quiet)

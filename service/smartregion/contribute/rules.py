@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable, Mapping
 
 import rdflib
-from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SH, SKOS, XSD
-from rdflib.term import BNode, Literal, Node, URIRef
+from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
+from rdflib.term import Literal, Node, URIRef
 
 from smartregion.contribute.kinds import Kinds, project_kinds
 from smartregion.contribute.model import (
@@ -26,7 +26,7 @@ from smartregion.contribute.model import (
 from smartregion.rdf.ids import ID, ONTOLOGY
 from smartregion.rdf.prefixes import PREFIXES, compact, shorten
 from smartregion.store import Store
-from smartregion.validation import ValidationReport
+from smartregion.validation import ValidationReport, report_subset
 
 # The properties a page shows an entity's name from (pages.LABEL_PROPERTIES); a contribution's become aliases
 # where other sources name the entity.
@@ -271,7 +271,7 @@ def shacl_problems(
             fix=violation.message if row is None else "correct the cell (see `smartregion template KIND` for the expected form)",
         )
         (errors if violation.severity == "Violation" else warnings).append(problem)
-    return errors, warnings, _report_subset(report.graph, own)
+    return errors, warnings, report_subset(report.graph, own)
 
 
 def _predicate(path: str | None) -> str | None:
@@ -281,25 +281,3 @@ def _predicate(path: str | None) -> str | None:
     prefix, _, local = path.partition(":")
     namespace = PREFIXES.get(prefix)
     return namespace + local if namespace else None
-
-
-def _report_subset(report: rdflib.Graph, focus: set[str]) -> rdflib.Graph:
-    """A SHACL report graph holding only the results whose focus node is in ``focus``."""
-    subset = rdflib.Graph()
-    subset.bind("sh", SH)
-    kept = [r for r in report.subjects(RDF.type, SH.ValidationResult) if str(report.value(r, SH.focusNode)) in focus]
-    top = BNode()
-    subset.add((top, RDF.type, SH.ValidationReport))
-    conforms = not any(report.value(r, SH.resultSeverity) == SH.Violation for r in kept)
-    subset.add((top, SH.conforms, Literal(conforms)))
-    for result in kept:
-        subset.add((top, SH.result, result))
-        _copy_description(report, result, subset)
-    return subset
-
-
-def _copy_description(source: rdflib.Graph, node: Node, target: rdflib.Graph) -> None:
-    for p, o in source.predicate_objects(node):
-        target.add((node, p, o))
-        if isinstance(o, BNode):
-            _copy_description(source, o, target)

@@ -13,7 +13,7 @@ from smartregion.cli.main import main
 from smartregion.contribute.contributions import Provenance, add_graph
 from smartregion.settings import Settings
 from smartregion.store import open_store
-from smartregion.validation import COMMITTED_RECORD, LOCAL_RECORD, inputs_digest, passed_before
+from smartregion.validation.record import COMMITTED_RECORD, LOCAL_RECORD, inputs_digest, passed_before
 from test_build import INVALID, VALID
 
 SR = "https://w3id.org/smartregion/ontology#"
