@@ -4,13 +4,14 @@ For every parameter of every question in ``queries/``, any value either is refus
 the parameter, or becomes exactly one RDF term: the substituted query parses (pyoxigraph), the term means
 the value and nothing else, and the query has the same structure as with a harmless value — compared on
 its SPARQL algebra by a second, independent parser (rdflib), with every constant reduced to its kind.
-So no value, however it is quoted, can add a pattern, a filter, a clause or an update. Run on the store
-through ``/api/queries/{name}``, no value gives a server error.
+So no value, however it is quoted, can add a pattern, a filter, a clause or an update, and the query
+guard's verdict taken from the question's own text is the one a parse of the filled text gives. Run on
+the store through ``/api/queries/{name}``, no value gives a server error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -26,6 +27,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Identifier, Variable
 from smartregion import questions as catalogue
 from smartregion.settings import Settings
+from smartregion.store import guard
 from smartregion.store import EmbeddedStore
 from smartregion.web.app import create_app
 
@@ -113,6 +115,21 @@ def harmless_shape(question_name: str) -> object:
     return algebra_shape(question.render(base_values(question)))
 
 
+def verdict(judge: Callable[[], guard.CheckedQuery]) -> object:
+    try:
+        checked = judge()
+    except guard.GuardError as exc:
+        return type(exc), str(exc)
+    return checked.text, checked.form, checked.from_graphs, checked.from_named_graphs, checked.prefixes, checked.added_lines
+
+
+def assert_same_verdict(question: catalogue.Query, text: str) -> None:
+    """The guard's verdict on the filled question, taken from the question's own text, is the one a parse of
+    the filled text gives (/api/queries relies on it: guard.check_filled)."""
+    base = "http://testserver/sparql"
+    assert verdict(lambda: guard.check_filled(question.text, text, base)) == verdict(lambda: guard.check(text, base))
+
+
 def check_substitution(question_name: str, parameter_name: str, value: str) -> None:
     """The property: refused with the parameter named, or exactly one term and an unchanged structure."""
     question = QUESTIONS[question_name]
@@ -123,6 +140,7 @@ def check_substitution(question_name: str, parameter_name: str, value: str) -> N
         assert exc.parameter == parameter.name and f"parameter {parameter.name!r}" in str(exc)
         assert exc.expected and exc.example, exc
         return
+    assert_same_verdict(question, text)
     if value == "":  # not given: the default, or an unbound variable
         ox.Store().query(text)
         return

@@ -567,3 +567,30 @@ def test_the_first_queries_of_a_process_may_arrive_at_once() -> None:
     done = subprocess.run([sys.executable, "-c", RACE], check=False, env={**os.environ, "PYTHONPATH": str(service)},
                           capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "0 []", done.stdout + done.stderr
+
+
+# --- catalogue questions: judged from their own text ------------------------------------------------
+
+
+def test_a_filled_question_is_judged_from_its_own_text_without_a_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    """/api/queries: a new parameter value costs no parse; a value that decoding would change costs one."""
+    from smartregion import questions as catalogue
+
+    question, base = catalogue.get("partners_of_actor"), "http://testserver/sparql"
+    query_guard.check(question.text, base)
+    parses: list[str] = []
+    parse = query_guard.grammar.Query.parse_string
+    monkeypatch.setattr(query_guard.grammar.Query, "parse_string", lambda text, **kw: parses.append(text) or parse(text, **kw))
+    for i in range(3):
+        filled = question.render({"actor": f"https://w3id.org/smartregion/id/organisation/new-{i}"})
+        checked = query_guard.check_filled(question.text, filled, base)
+        assert checked.text.endswith(filled) and f"<https://w3id.org/smartregion/id/organisation/new-{i}>" in checked.text
+        assert checked.form == "SELECT" and checked.from_graphs == ()
+    assert parses == []
+    # A filled text that decoding would change (a literal with an escape in it) is parsed as any query.
+    search = catalogue.get("search_by_name")
+    query_guard.check(search.text, base)
+    parses.clear()
+    filled = search.render({"text": "Wiesen\\u0062urg"})
+    assert query_guard.check_filled(search.text, filled, base) == query_guard.check(filled, base)
+    assert parses == [query_guard.check(filled, base).text]

@@ -115,12 +115,14 @@ def prepare(
     default_graph_uris: Sequence[str] = (),
     named_graph_uris: Sequence[str] = (),
     base: str | None = None,
+    template: str | None = None,
 ) -> PreparedQuery:
     """Check a query before it runs: QueryRefused for anything a public endpoint must not do, QuerySyntaxError if malformed.
 
     ``base``: where relative IRIs of the query resolve (the endpoint's IRI); the guard declares it.
+    ``template``: the catalogue question that ``text`` fills in (``guard.check_filled``).
     """
-    checked = check(text, base)
+    checked = check(text, base, template)
     requested = [*default_graph_uris, *named_graph_uris, *checked.from_graphs, *checked.from_named_graphs]
     if requested:
         known = set(named_graphs())
@@ -142,10 +144,10 @@ def prepare(
     )
 
 
-def check(text: str, base: str | None = None) -> query_guard.CheckedQuery:
+def check(text: str, base: str | None = None, template: str | None = None) -> query_guard.CheckedQuery:
     """The guard's verdict in the executor's terms (QueryRefused, QueryTooComplex, QuerySyntaxError)."""
     try:
-        return query_guard.check(text, base)
+        return query_guard.check(text, base) if template is None else query_guard.check_filled(template, text, base)
     except query_guard.Malformed as exc:
         raise QuerySyntaxError(str(exc), exc.line, exc.column, exc.hint) from None
     except query_guard.Complex as exc:
@@ -192,9 +194,14 @@ class Executor:
         self._remote = None if embedded else ThreadPoolExecutor(thread_name_prefix="sparql-remote")
 
     def prepare(
-        self, text: str, default_graph_uris: Sequence[str] = (), named_graph_uris: Sequence[str] = (), base: str | None = None
+        self,
+        text: str,
+        default_graph_uris: Sequence[str] = (),
+        named_graph_uris: Sequence[str] = (),
+        base: str | None = None,
+        template: str | None = None,
     ) -> PreparedQuery:
-        return prepare(text, self.store.named_graphs, default_graph_uris, named_graph_uris, base)
+        return prepare(text, self.store.named_graphs, default_graph_uris, named_graph_uris, base, template)
 
     def run(self, query: PreparedQuery, fmt: results.Format) -> Answer:
         """Evaluate within the time limit, then serialise; raises QueryTimeout, QuerySyntaxError, ..."""

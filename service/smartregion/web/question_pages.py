@@ -23,7 +23,7 @@ from smartregion.rdf import results
 from smartregion.web import i18n, problems
 from smartregion.web.errors import errors
 from smartregion.web.linkeddata import HTML, html_response, page_context
-from smartregion.web.questions import describe, resolve_names, run_text, split_parameters
+from smartregion.web.questions import describe, resolve_names, run_question_text, split_parameters
 from smartregion.web.rendering import PageContext, Renderer, fetch_names, render
 
 router = APIRouter(tags=["Question catalogue"])
@@ -72,7 +72,7 @@ async def question_page(request: Request, name: str) -> Response:
         resolved = await to_thread.run_sync(resolve_names, request, question, params)
         values = question.resolve(resolved)
         text = question.render(resolved)
-        answer = await run_text(request, text, results.JSON)
+        answer = await run_question_text(request, question, text, results.JSON)
     except SmartregionError as exc:
         if as_json:
             return problems.from_error(exc)

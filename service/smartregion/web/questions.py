@@ -208,7 +208,7 @@ async def _answer(request: Request, name: str) -> Response:
         exc.hint = f"GET /api/queries lists the parameters of {question.name!r} with their types and examples."
         raise
     as_table = fmt is XLSX or (fmt is results.CSV and dialect == "excel")
-    answer = await run_text(request, text, results.JSON if as_table else fmt)
+    answer = await run_question_text(request, question, text, results.JSON if as_table else fmt)
     headers = {"X-Result-Truncated": "true" if answer.truncated else "false", "Vary": "Accept"}
     if as_table:
         sheet = _sheet(question.name, answer.body)
@@ -265,12 +265,14 @@ def _dialect(request: Request) -> sheets.Dialect:
     return given[0] if given else "rfc4180"  # type: ignore[return-value]
 
 
-async def run_text(request: Request, text: str, fmt: results.Format) -> Answer:
+async def run_question_text(request: Request, question: catalogue.Query, text: str, fmt: results.Format) -> Answer:
+    """Answer ``text``, the question filled in (``question.render``): the guard judges the question's own
+    text once (``guard.check_filled``), then through the same admission as /sparql: a question is a
+    query, with the client's limits."""
     executor: Executor = request.app.state.executor
     try:
-        # Preparing parses the query (tens of milliseconds): in a thread, never on the event loop. Then
-        # through the same admission as /sparql: a question is a query, with the client's limits.
-        prepared = await to_thread.run_sync(executor.prepare, text)
+        # Preparing may parse the question (tens of milliseconds, once): in a thread, never on the event loop.
+        prepared = await to_thread.run_sync(lambda: executor.prepare(text, template=question.text))
         return await request.app.state.admission.run(request, executor, prepared, fmt)
     except QueryTimeout as exc:
         exc.hint = "Try narrower parameters."
