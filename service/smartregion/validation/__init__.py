@@ -99,18 +99,19 @@ def validate(
     terms = _Terms()
     graphs = [data, project_ontology() if ontology is None else ontology]
     quads = (ox.Quad(terms.ox(s), terms.ox(p), terms.ox(o)) for g in graphs for s, p, o, *_ in _statements(g))
-    return validate_quads(quads, lang=lang, screened=screened, terms=terms)
+    return _validate(quads, lang, screened, terms)
 
 
-def validate_quads(
-    quads: Iterable[ox.Quad], *, lang: str = "en", screened: bool = True, terms: _Terms | None = None
-) -> ValidationReport:
+def validate_quads(quads: Iterable[ox.Quad], *, lang: str = "en", screened: bool = True) -> ValidationReport:
     """Validate the union of ``quads`` (the ontology's among them) against the project's shapes.
 
     The build's way in: its quads come from pyoxigraph's parser, and no rdflib copy of the whole
     data is made unless the screen cannot be used.
     """
-    terms = terms or _Terms()
+    return _validate(quads, lang, screened, _Terms())
+
+
+def _validate(quads: Iterable[ox.Quad], lang: str, screened: bool, terms: _Terms) -> ValidationReport:
     store = ox.Store()  # in memory
     store.bulk_extend(quads)
     screen = _screen() if screened else None
