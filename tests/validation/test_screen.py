@@ -152,6 +152,12 @@ SHAPES = """
      "implicit class target"),
     ("ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:or ( [ sh:path ex:q ; sh:minCount 1 ] ) ] .",
      "inside sh:or"),
+    ("ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:qualifiedValueShape [ sh:datatype ex:d ] ; "
+     "sh:qualifiedMaxCount 1 ] .", "qualifiedMaxCount"),
+    ("ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:property [ sh:path ex:q ; sh:minCount 1 ] ] .",
+     "shacl#property"),
+    ("ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:sparql [ sh:select 'SELECT $this WHERE {}' ] ] .",
+     "shacl#sparql"),
 ])
 def test_shapes_beyond_the_screen_are_refused_by_name(snippet, named):
     shapes = rdflib.Graph().parse(data=SHAPES + snippet, format="turtle")

@@ -187,7 +187,7 @@ def check_filled(template: str, filled: str, base: str | None = None) -> Checked
     verdict = check(template, base)
     decoded = decode(filled)
     prologue = complete_prologue(decoded, base)
-    if decoded != filled or prologue != complete_prologue(decode(template), base):
+    if decoded != filled or verdict.text != prologue + decode(template):  # the template's text is its prologue and itself
         return check(filled, base)
     return replace(verdict, text=prologue + decoded)
 

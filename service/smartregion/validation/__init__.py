@@ -116,7 +116,7 @@ def _validate(quads: Iterable[ox.Quad], lang: str, screened: bool, terms: _Terms
     store.bulk_extend(quads)
     screen = _screen() if screened else None
     if screen is None:
-        report_graph = _pyshacl(_described(store, None, terms))
+        report_graph = _pyshacl(_union(store, terms))
     else:
         focus = screen.candidates(store)
         names = {terms.name(node) for node in focus}
@@ -166,13 +166,17 @@ def _pyshacl(data: rdflib.Graph) -> rdflib.Graph:
     return report_graph
 
 
-def _described(store: ox.Store, focus: set[ox.NamedNode | ox.BlankNode | ox.Literal] | None, terms: _Terms) -> rdflib.Graph:
-    """The union of ``store`` as an rdflib graph, or what the shapes read about ``focus``: its nodes'
-    own statements, the types of what those point to, and every ``rdfs:subClassOf`` statement."""
+def _union(store: ox.Store, terms: _Terms) -> rdflib.Graph:
+    """Every statement of ``store`` in one rdflib graph: what pyshacl validates without the screen."""
     graph = rdflib.Graph()
-    if focus is None:
-        graph.addN((*terms.rdflib_triple(q), graph) for q in store.quads_for_pattern(None, None, None))
-        return graph
+    graph.addN((*terms.rdflib_triple(q), graph) for q in store.quads_for_pattern(None, None, None))
+    return graph
+
+
+def _described(store: ox.Store, focus: set[ox.NamedNode | ox.BlankNode | ox.Literal], terms: _Terms) -> rdflib.Graph:
+    """What the shapes read about ``focus``: its nodes' own statements, the types of what those point
+    to, and every ``rdfs:subClassOf`` statement."""
+    graph = rdflib.Graph()
     pointed = set()
     for node in focus:
         if isinstance(node, ox.Literal):
