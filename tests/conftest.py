@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -94,6 +94,23 @@ def running_oxigraph(location: Path) -> Iterator[OxigraphServer]:
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return Settings.from_env().home
+
+
+@pytest.fixture
+def make_project(tmp_path: Path, project_root: Path) -> Callable[[str, str], Path]:
+    """Makes a small project in ``tmp_path``: the real ontology and shapes, no questions, and one
+    source graph, given as its path under ``graph/`` and its TriG."""
+
+    def make(graph: str, trig: str) -> Path:
+        home = tmp_path / "project"
+        for folder in ("ontology", "shapes"):
+            shutil.copytree(project_root / folder, home / folder)
+        (home / "queries").mkdir()
+        (home / "graph" / graph).parent.mkdir(parents=True)
+        (home / "graph" / graph).write_text(trig, encoding="utf-8")
+        return home
+
+    return make
 
 
 @pytest.fixture(scope="session")

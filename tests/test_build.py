@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -64,15 +64,9 @@ person:max-muster a sr:Person .
 
 
 @pytest.fixture
-def project(tmp_path: Path, project_root: Path) -> Path:
+def project(make_project: Callable[[str, str], Path]) -> Path:
     """A small project: the real ontology and shapes, one valid source graph."""
-    home = tmp_path / "project"
-    for folder in ("ontology", "shapes"):
-        shutil.copytree(project_root / folder, home / folder)
-    (home / "queries").mkdir()
-    (home / "graph" / "sources").mkdir(parents=True)
-    (home / "graph" / "sources" / "test-source.trig").write_text(VALID, encoding="utf-8")
-    return home
+    return make_project("sources/test-source.trig", VALID)
 
 
 @pytest.fixture(params=["embedded", *REMOTE_SERVERS])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,22 +14,21 @@ from smartregion.cli.main import main
 from smartregion.contribute.contributions import Provenance, add_graph
 from smartregion.settings import Settings
 from smartregion.store import open_store
-from smartregion.validation.record import COMMITTED_RECORD, LOCAL_RECORD, inputs_digest, passed_before
+from smartregion.validation.record import (
+    COMMITTED_RECORD,
+    LOCAL_RECORD,
+    inputs_digest,
+    passed_before,
+)
 from test_build import INVALID, VALID
 
 SR = "https://w3id.org/smartregion/ontology#"
 
 
 @pytest.fixture
-def project(tmp_path: Path, project_root: Path) -> Path:
+def project(make_project: Callable[[str, str], Path]) -> Path:
     """A small project: the real ontology and shapes, one valid source graph."""
-    home = tmp_path / "project"
-    for folder in ("ontology", "shapes"):
-        shutil.copytree(project_root / folder, home / folder)
-    (home / "queries").mkdir()
-    (home / "graph").mkdir()
-    (home / "graph" / "test-source.trig").write_text(VALID, encoding="utf-8")
-    return home
+    return make_project("test-source.trig", VALID)
 
 
 def test_the_committed_record_is_true(project_root: Path) -> None:
