@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from itertools import count
 
 import httpx
-from common import percentile
+from common import cpu_seconds, percentile
 
 ACCEPT_JSON = {"Accept": "application/sparql-results+json"}
 
@@ -35,6 +35,8 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     rows: dict[str, int] = field(default_factory=dict)  # request label → rows of the first answer
+    server_cpu: float = 0.0  # seconds of CPU the server (with its processes) used meanwhile, where measured
+    client_cpu: float = 0.0  # seconds of CPU this load generator used meanwhile
 
     @property
     def ok(self) -> int:
@@ -50,6 +52,12 @@ class Outcome:
         self.errors += other.errors
         self.elapsed += other.elapsed
         self.rows = {**other.rows, **self.rows}
+        self.server_cpu += other.server_cpu
+        self.client_cpu += other.client_cpu
+
+    def cpu_per_answer(self, seconds: float) -> float | None:
+        """Milliseconds of CPU per successful answer."""
+        return seconds / self.ok * 1000 if self.ok else None
 
     def p(self, share: float) -> float | None:
         value = percentile(self.latencies, share)
@@ -80,18 +88,22 @@ def send(client: httpx.Client, request: Request, timeout: float) -> tuple[float,
     return elapsed, response, None
 
 
-def run(requests: list[Request], *, clients: int, duration: float, timeout: float, min_requests: int = 0) -> Outcome:
+def run(requests: list[Request], *, clients: int, duration: float, timeout: float, min_requests: int = 0,
+        server_pid: int | None = None) -> Outcome:
     """Send the requests round robin from ``clients`` threads for ``duration`` seconds (and at least
-    ``min_requests`` in all); answers still running at the deadline are waited for, up to ``timeout``."""
+    ``min_requests`` in all); answers still running at the deadline are waited for, up to ``timeout``.
+    With ``server_pid``, the CPU time the server used meanwhile is measured too."""
     outcome = Outcome()
+    server_before = cpu_seconds(server_pid) if server_pid else 0.0
+    client_before = time.process_time()
     lock = threading.Lock()
     turn = count()
     started = time.perf_counter()
     deadline = started + duration
     finished: list[float] = []
 
-    def client_loop() -> None:
-        with httpx.Client() as client:
+    def client_loop(address: str) -> None:
+        with httpx.Client(transport=httpx.HTTPTransport(local_address=address)) as client:
             while True:
                 n = next(turn)
                 if time.perf_counter() >= deadline and n >= min_requests:
@@ -107,13 +119,22 @@ def run(requests: list[Request], *, clients: int, duration: float, timeout: floa
                         if request.label not in outcome.rows and response is not None:
                             outcome.rows[request.label] = rows_in(response)
 
-    threads = [threading.Thread(target=client_loop, daemon=True) for _ in range(clients)]
+    threads = [threading.Thread(target=client_loop, args=(client_address(i),), daemon=True) for i in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     outcome.elapsed = (max(finished) if finished else time.perf_counter()) - started
+    outcome.client_cpu = time.process_time() - client_before
+    if server_pid:
+        outcome.server_cpu = cpu_seconds(server_pid) - server_before
     return outcome
+
+
+def client_address(n: int) -> str:
+    """The loopback address client ``n`` sends from: each its own, as separate users would, so that a
+    server limiting queries per client (smartregion's admission) sees four clients, not one."""
+    return f"127.0.0.{n + 1}"
 
 
 def wait_idle(sparql_url: str, limit: float) -> bool:
