@@ -245,6 +245,21 @@ def descendants(pid: int) -> Iterator[int]:
         todo.extend(children.get(child, []))
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) the process and its living descendants have used so far; 0 where /proc has none.
+
+    A descendant that ended meanwhile takes its time with it (a query worker killed and replaced)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for process in (pid, *descendants(pid)):
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime and stime, fields 14 and 15 of stat
+    return total
+
+
 def peak_rss_mb(pid: int) -> float | None:
     """The process's peak resident set size (VmHWM) in MB; None where /proc has no such figure."""
     try:

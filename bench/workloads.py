@@ -185,7 +185,8 @@ def catalogue(ws: Workspace, servers: dict[str, Server], chosen: dict[str, list[
         for turn in range(rounds):
             for target in order[turn % len(order):] + order[:turn % len(order)]:
                 outcomes[target].add(loadgen.run(targets[target](names), clients=s.clients, duration=s.duration / rounds,
-                                                 timeout=s.timeout, min_requests=s.clients))
+                                                 timeout=s.timeout, min_requests=s.clients,
+                                                 server_pid=serving[target].process.pid))
                 if outcomes[target].errors:
                     serving[target].recover()
         rows += _throughput_rows(workload, outcomes, s.clients)
@@ -227,6 +228,11 @@ def _throughput_rows(workload: str, outcomes: dict[str, loadgen.Outcome], client
                             note="; ".join(filter(None, [f"{mine.ok}/{theirs.ok} answers", errors]))))
             for share, name in ((0.5, "p50 ms"), (0.95, "p95 ms")):
                 rows.append(Row(f"{workload} {path}", name, mine.p(share), baseline, theirs.p(share)))
+            # Where the time goes: both servers and the load generator share the machine's cores.
+            rows.append(Row(f"{workload} {path}", "server CPU ms per answer", mine.cpu_per_answer(mine.server_cpu), baseline,
+                            theirs.cpu_per_answer(theirs.server_cpu),
+                            note=f"load generator {_ms(mine.cpu_per_answer(mine.client_cpu))}/"
+                                 f"{_ms(theirs.cpu_per_answer(theirs.client_cpu))} ms per answer"))
     return rows
 
 
