@@ -271,13 +271,37 @@ def test_time_limit_kills_the_worker_while_others_keep_answering(executor: Execu
 
 
 def test_a_worker_that_died_while_idle_is_replaced(executor: Executor) -> None:
-    for worker in list(executor._pool._all):
-        worker.process.kill()
-        worker.process.join(5)
+    following = executor._pool._idle.queue[-1]  # the worker the next query takes
+    following.process.kill()
+    following.process.join(5)
     ask = executor.prepare("ASK { ?s ?p ?o }")
-    for _ in range(3):  # through both workers and back
-        assert bool(ox.parse_query_results(executor.run(ask, results.JSON).body, format=ox.QueryResultsFormat.JSON))
+    assert bool(ox.parse_query_results(executor.run(ask, results.JSON).body, format=ox.QueryResultsFormat.JSON))
+    assert following not in executor._pool._all
     assert all(worker.process.is_alive() for worker in executor._pool._all)
+
+
+def test_queries_one_after_another_go_to_the_worker_that_answered_last(built_store: EmbeddedStore) -> None:
+    """Its caches are warm: only one of three workers ever opens the store."""
+    running = Executor(built_store, timeout=5.0, row_limit=10, workers=3)
+    try:
+        query = running.prepare("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")
+        for _ in range(6):
+            assert _json_rows(running.run(query, results.JSON))
+        opened = [worker for worker in running._pool._all if _has_open(worker.process.pid, built_store.path)]
+        assert len(opened) == 1, f"{len(opened)} of 3 workers opened the store"
+    finally:
+        running.close()
+
+
+def _has_open(pid: int, folder: Path) -> bool:
+    """Whether the process holds a file under ``folder`` open."""
+    for descriptor in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            if Path(descriptor.readlink()).is_relative_to(folder):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def test_workers_follow_a_new_revision(tmp_path: Path) -> None:
