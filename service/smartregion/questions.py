@@ -19,7 +19,7 @@ import re
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -242,9 +242,21 @@ class Query:
         """
         values = self.resolve(params)
         terms = {p.variable: p.term(values[p.name]) for p in self.parameters if p.name in values}
-        return "".join(
-            terms.get(text[1:], text) if kind == "var" else text for kind, text in tokens(self.text)
-        )
+        return "".join(terms.get(variable, text) if variable else text for variable, text in self._pieces)
+
+    @cached_property
+    def _pieces(self) -> tuple[tuple[str | None, str], ...]:
+        """The text in pieces, each a variable token (its name, its text) or the text up to the next one:
+        lexed once per question, not per answer."""
+        pieces: list[tuple[str | None, str]] = []
+        for kind, text in tokens(self.text):
+            if kind == "var":
+                pieces.append((text[1:], text))
+            elif pieces and pieces[-1][0] is None:
+                pieces[-1] = (None, pieces[-1][1] + text)
+            else:
+                pieces.append((None, text))
+        return tuple(pieces)
 
 
 def load_query(path: Path) -> Query:

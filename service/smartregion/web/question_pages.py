@@ -69,7 +69,7 @@ async def question_page(request: Request, name: str) -> Response:
         return await _page(request, None, {}, exc)
     params, _ = split_parameters(request)
     try:
-        resolved = await to_thread.run_sync(resolve_names, request, question, params)
+        resolved = await resolve_names(request, question, params)
         values = question.resolve(resolved)
         text = question.render(resolved)
         answer = await run_question_text(request, question, text, results.JSON)

@@ -200,7 +200,7 @@ async def _answer(request: Request, name: str) -> Response:
             parameter="format",
             offered=[f.media_type for f in ANSWER_FORMATS],
         ) from None
-    params = await to_thread.run_sync(resolve_names, request, question, params)
+    params = await resolve_names(request, question, params)
     try:
         values = question.resolve(params)
         text = question.render(params)
@@ -230,14 +230,18 @@ async def _answer(request: Request, name: str) -> Response:
     return JSONResponse(body, headers=headers)
 
 
-def resolve_names(request: Request, question: catalogue.Query, params: dict[str, str]) -> dict[str, str]:
+async def resolve_names(request: Request, question: catalogue.Query, params: dict[str, str]) -> dict[str, str]:
     """The parameters with every IRI given by name, abbreviation or official key replaced by the IRI it names
-    (several candidates: 400 listing them). Runs in a thread: the search index may have to be built."""
+    (several candidates: 400 listing them). In a thread when there is a name: the search index may have to be built."""
     named = [p.name for p in question.parameters if p.type == "iri" and params.get(p.name) and not is_iri(params[p.name])]
     if not named:
         return params
-    index = search_cache(request.app.state).get()
-    return {**params, **{name: resolve_entity(index, request.app.state.store, params[name], name) for name in named}}
+
+    def resolve() -> dict[str, str]:
+        index = search_cache(request.app.state).get()
+        return {**params, **{name: resolve_entity(index, request.app.state.store, params[name], name) for name in named}}
+
+    return await to_thread.run_sync(resolve)
 
 
 def split_parameters(request: Request) -> tuple[dict[str, str], list[str]]:
