@@ -247,6 +247,23 @@ def test_a_verdict_is_kept_for_the_same_text() -> None:
     assert first.value is not second.value and str(first.value) == str(second.value)  # a fresh exception each time
 
 
+def test_the_verdicts_kept_are_bounded_by_the_size_of_their_texts() -> None:
+    """A count of texts would let a client keep hundreds of megabyte-long queries in the server's memory."""
+    from smartregion.store import guard
+
+    megabyte = 1 << 20
+    kept_before = guard._VERDICTS.currsize
+    first = 'SELECT * WHERE { ?s ?p "' + "a" * megabyte + '" }'
+    check(first)
+    assert (first, None) in guard._VERDICTS
+    assert guard._VERDICTS.currsize >= kept_before + 2 * megabyte  # the text and its completed copy count
+    for n in range(guard.VERDICT_BYTES // (2 * megabyte) + 2):
+        check(f'SELECT * WHERE {{ ?s ?p "{n}' + "b" * megabyte + '" }')
+        assert guard._VERDICTS.currsize <= guard.VERDICT_BYTES
+    assert (first, None) not in guard._VERDICTS  # the oldest made room
+    assert check("SELECT * WHERE { ?s ?p ?o } # small") is check("SELECT * WHERE { ?s ?p ?o } # small")
+
+
 # --- width and depth --------------------------------------------------------------------------------
 
 WIDE = {

@@ -47,10 +47,10 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urljoin
 
+from cachetools import LRUCache, cached
 from pyparsing import ParseBaseException, ParseResults
 from rdflib.plugins.sparql import parser as grammar
 from rdflib.plugins.sparql.parserutils import CompValue
@@ -167,7 +167,7 @@ def check(text: str, base: str | None = None) -> CheckedQuery:
 
     ``base``: the IRI relative IRIs resolve against (the endpoint's); None: no BASE is added.
     """
-    verdict = _verdict(text, base)
+    verdict = _verdict(text, base).verdict
     if isinstance(verdict, GuardError):
         raise _fresh(verdict)
     return verdict
@@ -192,12 +192,24 @@ def check_filled(template: str, filled: str, base: str | None = None) -> Checked
     return replace(verdict, text=prologue + decoded)
 
 
-@lru_cache(maxsize=256)  # a catalogue question or a retried query costs one parse, refused or not
-def _verdict(text: str, base: str | None) -> CheckedQuery | GuardError:
+class _Kept(NamedTuple):
+    verdict: CheckedQuery | GuardError
+    size: int  # bytes it holds, about: the text as key, its completed copy, the rest
+
+
+# A catalogue question or a retried query costs one parse, refused or not. The verdicts kept are bounded by
+# their texts' size, not their number: a count would let a client keep hundreds of megabyte-long texts.
+VERDICT_BYTES = 32 << 20
+_VERDICTS: LRUCache = LRUCache(maxsize=VERDICT_BYTES, getsizeof=lambda kept: kept.size)
+
+
+@cached(_VERDICTS, lock=threading.Lock())  # the lock guards the cache only; parses run outside it
+def _verdict(text: str, base: str | None) -> _Kept:
     try:
-        return _judge(text, base)
+        verdict: CheckedQuery | GuardError = _judge(text, base)
     except GuardError as exc:
-        return exc
+        verdict = exc
+    return _Kept(verdict, 2 * len(text.encode("utf-8")) + 4096)
 
 
 def _fresh(error: GuardError) -> GuardError:
