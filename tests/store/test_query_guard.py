@@ -237,12 +237,8 @@ def test_every_catalogue_question_passes(project_root: Path) -> None:
 
 
 def test_a_verdict_is_kept_for_the_same_text() -> None:
-    from smartregion.store.guard import judged
-
     text = "SELECT * WHERE { ?s ?p ?o } # kept"
-    assert not judged(text)
     assert check(text) is check(text)
-    assert judged(text) and not judged(text, "http://example.org/")  # kept per text and base
     refused = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { } } # kept"
     with pytest.raises(Outgoing) as first:
         check(refused)

@@ -51,7 +51,6 @@ from typing import Any, NamedTuple
 from urllib.parse import urljoin
 
 from cachetools import LRUCache, cached
-from cachetools.keys import hashkey
 from pyparsing import ParseBaseException, ParseResults
 from rdflib.plugins.sparql import parser as grammar
 from rdflib.plugins.sparql.parserutils import CompValue
@@ -191,11 +190,6 @@ def check_filled(template: str, filled: str, base: str | None = None) -> Checked
     if decoded != filled or verdict.text != prologue + decode(template):  # the template's text is its prologue and itself
         return check(filled, base)
     return replace(verdict, text=prologue + decoded)
-
-
-def judged(text: str, base: str | None = None) -> bool:
-    """Whether the verdict on ``text`` is kept, so that checking it (or a question filled in from it) costs no parse."""
-    return hashkey(text, base) in _VERDICTS
 
 
 class _Kept(NamedTuple):

@@ -29,10 +29,9 @@ import anyio
 from anyio import to_thread
 from starlette.requests import Request
 
-from smartregion.rdf import results
 from smartregion.settings import Settings
 from smartregion.store.errors import ExecutorBusy
-from smartregion.store.executor import Answer, Executor, PreparedQuery
+from smartregion.store.executor import Answer
 
 WINDOW = 60.0  # seconds: the sliding minute over which a client's query time counts
 SWEEP_AT = 1024  # clients kept before those with nothing under way or charged are dropped
@@ -193,10 +192,11 @@ class Admission:
     def client(self, request: Request) -> str:
         return client_of(request.client.host if request.client else None, request.headers.getlist("x-forwarded-for"), self.trusted)
 
-    async def run(self, request: Request, executor: Executor, query: PreparedQuery, fmt: results.Format) -> Answer:
-        """Run ``query`` for the client behind ``request`` once its limits and a free worker allow."""
+    async def run(self, request: Request, query: Callable[[], Answer]) -> Answer:
+        """Answer ``query`` (a call of the executor, in a thread) for the client behind ``request`` once its
+        limits and a free worker allow."""
         async with self.admit(self.client(request)):
-            return await to_thread.run_sync(executor.run, query, fmt, limiter=self.threads)
+            return await to_thread.run_sync(query, limiter=self.threads)
 
     @asynccontextmanager
     async def admit(self, key: str) -> AsyncIterator[None]:

@@ -21,9 +21,8 @@ from smartregion.errors import SmartregionError
 from smartregion.names.resolve import is_iri, resolve_entity
 from smartregion.rdf import csvsafe, results, sheets
 from smartregion.store import QuerySyntaxError
-from smartregion.store import guard as query_guard
 from smartregion.store.errors import QueryFailed, QueryRefused, QueryTimeout
-from smartregion.store.executor import Answer, Executor, PreparedQuery
+from smartregion.store.executor import Answer, Executor
 from smartregion.web import problems
 from smartregion.web.dependencies import search_cache
 from smartregion.web.errors import errors
@@ -276,14 +275,13 @@ async def run_question_text(request: Request, question: catalogue.Query, text: s
     query, with the client's limits."""
     executor: Executor = request.app.state.executor
 
-    def prepare() -> PreparedQuery:
-        return executor.prepare(text, template=question.text)
+    def answer() -> Answer:
+        # Prepared in the query's own thread: the first answer of a question parses its text (tens of
+        # milliseconds, never on the event loop), and one hand-over to a thread serves both.
+        return executor.run(executor.prepare(text, template=question.text), fmt)
 
     try:
-        # The first time, preparing parses the question (tens of milliseconds): in a thread, never on the
-        # event loop. After that it reads the filled text once, less than a hand-over to a thread costs.
-        prepared = prepare() if query_guard.judged(question.text) else await to_thread.run_sync(prepare)
-        return await request.app.state.admission.run(request, executor, prepared, fmt)
+        return await request.app.state.admission.run(request, answer)
     except QueryTimeout as exc:
         exc.hint = "Try narrower parameters."
         raise

@@ -141,7 +141,7 @@ async def _run_query(request: Request, text: str, params: dict[str, list[str]], 
     # Out of time (503), no room (503, 429), refused (400: too complex, out of memory) or failed (500):
     # the store's errors say so themselves.
     try:
-        answer = await request.app.state.admission.run(request, executor, prepared, fmt)
+        answer = await request.app.state.admission.run(request, lambda: executor.run(prepared, fmt))
     except QuerySyntaxError as exc:  # the engine's parser, where it reads the checked text otherwise than the guard
         raise _syntax_error(exc, prepared) from None
     headers = {
