@@ -175,7 +175,7 @@ def run(server: Server, mix: dict[str, list[Request]], args: argparse.Namespace)
 
     def client_loop(number: int) -> None:
         rng = random.Random(args.seed * 1000 + number)
-        with httpx.Client() as client:
+        with httpx.Client(transport=httpx.HTTPTransport(local_address=loadgen.client_address(number))) as client:
             while time.perf_counter() < deadline:
                 kind = rng.choices(kinds, weights)[0]
                 request = rng.choice(mix[kind])

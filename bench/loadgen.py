@@ -133,7 +133,7 @@ def run(requests: list[Request], *, clients: int, duration: float, timeout: floa
 
 def client_address(n: int) -> str:
     """The loopback address client ``n`` sends from: each its own, as separate users would, so that a
-    server limiting queries per client (smartregion's admission) sees four clients, not one."""
+    server limiting queries per client (smartregion's admission) sees that many clients, not one."""
     return f"127.0.0.{n + 1}"
 
 
