@@ -150,13 +150,24 @@ def _killed_during_a_query(executor: Executor, sent: signal.Signals) -> Exceptio
 
     thread = threading.Thread(target=slow)
     thread.start()
-    while executor._pool._idle.qsize():  # until the worker has the query
+    while executor._pool._idle.qsize():  # until the pool has handed the worker the query
         time.sleep(0.01)
     (worker,) = executor._pool._all
+    # Until the worker works on it: a worker killed between leaving the idle queue and getting the query
+    # would be found dead and replaced, and the query would run on the new one to the end.
+    idle = _cpu_ticks(worker.process.pid)
+    while _cpu_ticks(worker.process.pid) == idle:
+        time.sleep(0.01)
     os.kill(worker.process.pid, sent)
     thread.join(20)
     assert worker not in executor._pool._all
     return outcome["title"]
+
+
+def _cpu_ticks(pid: int) -> int:
+    """The CPU time a process has used, in clock ticks (utime and stime of /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
 
 
 def test_a_worker_that_crashes_on_a_query_is_replaced_and_the_query_refused(built_store: EmbeddedStore) -> None:
