@@ -10,9 +10,11 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,10 +107,30 @@ def start_smartregion(ws: Workspace, timeout: float = 600, env: dict[str, str] |
     # workloads would share): a search waits for the index, so what is measured next starts after it.
     try:
         httpx.get(base + "/api/search", params={"q": "stadt"}, timeout=timeout).raise_for_status()
+        settings = {**ws.env(), **(env or {})}
+        _wait_for_copies(server, int(settings.get("SMARTREGION_QUERY_WORKERS", 4)), timeout)
     except BaseException:
         server.stop()
         raise
     return server
+
+
+_COPIED = re.compile(r"query worker (\d+) answers from memory: rev-\d+ copied")
+
+
+def _wait_for_copies(server: Server, workers: int, timeout: float) -> None:
+    """Wait until every query worker answers from its in-memory copy of the store, or the log says the
+    workers answer from disk: the workers copy it after the start, answering from disk meanwhile
+    (store/replica.py)."""
+    deadline = time.monotonic() + timeout
+    print(f"  waiting for {workers} query workers to copy the store into memory", file=sys.stderr, flush=True)
+    while time.monotonic() < deadline:
+        text = server.log.read_text(encoding="utf-8", errors="replace")
+        text = text[text.rfind("Started server process"):]  # this start's, in a log a restart appends to
+        if " on disk: " in text or len(set(_COPIED.findall(text))) >= workers:
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"the query workers did not copy the store into memory within {timeout:.0f} s; see {server.log}")
 
 
 def start_oxigraph(ws: Workspace, timeout: float = 120) -> Server:

@@ -63,7 +63,7 @@ def _number(env: Mapping[str, str], name: str, default: float, kind: type) -> fl
 _SIZE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
 
 
-def _size(env: Mapping[str, str], name: str, default: int) -> int:
+def _size(env: Mapping[str, str], name: str, default: int | None) -> int | None:
     """A size in bytes: a number, optionally with K, M or G (powers of 1024) and an optional B: ``1G``, ``512MB``."""
     raw = env.get(name)
     if raw is None or raw.strip() == "":
@@ -74,6 +74,15 @@ def _size(env: Mapping[str, str], name: str, default: int) -> int:
         return int(float(text.removesuffix(unit)) * _SIZE_UNITS[unit])
     except ValueError:
         raise SettingsError(f"{name}={raw!r} is not a size; give bytes, or a number with K, M or G such as 1G or 512M") from None
+
+
+_REPLICA_MOST = 2 << 30
+
+
+def _replica_share(workers: int) -> int:
+    """Half the machine's memory shared by the query workers' in-memory copies, at most 2 GiB each."""
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return min(_REPLICA_MOST, memory // (2 * max(1, workers)))
 
 
 @dataclass(frozen=True)
@@ -110,6 +119,10 @@ class Settings:
     # Reverse proxies whose X-Forwarded-For names the client (addresses or networks); none: the header is ignored.
     trusted_proxies: tuple[str, ...] = ()
     query_memory: int = 1 << 30  # bytes of address space per query worker (RLIMIT_AS); 0 = no limit
+    # Bytes each query worker may give an in-memory copy of the live revision, on top of query_memory; a
+    # revision that does not fit is answered from disk, 0 always is. None: where memory allows, a share of
+    # half the machine's memory per worker, at most 2 GiB (store/workers.py).
+    query_replica: int | None = None
     answer_bytes: int = 50 << 20  # bytes per answer of the HTTP endpoint, cut at a whole row; 0 = no limit
     # "required": the service refuses to start query workers that cannot forbid themselves the network
     # (seccomp); "optional": it runs them unconfined and logs an error for each.
@@ -141,6 +154,10 @@ class Settings:
         if self.query_memory < 0 or 0 < self.query_memory < 256 << 20:
             raise SettingsError(f"SMARTREGION_QUERY_MEMORY must be 0 (no limit) or at least 256M (opening the store takes "
                                 f"about that much address space), not {self.query_memory}")
+        if self.query_replica is None:
+            object.__setattr__(self, "query_replica", _replica_share(self.query_workers))
+        if self.query_replica < 0:
+            raise SettingsError(f"SMARTREGION_QUERY_REPLICA must be 0 (answer from disk) or a size, not {self.query_replica}")
         if self.answer_bytes < 0:
             raise SettingsError(f"SMARTREGION_ANSWER_BYTES must be 0 (no limit) or positive, not {self.answer_bytes}")
         if self.query_sandbox not in SANDBOX_MODES:
@@ -197,6 +214,7 @@ class Settings:
             "client_query_seconds": _number(env, "SMARTREGION_CLIENT_QUERY_SECONDS", 60.0, float),
             "trusted_proxies": tuple(p.strip() for p in env.get("SMARTREGION_TRUSTED_PROXIES", "").split(",") if p.strip()),
             "query_memory": _size(env, "SMARTREGION_QUERY_MEMORY", 1 << 30),
+            "query_replica": _size(env, "SMARTREGION_QUERY_REPLICA", None),
             "answer_bytes": _size(env, "SMARTREGION_ANSWER_BYTES", 50 << 20),
             "query_sandbox": (env.get("SMARTREGION_QUERY_SANDBOX") or "required").strip().lower(),
             "max_request_bytes": _number(env, "SMARTREGION_MAX_REQUEST_BYTES", 1_000_000, int),

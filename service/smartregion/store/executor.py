@@ -160,7 +160,8 @@ class Executor:
     """Runs prepared queries; ``run`` blocks, so async callers hand it to a thread.
 
     ``memory`` is each query worker's address-space limit and ``answer_bytes`` the size limit of an
-    answer, in bytes (None or 0: no limit). With ``sandbox_required`` (the default) the executor
+    answer, in bytes (None or 0: no limit); ``replica`` the bytes each worker may add for an in-memory
+    copy of the live revision (0: it answers from disk). With ``sandbox_required`` (the default) the executor
     refuses to start if its workers cannot forbid themselves the network; without, it logs an error
     and runs them unconfined.
 
@@ -181,6 +182,7 @@ class Executor:
         memory: int | None = DEFAULT_MEMORY,
         answer_bytes: int | None = DEFAULT_ANSWER_BYTES,
         sandbox_required: bool = True,
+        replica: int = 0,
     ):
         self.store = store
         self.timeout = timeout
@@ -189,7 +191,7 @@ class Executor:
         embedded = isinstance(store, EmbeddedStore)
         workers = max(1, workers)
         lanes = None if fast_budget is None else SlowLane(fast_budget, max(0, min(slow_slots, workers - 1)))
-        limits = Limits(memory or None, sandbox_required)
+        limits = Limits(memory or None, sandbox_required, replica)
         self._pool = WorkerPool(store.live_path, workers, limits, lanes) if embedded else None
         self._remote = None if embedded else ThreadPoolExecutor(thread_name_prefix="sparql-remote")
 

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import os
 import resource
 import socket
+from pathlib import Path
 
 from smartregion.errors import SmartregionError
 
@@ -66,8 +68,11 @@ def deny_network() -> None:
 _M_ARENA_MAX = -8  # glibc's mallopt parameter
 
 
-def limit_memory(limit: int) -> None:
-    """Cap this process's address space at ``limit`` bytes (soft and hard limit: it cannot raise it again).
+def limit_memory(limit: int, ceiling: int | None = None) -> None:
+    """Cap this process's address space at ``limit`` bytes, and at ``ceiling`` (default ``limit``) for good.
+
+    The soft limit may be moved up to the hard one only by the process itself (``allow_memory``): a query
+    never can, and a worker taken over through an engine bug stays under the ceiling.
 
     glibc reserves 64 MB of address space per malloc arena, one arena per thread that allocates (the
     store's threads do): two arenas keep the limit close to the memory a query really uses (measured
@@ -78,7 +83,32 @@ def limit_memory(limit: int) -> None:
         ctypes.CDLL(None).mallopt(_M_ARENA_MAX, 2)
     except AttributeError:  # not glibc: nothing reserved that way
         pass
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit if ceiling is None else max(limit, ceiling)))
+
+
+def allow_memory(limit: int | None) -> None:
+    """Move this process's address-space limit to ``limit`` bytes, at most its ceiling (None: the ceiling)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard if limit is None else min(limit, hard), hard))
+
+
+def memory_use() -> tuple[int, int]:
+    """The bytes of address space this process uses now, and of them the bytes resident."""
+    size, resident = Path("/proc/self/statm").read_text().split()[:2]
+    return int(size) * os.sysconf("SC_PAGE_SIZE"), int(resident) * os.sysconf("SC_PAGE_SIZE")
+
+
+# Added to a process's or thread's niceness where it should yield the CPU: a worker whose query entered
+# the slow lane, a worker's thread copying the store into memory.
+NICENESS = 10
+
+
+def lower_priority(pid: int) -> None:
+    """Lower the CPU priority of a process, or on Linux of one thread by its native id, by ``NICENESS``."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, min(19, os.getpriority(os.PRIO_PROCESS, pid) + NICENESS))
+    except OSError:
+        pass  # gone already, or the system forbids it: it runs at normal priority
 
 
 def memory_limit() -> int | None:

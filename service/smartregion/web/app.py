@@ -147,6 +147,7 @@ def create_app(settings: Settings, *, warm_network: bool = False) -> FastAPI:
             memory=settings.query_memory,
             answer_bytes=settings.answer_bytes,
             sandbox_required=settings.query_sandbox == "required",
+            replica=settings.query_replica,
         )
         app.state.admission = admission.Admission.of(settings)
         # The search index always, the network if asked: pages and search must not wait for them.
