@@ -287,13 +287,13 @@ def test_queries_one_after_another_go_to_the_worker_that_answered_last(built_sto
         query = running.prepare("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")
         for _ in range(6):
             assert _json_rows(running.run(query, results.JSON))
-        opened = [worker for worker in running._pool._all if _has_open(worker.process.pid, built_store.path)]
+        opened = [worker for worker in running._pool._all if holds_open(worker.process.pid, built_store.path)]
         assert len(opened) == 1, f"{len(opened)} of 3 workers opened the store"
     finally:
         running.close()
 
 
-def _has_open(pid: int, folder: Path) -> bool:
+def holds_open(pid: int, folder: Path) -> bool:
     """Whether the process holds a file under ``folder`` open."""
     for descriptor in Path(f"/proc/{pid}/fd").iterdir():
         try:

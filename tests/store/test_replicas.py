@@ -17,6 +17,7 @@ from smartregion.settings import Settings, SettingsError
 from smartregion.store import EmbeddedStore
 from smartregion.store.errors import QueryOutOfMemory
 from smartregion.store.executor import Answer, Executor
+from test_executor import holds_open
 from test_worker_sandbox import GIGABYTE_STRING
 
 MIB = 1 << 20
@@ -47,17 +48,6 @@ def _answer(executor: Executor, query: str, fmt: results.Format = results.JSON) 
     return executor.run(executor.prepare(query), fmt)
 
 
-def _opens(pid: int, folder: Path) -> bool:
-    """Whether the process holds a file under ``folder`` open (a worker answering from disk does)."""
-    for descriptor in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            if Path(descriptor.readlink()).is_relative_to(folder):
-                return True
-        except OSError:
-            continue
-    return False
-
-
 def _address_space_limits(pid: int) -> tuple[int, int]:
     """The soft and hard RLIMIT_AS of a process, from /proc/<pid>/limits."""
     for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
@@ -86,12 +76,9 @@ def from_disk(built_store: EmbeddedStore) -> Iterator[Executor]:
 def test_the_copies_answer_as_the_store_on_disk(copying: Executor, from_disk: Executor, built_store: EmbeddedStore,
                                                 name: str) -> None:
     for worker in copying._pool._all:  # the store's files are closed: the copy answers
-        assert not _opens(worker.process.pid, built_store.path)
-    for fmt in (results.JSON, results.TSV):
-        ours = _answer(copying, QUERIES[name], fmt) if fmt is results.JSON or name != "ask" else None
-        if ours is None:
-            continue
-        assert ours.body == _answer(from_disk, QUERIES[name], fmt).body
+        assert not holds_open(worker.process.pid, built_store.path)
+    for fmt in (results.JSON,) if name == "ask" else (results.JSON, results.TSV):
+        assert _answer(copying, QUERIES[name], fmt).body == _answer(from_disk, QUERIES[name], fmt).body
     if name == "labels":
         labels = [tuple(s) for s in ox.parse_query_results(_answer(copying, QUERIES[name]).body, format=ox.QueryResultsFormat.JSON)]
         assert len(labels) > 1000
@@ -137,7 +124,7 @@ def test_a_write_is_answered_at_once_then_from_the_new_copies(fresh_store: Embed
         assert [s["label"] for s in rows] == [ox.Literal("Neu geschrieben", language="de")]
         assert _waited(lambda: running._pool.in_memory() == 2)
         for worker in running._pool._all:
-            assert not _opens(worker.process.pid, fresh_store.path)
+            assert not holds_open(worker.process.pid, fresh_store.path)
         rows = ox.parse_query_results(_answer(running, query).body, format=ox.QueryResultsFormat.JSON)
         assert [s["label"] for s in rows] == [ox.Literal("Neu geschrieben", language="de")]
     finally:
@@ -153,7 +140,7 @@ def test_a_revision_larger_than_the_allowance_is_answered_from_disk(built_store:
         assert "more than the 1 MiB each worker may give it (SMARTREGION_QUERY_REPLICA)" in caplog.text
         assert _answer(running, QUERIES["ask"]).body.endswith(b'"boolean":true}')
         assert running._pool.in_memory() == 0
-        assert any(_opens(worker.process.pid, built_store.path) for worker in running._pool._all)
+        assert any(holds_open(worker.process.pid, built_store.path) for worker in running._pool._all)
     finally:
         running.close()
 

@@ -55,7 +55,8 @@ def add_serve_command(subparsers: argparse._SubParsersAction) -> None:
         help="serve the SPARQL endpoint and the web service",
         description="Serve the HTTP service: the read-only SPARQL 1.1 endpoint at /sparql and the other routes. "
         "Builds the graph first if the store is empty. Limits come from SMARTREGION_QUERY_TIMEOUT, "
-        "SMARTREGION_ROW_LIMIT, SMARTREGION_QUERY_WORKERS and SMARTREGION_MAX_REQUEST_BYTES.",
+        "SMARTREGION_ROW_LIMIT, SMARTREGION_QUERY_WORKERS and SMARTREGION_MAX_REQUEST_BYTES; the query workers "
+        "answer from an in-memory copy of the store where SMARTREGION_QUERY_REPLICA allows (the log says when).",
         epilog=epilog(
             "smartregion serve",
             "smartregion serve --host 0.0.0.0 --port 8080 --store /srv/smartregion/store",
