@@ -131,6 +131,24 @@ def test_a_write_is_answered_at_once_then_from_the_new_copies(fresh_store: Embed
         running.close()
 
 
+def test_writes_in_quick_succession_end_with_copies_of_the_last(fresh_store: EmbeddedStore) -> None:
+    """Copies still under way when the next revision comes run out and are dropped; none is answered from."""
+    running = Executor(fresh_store, timeout=20.0, row_limit=100, workers=2, replica=REPLICA)
+    query = f"SELECT ?label WHERE {{ <{ENTITY}> <{LABEL}> ?label }}"
+    try:
+        for n in range(4):
+            graph = rdflib.Graph()
+            graph.add((rdflib.URIRef(ENTITY), rdflib.URIRef(LABEL), rdflib.Literal(f"Fassung {n}", lang="de")))
+            fresh_store.replace_graphs({GRAPH: graph})
+            rows = ox.parse_query_results(_answer(running, query).body, format=ox.QueryResultsFormat.JSON)
+            assert [s["label"] for s in rows] == [ox.Literal(f"Fassung {n}", language="de")]
+        assert _waited(lambda: running._pool.in_memory() == 2)
+        rows = ox.parse_query_results(_answer(running, query).body, format=ox.QueryResultsFormat.JSON)
+        assert [s["label"] for s in rows] == [ox.Literal("Fassung 3", language="de")]
+    finally:
+        running.close()
+
+
 def test_a_revision_larger_than_the_allowance_is_answered_from_disk(built_store: EmbeddedStore, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="smartregion.store.workers")
     running = Executor(built_store, timeout=20.0, row_limit=10, workers=2, replica=1 * MIB)

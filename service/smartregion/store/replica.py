@@ -77,3 +77,61 @@ class Copying:
             self._copy, self._seconds = copy, time.monotonic() - self._started
         except BaseException as exc:  # reported by the worker's next answer; the worker answers from disk
             self._failure = exc
+
+
+class WorkerStore:
+    """What a query worker answers from: the revision it was last sent, on disk, then its in-memory copy.
+
+    One copy at a time, and a copy's trouble never fails a task. A copy still under way when the worker
+    moves to a newer revision runs out (pyoxigraph cannot stop a dump or a load) and is dropped; the next
+    copy starts once it has ended, so that two never hold memory at once. A revision is copied once at
+    most: after a failure it is answered from disk.
+    """
+
+    def __init__(self, memory: int | None):
+        self._memory = memory
+        self.store: ox.Store | None = None
+        self.path: str | None = None
+        self.in_memory = False
+        self._attempted: str | None = None
+        self._under_way: Copying | None = None
+
+    def open(self, path: str) -> None:
+        """Answer from the revision at ``path``, on disk until a copy of it is made."""
+        self.store, self.path, self.in_memory = None, None, False  # the old revision's memory first
+        self.store, self.path = ox.Store.read_only(path), path
+
+    @property
+    def copying(self) -> bool:
+        return self._under_way is not None and self._under_way.path == self.path
+
+    def step(self, wanted: bool) -> dict:
+        """Start a copy if ``wanted`` and none has been tried for this revision, or answer from one that is
+        done; what to report of it."""
+        try:
+            return self._step(wanted)
+        except Exception as exc:  # reported with the answer; the worker answers from disk
+            self._under_way = None
+            return {"copy_failed": f"{type(exc).__name__}: {exc}"}
+
+    def _step(self, wanted: bool) -> dict:
+        under_way = self._under_way
+        if under_way is not None and under_way.path != self.path:
+            if not under_way.done():
+                return {}  # an older revision's copy runs out first
+            self._under_way = under_way = None
+        if under_way is None:
+            if wanted and not self.in_memory and self._attempted != self.path and self.store is not None:
+                self._attempted = self.path
+                self._under_way = Copying(self.store, self.path, self._memory)
+            return {}
+        if not under_way.done():
+            return {}
+        self._under_way = None
+        copy, report = under_way.take()
+        if copy is not None:
+            self.store, self.in_memory = copy, True  # the revision's files close
+        resident = under_way.settle()
+        if "copied" in report:
+            report["copied"]["resident"] = resident
+        return report

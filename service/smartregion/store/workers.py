@@ -516,7 +516,7 @@ def _serve(connection: Connection, limits: Limits) -> None:
     _send(connection, {"status": "ready", "problem": problem})
     if problem and limits.sandbox_required:
         return
-    store, opened, copying, in_memory = None, None, None, False
+    answering = replica.WorkerStore(limits.memory)
     while True:
         try:
             path, copy_it, task = connection.recv()
@@ -524,20 +524,10 @@ def _serve(connection: Connection, limits: Limits) -> None:
             return
         news: dict = {}
         try:
-            if path != opened:
-                store, opened, copying, in_memory = None, None, None, False  # the old revision's memory first
-                store, opened = ox.Store.read_only(path), path
-                if copy_it:
-                    copying = replica.Copying(store, path, limits.memory)
-            if copying is not None and copying.done():
-                copy, news = copying.take()
-                if copy is not None:
-                    store, in_memory = copy, True  # the revision's files close
-                resident = copying.settle()
-                if "copied" in news:
-                    news["copied"]["resident"] = resident
-                copying = None
-            body, cut = _evaluate(store, task)
+            if path != answering.path:
+                answering.open(path)
+            news = answering.step(copy_it)
+            body, cut = _evaluate(answering.store, task)
             header, answer = {"status": "ok", "cut": cut}, body
         except SyntaxError as exc:
             header, answer = {"status": "syntax", "message": str(exc)[:_MESSAGE_CHARS]}, None
@@ -547,7 +537,7 @@ def _serve(connection: Connection, limits: Limits) -> None:
             header, answer = {"status": "memory"}, None
         except Exception as exc:  # anything else goes back to the server as a message, not a dead worker
             header, answer = {"status": "error", "message": f"{type(exc).__name__}: {exc}"[:_MESSAGE_CHARS]}, None
-        header.update(news, answered_from="memory" if in_memory else "disk", copying=copying is not None)
+        header.update(news, answered_from="memory" if answering.in_memory else "disk", copying=answering.copying)
         _send(connection, header, answer)
         if header["status"] == "memory":
             return  # the server replaces a worker that ran out of memory
