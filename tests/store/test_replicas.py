@@ -48,6 +48,17 @@ def _answer(executor: Executor, query: str, fmt: results.Format = results.JSON) 
     return executor.run(executor.prepare(query), fmt)
 
 
+def _write_label(store: EmbeddedStore, text: str) -> None:
+    graph = rdflib.Graph()
+    graph.add((rdflib.URIRef(ENTITY), rdflib.URIRef(LABEL), rdflib.Literal(text, lang="de")))
+    store.replace_graphs({GRAPH: graph})
+
+
+def _labels(executor: Executor) -> list[ox.Literal]:
+    query = f"SELECT ?label WHERE {{ <{ENTITY}> <{LABEL}> ?label }}"
+    return [s["label"] for s in ox.parse_query_results(_answer(executor, query).body, format=ox.QueryResultsFormat.JSON)]
+
+
 def _address_space_limits(pid: int) -> tuple[int, int]:
     """The soft and hard RLIMIT_AS of a process, from /proc/<pid>/limits."""
     for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
@@ -111,22 +122,17 @@ def test_a_query_past_the_memory_limit_beside_a_copy_is_stopped_and_the_worker_c
 
 def test_a_write_is_answered_at_once_then_from_the_new_copies(fresh_store: EmbeddedStore) -> None:
     running = Executor(fresh_store, timeout=20.0, row_limit=100, workers=2, replica=REPLICA)
-    query = f"SELECT ?label WHERE {{ <{ENTITY}> <{LABEL}> ?label }}"
     try:
         assert _waited(lambda: running._pool.in_memory() == 2)
         old = fresh_store.revision()
-        graph = rdflib.Graph()
-        graph.add((rdflib.URIRef(ENTITY), rdflib.URIRef(LABEL), rdflib.Literal("Neu geschrieben", lang="de")))
-        fresh_store.replace_graphs({GRAPH: graph})
+        _write_label(fresh_store, "Neu geschrieben")
         assert fresh_store.revision() != old and running._pool.in_memory() == 0
         # The very next query sees the write: a worker whose copy is of the old revision answers from disk.
-        rows = ox.parse_query_results(_answer(running, query).body, format=ox.QueryResultsFormat.JSON)
-        assert [s["label"] for s in rows] == [ox.Literal("Neu geschrieben", language="de")]
+        assert _labels(running) == [ox.Literal("Neu geschrieben", language="de")]
         assert _waited(lambda: running._pool.in_memory() == 2)
         for worker in running._pool._all:
             assert not holds_open(worker.process.pid, fresh_store.path)
-        rows = ox.parse_query_results(_answer(running, query).body, format=ox.QueryResultsFormat.JSON)
-        assert [s["label"] for s in rows] == [ox.Literal("Neu geschrieben", language="de")]
+        assert _labels(running) == [ox.Literal("Neu geschrieben", language="de")]
     finally:
         running.close()
 
@@ -134,17 +140,12 @@ def test_a_write_is_answered_at_once_then_from_the_new_copies(fresh_store: Embed
 def test_writes_in_quick_succession_end_with_copies_of_the_last(fresh_store: EmbeddedStore) -> None:
     """Copies still under way when the next revision comes run out and are dropped; none is answered from."""
     running = Executor(fresh_store, timeout=20.0, row_limit=100, workers=2, replica=REPLICA)
-    query = f"SELECT ?label WHERE {{ <{ENTITY}> <{LABEL}> ?label }}"
     try:
         for n in range(4):
-            graph = rdflib.Graph()
-            graph.add((rdflib.URIRef(ENTITY), rdflib.URIRef(LABEL), rdflib.Literal(f"Fassung {n}", lang="de")))
-            fresh_store.replace_graphs({GRAPH: graph})
-            rows = ox.parse_query_results(_answer(running, query).body, format=ox.QueryResultsFormat.JSON)
-            assert [s["label"] for s in rows] == [ox.Literal(f"Fassung {n}", language="de")]
+            _write_label(fresh_store, f"Fassung {n}")
+            assert _labels(running) == [ox.Literal(f"Fassung {n}", language="de")]
         assert _waited(lambda: running._pool.in_memory() == 2)
-        rows = ox.parse_query_results(_answer(running, query).body, format=ox.QueryResultsFormat.JSON)
-        assert [s["label"] for s in rows] == [ox.Literal("Fassung 3", language="de")]
+        assert _labels(running) == [ox.Literal("Fassung 3", language="de")]
     finally:
         running.close()
 
