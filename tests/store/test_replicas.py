@@ -184,3 +184,14 @@ def test_replica_setting() -> None:
         Settings.from_env({"SMARTREGION_QUERY_REPLICA": "-1"})
     with pytest.raises(SettingsError, match="is not a size"):
         Settings.from_env({"SMARTREGION_QUERY_REPLICA": "lots"})
+
+
+def test_a_workers_report_of_its_copy_is_only_believed_as_numbers(copying: Executor, caplog: pytest.LogCaptureFixture) -> None:
+    """A worker taken over through an engine bug could send anything in its reply's header."""
+    caplog.set_level(logging.INFO, logger="smartregion.store.workers")
+    worker = next(iter(copying._pool._all))
+    path = str(copying._pool._live_path())
+    for copied in ({"seconds": "soon", "quads": 10**400, "resident": float("inf")}, {"seconds": True, "quads": -5, "resident": None}):
+        copying._pool._note_copy(worker, path, {"answered_from": "memory", "copied": copied})
+    assert caplog.text.count("copied in 0.0 s (0 quads, 0 bytes resident)") == 2
+    assert worker.replica == path

@@ -248,7 +248,7 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._closed = False
         self._uncopied: dict[str, str] = {}  # revision → why it is answered from disk
-        self._fits: tuple[str | None] = (None,)  # the last revision found small enough to copy
+        self._fitting: str | None = None  # the last revision found small enough to copy
         self._behind = threading.Event()  # set while some worker is not answering from the live revision's copy
         try:
             for _ in range(max(1, size)):
@@ -357,7 +357,7 @@ class WorkerPool:
         """Whether workers copy the revision at ``path`` into memory: it fits, and no worker failed to."""
         if not self._limits.replica or path in self._uncopied:
             return False
-        if self._fits[0] != path:  # judged once per revision: a folder listing per query would cost
+        if self._fitting != path:  # judged once per revision: a folder listing per query would cost
             try:
                 needed = sum(entry.stat().st_size for entry in os.scandir(path) if entry.is_file()) * _COPY_PER_DISK_BYTE
             except OSError:
@@ -366,7 +366,7 @@ class WorkerPool:
                 self._answer_from_disk(path, f"a copy needs about {sandbox.size_text(needed)}, more than the "
                                              f"{sandbox.size_text(self._limits.replica)} each worker may give it (SMARTREGION_QUERY_REPLICA)")
                 return False
-            self._fits = (path,)
+            self._fitting = path
         return True
 
     def _answer_from_disk(self, path: str, why: str) -> None:
@@ -381,9 +381,10 @@ class WorkerPool:
         if worker.replica is None and self._limits.replica:
             self._behind.set()
         copied = state.get("copied")
-        if isinstance(copied, dict):
-            log.info("query worker %d answers from memory: %s copied in %s s (%s quads, %s resident)", worker.process.pid,
-                     Path(path).name, copied.get("seconds"), f"{copied.get('quads', 0):,}", sandbox.size_text(int(copied.get("resident", 0))))
+        if isinstance(copied, dict):  # a worker's words: numbers only where numbers are expected
+            seconds, quads, resident = (_count(copied.get(key)) for key in ("seconds", "quads", "resident"))
+            log.info("query worker %d answers from memory: %s copied in %.1f s (%s quads, %s resident)", worker.process.pid,
+                     Path(path).name, seconds, f"{int(quads):,}", sandbox.size_text(int(resident)))
         if state.get("copy_failed"):
             self._answer_from_disk(path, f"a worker failed to copy it: {str(state['copy_failed'])[:_MESSAGE_CHARS]}")
 
@@ -443,6 +444,13 @@ class WorkerPool:
         self._behind.set()  # the thread following copies sees the pool closed and ends
         for worker in workers:
             worker.kill()
+
+
+def _count(value: object) -> float:
+    """A figure a worker reported, if it is a finite, non-negative number (else 0)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e18:
+        return 0.0
+    return float(value)
 
 
 def _outcome(reply: _Reply, limits: Limits) -> tuple[bytes, str | None]:
