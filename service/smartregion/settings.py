@@ -121,7 +121,7 @@ class Settings:
     query_memory: int = 1 << 30  # bytes of address space per query worker (RLIMIT_AS); 0 = no limit
     # Bytes each query worker may give an in-memory copy of the live revision, on top of query_memory; a
     # revision that does not fit is answered from disk, 0 always is. None: where memory allows, a share of
-    # half the machine's memory per worker, at most 2 GiB (store/workers.py).
+    # half the machine's memory per worker, at most 2 GiB (store/replica.py).
     query_replica: int | None = None
     answer_bytes: int = 50 << 20  # bytes per answer of the HTTP endpoint, cut at a whole row; 0 = no limit
     # "required": the service refuses to start query workers that cannot forbid themselves the network

@@ -44,7 +44,8 @@ class Copying:
         return not self._thread.is_alive()
 
     def take(self) -> tuple[ox.Store | None, dict]:
-        """Once done: the copy (None if it failed) and what to report of it; the memory limit settled."""
+        """Once done: the copy (None if it failed) and what to report of it. ``settle`` the memory limit
+        once the store it replaces, or the copy itself if it is not used, is let go."""
         copy, failure = self._copy, self._failure
         self._copy = None
         if copy is None:
@@ -119,6 +120,8 @@ class WorkerStore:
         if under_way is not None and under_way.path != self.path:
             if not under_way.done():
                 return {}  # an older revision's copy runs out first
+            under_way.take()  # and is let go: its limit, lifted for it, is settled again
+            under_way.settle()
             self._under_way = under_way = None
         if under_way is None:
             if wanted and not self.in_memory and self._attempted != self.path and self.store is not None:
