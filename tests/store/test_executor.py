@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import anyio
 import pyoxigraph as ox
 import pytest
 import rdflib
@@ -211,13 +212,13 @@ def _json_rows(answer: Answer) -> list[tuple]:
 
 
 def test_answers_are_the_stores_own(executor: Executor, built_store: EmbeddedStore) -> None:
-    answer = executor.run(executor.prepare(COUNT), results.JSON)
+    answer = anyio.run(executor.run, executor.prepare(COUNT), results.JSON)
     # The default graph is a set: COUNT(*) counts distinct triples, fewer than the sources' statements.
     assert _json_rows(answer)[0][0].value == str(built_store.distinct_triple_count())
     assert built_store.distinct_triple_count() < built_store.triple_count()
     assert not answer.truncated
     query = "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label } ORDER BY ?s ?label"
-    answer = executor.run(executor.prepare(query), results.TSV)
+    answer = anyio.run(executor.run, executor.prepare(query), results.TSV)
     expected = ox.parse_query_results(built_store.query_bytes(query, "text/tab-separated-values"), format=ox.QueryResultsFormat.TSV)
     assert [tuple(s) for s in ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.TSV)] == [tuple(s) for s in expected][:50]
     assert answer.truncated  # the project has more than 50 labels
@@ -226,16 +227,16 @@ def test_answers_are_the_stores_own(executor: Executor, built_store: EmbeddedSto
 def test_a_named_dataset_replaces_the_union(executor: Executor, built_store: EmbeddedStore) -> None:
     graph = built_store.named_graphs()[0]
     in_graph = int(built_store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")[0]["n"])
-    from_clause = executor.run(executor.prepare(f"SELECT (COUNT(*) AS ?n) FROM <{graph}> WHERE {{ ?s ?p ?o }}"), results.JSON)
-    protocol = executor.run(executor.prepare(COUNT, default_graph_uris=[graph]), results.JSON)
-    named_only = executor.run(executor.prepare(COUNT, named_graph_uris=[graph]), results.JSON)
+    from_clause = anyio.run(executor.run, executor.prepare(f"SELECT (COUNT(*) AS ?n) FROM <{graph}> WHERE {{ ?s ?p ?o }}"), results.JSON)
+    protocol = anyio.run(executor.run, executor.prepare(COUNT, default_graph_uris=[graph]), results.JSON)
+    named_only = anyio.run(executor.run, executor.prepare(COUNT, named_graph_uris=[graph]), results.JSON)
     assert int(_json_rows(from_clause)[0][0].value) == int(_json_rows(protocol)[0][0].value) == in_graph
     assert int(_json_rows(named_only)[0][0].value) == 0  # the protocol's default graph is then empty
 
 
 def test_syntax_errors_come_back_with_their_position(executor: Executor) -> None:
     with pytest.raises(QuerySyntaxError, match=r"^line 2, column 3: ") as refused:
-        executor.run(executor.prepare("SELECT * WHERE {\n  ?s ?p }"), results.JSON)
+        anyio.run(executor.run, executor.prepare("SELECT * WHERE {\n  ?s ?p }"), results.JSON)
     assert (refused.value.line, refused.value.column) == (2, 3)
 
 
@@ -246,7 +247,7 @@ def test_time_limit_kills_the_worker_while_others_keep_answering(executor: Execu
     def slow() -> None:
         started = time.monotonic()
         try:
-            executor.run(executor.prepare(SLOW), results.JSON)
+            anyio.run(executor.run, executor.prepare(SLOW), results.JSON)
         except QueryTimeout as exc:
             outcome["timeout"] = exc
         outcome["seconds"] = time.monotonic() - started
@@ -255,7 +256,7 @@ def test_time_limit_kills_the_worker_while_others_keep_answering(executor: Execu
     thread.start()
     time.sleep(0.5)
     started = time.monotonic()
-    quick = executor.run(executor.prepare("ASK { ?s ?p ?o }"), results.JSON)
+    quick = anyio.run(executor.run, executor.prepare("ASK { ?s ?p ?o }"), results.JSON)
     quick_seconds = time.monotonic() - started
     thread.join(30)
     assert bool(ox.parse_query_results(quick.body, format=ox.QueryResultsFormat.JSON)) and quick_seconds < 1.5
@@ -267,7 +268,7 @@ def test_time_limit_kills_the_worker_while_others_keep_answering(executor: Execu
     after = {w.process.pid for w in executor._pool._all}
     killed = before - after
     assert len(killed) == 1 and len(after) == 2  # one worker was replaced, the pool is whole again
-    assert executor.run(executor.prepare(COUNT), results.JSON).body  # and it answers
+    assert anyio.run(executor.run, executor.prepare(COUNT), results.JSON).body  # and it answers
 
 
 def test_a_worker_that_died_while_idle_is_replaced(executor: Executor) -> None:
@@ -275,7 +276,7 @@ def test_a_worker_that_died_while_idle_is_replaced(executor: Executor) -> None:
     following.process.kill()
     following.process.join(5)
     ask = executor.prepare("ASK { ?s ?p ?o }")
-    assert bool(ox.parse_query_results(executor.run(ask, results.JSON).body, format=ox.QueryResultsFormat.JSON))
+    assert bool(ox.parse_query_results(anyio.run(executor.run, ask, results.JSON).body, format=ox.QueryResultsFormat.JSON))
     assert following not in executor._pool._all
     assert all(worker.process.is_alive() for worker in executor._pool._all)
 
@@ -286,7 +287,7 @@ def test_queries_one_after_another_go_to_the_worker_that_answered_last(built_sto
     try:
         query = running.prepare("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")
         for _ in range(6):
-            assert _json_rows(running.run(query, results.JSON))
+            assert _json_rows(anyio.run(running.run, query, results.JSON))
         opened = [worker for worker in running._pool._all if holds_open(worker.process.pid, built_store.path)]
         assert len(opened) == 1, f"{len(opened)} of 3 workers opened the store"
     finally:
@@ -313,11 +314,11 @@ def test_workers_follow_a_new_revision(tmp_path: Path) -> None:
     running = Executor(store, timeout=5.0, row_limit=10, workers=1)
     try:
         query = running.prepare("SELECT ?l WHERE { ?s ?p ?l }")
-        assert [r[0].value for r in _json_rows(running.run(query, results.JSON))] == ["eins"]
+        assert [r[0].value for r in _json_rows(anyio.run(running.run, query, results.JSON))] == ["eins"]
         second = rdflib.Graph()
         second.add((rdflib.URIRef(EX + "a"), label, rdflib.Literal("zwei", lang="de")))
         store.replace_graphs({GRAPHS[0]: second})
-        assert [r[0].value for r in _json_rows(running.run(query, results.JSON))] == ["zwei"]
+        assert [r[0].value for r in _json_rows(anyio.run(running.run, query, results.JSON))] == ["zwei"]
     finally:
         running.close()
 
@@ -331,13 +332,13 @@ def test_remote_answers_match_the_embedded_ones(remote_store: RemoteStore, execu
         # An order SPARQL defines: it leaves the order of literals with language tags to the engine (Virtuoso
         # puts "…"@de before "…"@en, Oxigraph orders by the text).
         query = "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label } ORDER BY ?s STR(?label) LANG(?label)"
-        remote_answer = remote.run(remote.prepare(query), results.XML)
-        local_answer = executor.run(executor.prepare(query), results.XML)
+        remote_answer = anyio.run(remote.run, remote.prepare(query), results.XML)
+        local_answer = anyio.run(executor.run, executor.prepare(query), results.XML)
         parsed = [ox.parse_query_results(a.body, format=ox.QueryResultsFormat.XML) for a in (remote_answer, local_answer)]
         assert [tuple(s) for s in parsed[0]] == [tuple(s) for s in parsed[1]]
         assert remote_answer.truncated and local_answer.truncated
         construct = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
-        remote_graph = remote.run(remote.prepare(construct), results.NTRIPLES)
+        remote_graph = anyio.run(remote.run, remote.prepare(construct), results.NTRIPLES)
         assert remote_graph.truncated and len(list(ox.parse(remote_graph.body, format=ox.RdfFormat.N_TRIPLES))) == 50
     finally:
         remote.close()
@@ -351,7 +352,7 @@ def test_remote_time_limit(fresh_oxigraph) -> None:
     started = time.monotonic()
     try:
         with pytest.raises(QueryTimeout):
-            remote.run(remote.prepare(slow), results.JSON)
+            anyio.run(remote.run, remote.prepare(slow), results.JSON)
     finally:
         remote.close()
     assert time.monotonic() - started < 5

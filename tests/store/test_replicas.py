@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import anyio
 import pyoxigraph as ox
 import pytest
 import rdflib
@@ -45,7 +46,7 @@ def _waited(condition: Callable[[], bool], seconds: float = 90.0) -> bool:
 
 
 def _answer(executor: Executor, query: str, fmt: results.Format = results.JSON) -> Answer:
-    return executor.run(executor.prepare(query), fmt)
+    return anyio.run(executor.run, executor.prepare(query), fmt)
 
 
 def _write_label(store: EmbeddedStore, text: str) -> None:

@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import anyio
 import httpx
 import pyoxigraph as ox
 import pytest
@@ -120,14 +121,15 @@ def test_a_query_worker_cannot_reach_a_listener_even_past_the_check(executor: Ex
         assert len(seen) == 1 and seen[0].startswith(b"POST /sparql ")
         seen.clear()
         with pytest.raises(QueryFailed, match=r"^PermissionError: Permission denied \(os error 13\)$"):
-            executor._pool.run(Task(query, "json", (), (), 10, {}, MIB), 30.0)
+            anyio.run(executor._pool.run, Task(query, "json", (), (), 10, {}, MIB), 30.0)
         assert seen == []
-    assert executor.run(executor.prepare(ASK), results.JSON).body == TRUE
+    assert anyio.run(executor.run, executor.prepare(ASK), results.JSON).body == TRUE
 
 
 # A process whose own filter forbids installing another one, as some container profiles do.
 NO_SECCOMP = textwrap.dedent("""
     import errno, logging, sys
+    import anyio
     import pyseccomp as seccomp
     from smartregion.rdf import results
     from smartregion.store.executor import Executor
@@ -147,7 +149,7 @@ NO_SECCOMP = textwrap.dedent("""
         except SandboxUnavailable as exc:
             print("REFUSED", exc)
         optional = Executor(store, timeout=30, row_limit=10, workers=1, sandbox_required=False)
-        print("ANSWER", optional.run(optional.prepare("ASK { ?s ?p ?o }"), results.JSON).body.decode())
+        print("ANSWER", anyio.run(optional.run, optional.prepare("ASK { ?s ?p ?o }"), results.JSON).body.decode())
         optional.close()
 """)
 
@@ -186,7 +188,7 @@ def test_sandbox_and_size_settings() -> None:
 def test_a_query_past_the_memory_limit_is_stopped_and_the_worker_replaced(executor: Executor, query: str) -> None:
     before = worker_pids(executor)
     with pytest.raises(QueryOutOfMemory) as stopped:
-        executor.run(executor.prepare(query), results.JSON)
+        anyio.run(executor.run, executor.prepare(query), results.JSON)
     assert str(stopped.value) == ("the query needed more memory than the limit of 1 GiB per query and was stopped; "
                                   "the worker was replaced")
     assert stopped.value.limit == 1 << 30 and stopped.value.hint.startswith("Narrow the query")
@@ -194,7 +196,7 @@ def test_a_query_past_the_memory_limit_is_stopped_and_the_worker_replaced(execut
     while len(executor._pool._all) < 1 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert worker_pids(executor).isdisjoint(before) and len(executor._pool._all) == 1
-    assert executor.run(executor.prepare(ASK), results.JSON).body == TRUE
+    assert anyio.run(executor.run, executor.prepare(ASK), results.JSON).body == TRUE
 
 
 # --- the byte limit ---------------------------------------------------------------------------------
@@ -214,7 +216,7 @@ def _solutions(body: bytes, fmt: results.Format) -> list[tuple]:
 
 @pytest.mark.parametrize("fmt", results.SOLUTION_FORMATS, ids=lambda f: f.key)
 def test_solutions_stop_at_the_byte_limit_as_a_whole_document(executor: Executor, fmt: results.Format) -> None:
-    answer = executor.run(executor.prepare(ROWS_OF_A_MEBIBYTE), fmt)
+    answer = anyio.run(executor.run, executor.prepare(ROWS_OF_A_MEBIBYTE), fmt)
     assert answer.cut == results.BYTES and answer.truncated
     assert 4 * MIB < len(answer.body) <= 5 * MIB  # four rows of 1 MiB fit into 5 MiB, a fifth does not
     assert _solutions(answer.body, fmt) == [(str(i), "a" * MIB) for i in range(4)]
@@ -230,7 +232,7 @@ GRAPH_PARSERS = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "rdf
 
 @pytest.mark.parametrize("fmt", results.GRAPH_FORMATS, ids=lambda f: f.key)
 def test_triples_stop_at_the_byte_limit_as_a_whole_document(executor: Executor, fmt: results.Format) -> None:
-    answer = executor.run(executor.prepare(TRIPLES_OF_A_MEBIBYTE), fmt)
+    answer = anyio.run(executor.run, executor.prepare(TRIPLES_OF_A_MEBIBYTE), fmt)
     assert answer.cut == results.BYTES
     assert 4 * MIB < len(answer.body) <= 5 * MIB
     graph = rdflib.Graph().parse(data=answer.body, format=GRAPH_PARSERS[fmt.key])
@@ -242,10 +244,10 @@ def test_triples_stop_at_the_byte_limit_as_a_whole_document(executor: Executor, 
 def test_the_row_limit_is_marked_too(built_store: EmbeddedStore) -> None:
     running = Executor(built_store, timeout=30.0, row_limit=3, workers=1)
     try:
-        answer = running.run(running.prepare("CONSTRUCT WHERE { ?s ?p ?o }"), results.TURTLE)
+        answer = anyio.run(running.run, running.prepare("CONSTRUCT WHERE { ?s ?p ?o }"), results.TURTLE)
         assert answer.cut == results.ROWS and len(rdflib.Graph().parse(data=answer.body, format="turtle")) == 3
         assert answer.body.endswith(b"\n# the answer was cut at the row limit of 3 rows\n")
-        small = running.run(running.prepare("SELECT ?s WHERE { ?s ?p ?o } LIMIT 2"), results.XML)
+        small = anyio.run(running.run, running.prepare("SELECT ?s WHERE { ?s ?p ?o } LIMIT 2"), results.XML)
         assert small.cut is None and b"<!--" not in small.body
     finally:
         running.close()
@@ -254,13 +256,13 @@ def test_the_row_limit_is_marked_too(built_store: EmbeddedStore) -> None:
 def test_the_remote_answer_is_read_only_up_to_the_byte_limit(oxigraph_remote) -> None:
     remote = Executor(oxigraph_remote.remote_store(), timeout=60.0, row_limit=100, workers=1, answer_bytes=5 * MIB)
     try:
-        answer = remote.run(remote.prepare(ROWS_OF_A_MEBIBYTE), results.XML)
+        answer = anyio.run(remote.run, remote.prepare(ROWS_OF_A_MEBIBYTE), results.XML)
         assert answer.cut == results.BYTES and _solutions(answer.body, results.XML) == [(str(i), "a" * MIB) for i in range(4)]
         # One remote row larger than the limit: the reading stops inside it, and the answer is whole and empty.
-        huge = remote.run(remote.prepare(f"SELECT ?x23 WHERE {{ {doubled(23)} }}"), results.XML)
+        huge = anyio.run(remote.run, remote.prepare(f"SELECT ?x23 WHERE {{ {doubled(23)} }}"), results.XML)
         assert huge.cut == results.BYTES and _solutions(huge.body, results.XML) == []
         assert huge.body.endswith(b"<!-- the answer was cut at the byte limit of 5242880 bytes -->\n")
-        graph = remote.run(remote.prepare(TRIPLES_OF_A_MEBIBYTE), results.NTRIPLES)
+        graph = anyio.run(remote.run, remote.prepare(TRIPLES_OF_A_MEBIBYTE), results.NTRIPLES)
         assert graph.cut == results.BYTES and len(list(ox.parse(graph.body, format=ox.RdfFormat.N_TRIPLES))) == 4
     finally:
         remote.close()

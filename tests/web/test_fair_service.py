@@ -393,7 +393,7 @@ def test_a_query_stopped_for_a_full_slow_lane_is_replaced_in_the_background(buil
 
     def slow() -> None:
         try:
-            executor.run(executor.prepare(SLOW), results.JSON)
+            anyio.run(executor.run, executor.prepare(SLOW), results.JSON)
         except (QueryTimeout, SlowLaneFull) as exc:
             outcomes.append(exc)
 
@@ -409,7 +409,7 @@ def test_a_query_stopped_for_a_full_slow_lane_is_replaced_in_the_background(buil
         assert isinstance(stopped, SlowLaneFull) and 1 <= stopped.retry_after <= TIME_LIMIT + 1
         assert "the fast lane's 0.3 seconds and all 1 slots for slow queries are taken" in str(stopped)
         started = time.monotonic()
-        ask = executor.run(executor.prepare(f"ASK {{ <{NEULAND21}> ?p ?o }}"), results.JSON)
+        ask = anyio.run(executor.run, executor.prepare(f"ASK {{ <{NEULAND21}> ?p ?o }}"), results.JSON)
         assert bool(ox.parse_query_results(ask.body, format=ox.QueryResultsFormat.JSON))
         assert time.monotonic() - started < GENEROUS  # the replacement started and opened the store
         for thread in threads:

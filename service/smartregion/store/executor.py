@@ -33,11 +33,10 @@ import io
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import BinaryIO
 
+import anyio
 import pyoxigraph as ox
 
 from smartregion.rdf import results
@@ -157,7 +156,7 @@ def check(text: str, base: str | None = None, template: str | None = None) -> qu
 
 
 class Executor:
-    """Runs prepared queries; ``run`` blocks, so async callers hand it to a thread.
+    """Runs prepared queries; ``run`` is a coroutine (outside an event loop: ``anyio.run(executor.run, ...)``).
 
     ``memory`` is each query worker's address-space limit and ``answer_bytes`` the size limit of an
     answer, in bytes (None or 0: no limit); ``replica`` the bytes each worker may add for an in-memory
@@ -193,7 +192,6 @@ class Executor:
         lanes = None if fast_budget is None else SlowLane(fast_budget, max(0, min(slow_slots, workers - 1)))
         limits = Limits(memory or None, sandbox_required, replica)
         self._pool = WorkerPool(store.live_path, workers, limits, lanes) if embedded else None
-        self._remote = None if embedded else ThreadPoolExecutor(thread_name_prefix="sparql-remote")
 
     def prepare(
         self,
@@ -205,23 +203,35 @@ class Executor:
     ) -> PreparedQuery:
         return prepare(text, self.store.named_graphs, default_graph_uris, named_graph_uris, base, template)
 
-    def run(self, query: PreparedQuery, fmt: results.Format) -> Answer:
+    def prepare_if_judged(self, text: str, template: str) -> PreparedQuery | None:
+        """``prepare(text, template=template)`` where it neither parses nor asks the store (fit for the event
+        loop: the question's template was judged before and names no dataset); else None."""
+        try:
+            checked = query_guard.check_filled_if_judged(template, text)
+        except query_guard.GuardError:
+            return None  # ``prepare`` tells why, in the caller's terms
+        if checked is None or checked.from_graphs or checked.from_named_graphs:
+            return None
+        return PreparedQuery(checked, (), ())
+
+    async def run(self, query: PreparedQuery, fmt: results.Format) -> Answer:
         """Evaluate within the time limit, then serialise; raises QueryTimeout, QuerySyntaxError, ..."""
         if self._pool is not None:
             task = Task(query.text, fmt.key, query.default_graphs, query.named_graphs, self.row_limit, query.prefixes, self.answer_bytes)
-            body, cut = self._pool.run(task, self.timeout)
+            body, cut = await self._pool.run(task, self.timeout)
         else:
-            body, cut = self._remote_answer(query, fmt)
+            body, cut = await self._remote_answer(query, fmt)
         return Answer(body, fmt, cut)
 
-    def _remote_answer(self, query: PreparedQuery, fmt: results.Format) -> tuple[bytes, str | None]:
+    async def _remote_answer(self, query: PreparedQuery, fmt: results.Format) -> tuple[bytes, str | None]:
         # The store's client times out on its own; waiting here as well keeps the limit even where a
-        # server trickles bytes. Either way the server may go on evaluating: the limit there is its own.
+        # server trickles bytes (the thread is left to its client's timeout). Either way the server may
+        # go on evaluating: the limit there is its own.
         started = time.monotonic()
-        future = self._remote.submit(self._run_remote, query, fmt)
         try:
-            return future.result(timeout=self.timeout)
-        except FutureTimeout:
+            with anyio.fail_after(self.timeout):
+                return await anyio.to_thread.run_sync(self._run_remote, query, fmt, abandon_on_cancel=True)
+        except TimeoutError:
             raise QueryTimeout(self.timeout) from None
         except QuerySyntaxError:
             raise
@@ -263,8 +273,6 @@ class Executor:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.close()
-        if self._remote is not None:
-            self._remote.shutdown(wait=False, cancel_futures=True)
 
 
 # What a remote answer may be larger than our answer from it (JSON results carry each term's type).

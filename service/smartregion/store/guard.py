@@ -51,6 +51,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urljoin
 
 from cachetools import LRUCache, cached
+from cachetools.keys import hashkey
 from pyparsing import ParseBaseException, ParseResults
 from rdflib.plugins.sparql import parser as grammar
 from rdflib.plugins.sparql.parserutils import CompValue
@@ -184,11 +185,27 @@ def check_filled(template: str, filled: str, base: str | None = None) -> Checked
     parse. Should the filled text decode to anything else (a literal parameter with a backslash) or
     need another prologue, it is checked like any query.
     """
-    verdict = check(template, base)
+    return _filled(check(template, base), template, filled, base) or check(filled, base)
+
+
+def check_filled_if_judged(template: str, filled: str, base: str | None = None) -> CheckedQuery | None:
+    """``check_filled`` where it costs no parse, which an event loop can afford: the template's verdict is
+    kept and the filled text needs none of its own. Else None: call ``check_filled``, in a thread."""
+    with _VERDICTS_LOCK:
+        kept = _VERDICTS.get(hashkey(template, base))
+    if kept is None:
+        return None
+    if isinstance(kept.verdict, GuardError):
+        raise _fresh(kept.verdict)
+    return _filled(kept.verdict, template, filled, base)
+
+
+def _filled(verdict: CheckedQuery, template: str, filled: str, base: str | None) -> CheckedQuery | None:
+    """The template's verdict for the filled text, if that decodes to itself and takes the template's prologue."""
     decoded = decode(filled)
     prologue = complete_prologue(decoded, base)
     if decoded != filled or verdict.text != prologue + decode(template):  # the template's text is its prologue and itself
-        return check(filled, base)
+        return None
     return replace(verdict, text=prologue + decoded)
 
 
@@ -201,9 +218,10 @@ class _Kept(NamedTuple):
 # their texts' size, not their number: a count would let a client keep hundreds of megabyte-long texts.
 VERDICT_BYTES = 32 << 20
 _VERDICTS: LRUCache = LRUCache(maxsize=VERDICT_BYTES, getsizeof=lambda kept: kept.size)
+_VERDICTS_LOCK = threading.Lock()
 
 
-@cached(_VERDICTS, lock=threading.Lock())  # the lock guards the cache only; parses run outside it
+@cached(_VERDICTS, lock=_VERDICTS_LOCK)  # the lock guards the cache only; parses run outside it
 def _verdict(text: str, base: str | None) -> _Kept:
     try:
         verdict: CheckedQuery | GuardError = _judge(text, base)

@@ -13,7 +13,6 @@ A revision that does not fit, or that a worker died copying, is answered from di
 
 from __future__ import annotations
 
-import json
 import logging
 import multiprocessing
 import os
@@ -27,10 +26,11 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+import anyio
 import pyoxigraph as ox
 
 from smartregion.rdf import results
-from smartregion.store import QuerySyntaxError, replica, sandbox
+from smartregion.store import QuerySyntaxError, channel, replica, sandbox
 from smartregion.store.errors import (
     ExecutorBusy,
     QueryFailed,
@@ -66,13 +66,10 @@ class Limits:
     replica: int = 0
 
 
-# Replies travel back as a small JSON header, then for an answer its body as raw bytes: never a pickle,
-# so that even a worker the engine's bugs let a query take over cannot make the server run anything,
-# and the server reads no more than the byte limit.
-_HEADER_BYTES = 64 << 10
 _BODY_SLACK = 64 << 10  # the closing of a document and the cut's mark, beyond the byte limit
 _MESSAGE_CHARS = 4000
 _STARTUP_SECONDS = 60.0
+_IDLE_CHECK_SECONDS = 0.01  # how often a query that found every worker busy looks for a free one
 
 
 @dataclass(frozen=True)
@@ -111,6 +108,7 @@ class _Worker:
         self.process = context.Process(target=_serve, args=(child, limits), name="sparql-worker", daemon=True)
         self.process.start()
         child.close()
+        self.channel = channel.Channel(self.connection.fileno())
         self.limits = limits
         self.replica: str | None = None  # the revision it answers from in memory
         self.copying: str | None = None  # the revision it is copying into memory
@@ -120,9 +118,9 @@ class _Worker:
     def ready(self) -> None:
         """Wait for the worker to confine itself; raise SandboxUnavailable if it cannot and must."""
         try:
-            if not self.connection.poll(_STARTUP_SECONDS):
-                raise QueryFailed(f"a query worker did not start within {_STARTUP_SECONDS:g} seconds")
-            header = self._header()
+            header, _ = self.channel.reply_blocking(0, time.monotonic() + _STARTUP_SECONDS)
+        except channel.Late:
+            raise QueryFailed(f"a query worker did not start within {_STARTUP_SECONDS:g} seconds") from None
         except (EOFError, OSError) as exc:
             raise QueryFailed(f"a query worker died while it started ({_exit_cause(self)})") from exc
         problem = header.get("problem")
@@ -134,46 +132,6 @@ class _Worker:
         if problem:
             log.error("QUERY WORKER %d RUNS WITHOUT NETWORK SANDBOX (SMARTREGION_QUERY_SANDBOX=optional): %s; a query "
                       "that gets past the SERVICE check can reach any address", self.process.pid, problem)
-
-    def send(self, path: str, task: Task, copy: bool = False) -> None:
-        """Hand the worker a task over the revision at ``path``; its reply waits on ``connection``. ``copy``:
-        whether it copies that revision into memory (else it answers from disk)."""
-        self.connection.send((path, copy, task))
-
-    def receive(self, task: Task) -> _Reply:
-        """The reply to the task sent (call it once ``connection`` has data); EOFError/OSError if the worker died."""
-        header = self._header()
-        status = str(header.get("status"))
-        copy = {key: header[key] for key in _COPY_KEYS if key in header}
-        if status != "ok":
-            return _Reply(status, str(header.get("message", ""))[:_MESSAGE_CHARS], copy=copy)
-        limit = None if task.byte_limit is None else task.byte_limit + _BODY_SLACK
-        try:
-            body = self.connection.recv_bytes(limit)
-        except OSError as exc:
-            if self._gone():
-                raise
-            raise QueryFailed(f"a query worker sent an answer larger than {limit} bytes; it was replaced") from exc
-        cut = header.get("cut") if header.get("cut") in (results.ROWS, results.BYTES) else None
-        return _Reply("ok", body=body, cut=cut, copy=copy)
-
-    def _header(self) -> dict:
-        try:
-            header = json.loads(self.connection.recv_bytes(_HEADER_BYTES))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise QueryFailed("a query worker sent a reply that is not JSON; it was replaced") from exc
-        except OSError:
-            if self._gone():
-                raise
-            raise QueryFailed(f"a query worker sent a reply header over {_HEADER_BYTES} bytes; it was replaced") from None
-        if not isinstance(header, dict):
-            raise QueryFailed("a query worker sent a malformed reply; it was replaced")
-        return header
-
-    def _gone(self) -> bool:
-        """Whether a reading error came from the worker's death rather than an oversized message."""
-        self.process.join(1)  # a worker that crashed may not have been reaped yet when its pipe breaks
-        return not self.process.is_alive()
 
     def kill(self) -> None:
         """End the process and close its pipe, once: closing the pool and a restock may both end a new worker."""
@@ -275,32 +233,26 @@ class WorkerPool:
             raise
         return worker
 
-    def run(self, task: Task, timeout: float) -> tuple[bytes, str | None]:
-        try:
-            worker = self._idle.get(timeout=timeout)
-        except queue.Empty:
-            raise ExecutorBusy(
-                f"all query workers stayed busy for {timeout:g} seconds", "Try again in a moment.", timeout
-            ) from None
-        if not worker.process.is_alive():  # died while idle (out of memory, killed from outside)
-            worker = self._replace(worker)
+    async def run(self, task: Task, timeout: float) -> tuple[bytes, str | None]:
+        """Answer ``task`` within ``timeout`` seconds, on the event loop: waiting for the worker costs no thread."""
+        worker = await self._take(timeout)
         started = time.monotonic()
+        deadline = started + timeout
         slow = None  # the deadline the query holds a slow-lane slot by
         reusable = False
         path = str(self._live_path())
         try:
-            worker.send(path, task, self._copyable(path))
+            await worker.channel.send((path, self._copyable(path), task), deadline)
             fast = timeout if self._lanes is None else min(self._lanes.budget, timeout)
-            if not worker.connection.poll(fast):
+            if not await worker.channel.readable(started + fast):
                 slow = self._enter_slow_lane(worker, started, timeout)
-                if not worker.connection.poll(max(0.0, slow - time.monotonic())):
-                    raise QueryTimeout(timeout)
-            reply = worker.receive(task)
+            reply = _reply(*await worker.channel.reply(_body_limit(task), deadline))
             self._note_copy(worker, path, reply.copy)
             reusable = reply.status != "memory"  # a worker that ran out of memory ends itself
+        except channel.Late:
+            raise QueryTimeout(timeout) from None
         except (EOFError, OSError) as exc:
-            self._copy_died(worker)
-            raise _died(worker) from exc
+            raise await anyio.to_thread.run_sync(self._died, worker) from exc  # it waits for the worker's exit
         finally:
             if slow is not None:
                 self._lanes.leave(slow)
@@ -311,6 +263,28 @@ class WorkerPool:
             else:
                 self._retire(worker)
         return _outcome(reply, self._limits)
+
+    async def _take(self, timeout: float) -> _Worker:
+        """An idle worker, alive; ExecutorBusy if none is free within ``timeout``. Admission lets no more queries
+        in than there are workers, so one waits only while a worker is being replaced or asked about its copy."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+                break
+            except queue.Empty:
+                if time.monotonic() >= deadline:
+                    raise ExecutorBusy(
+                        f"all query workers stayed busy for {timeout:g} seconds", "Try again in a moment.", timeout
+                    ) from None
+                await anyio.sleep(_IDLE_CHECK_SECONDS)  # the idle queue is filled from threads too: polled, not awaited
+        if not worker.process.is_alive():  # died while idle (out of memory, killed from outside)
+            worker = await anyio.to_thread.run_sync(self._replace, worker)
+        return worker
+
+    def _died(self, worker: _Worker) -> Exception:
+        self._copy_died(worker)
+        return _died(worker)
 
     def _enter_slow_lane(self, worker: _Worker, started: float, timeout: float) -> float:
         """Take a slow-lane slot for a query past the fast budget (returns its deadline); without one it is stopped."""
@@ -430,12 +404,13 @@ class WorkerPool:
         """Let a worker open the live revision (and start copying it) before it takes a query, which would
         otherwise wait for that; ask a worker that copies whether it is done."""
         path = str(self._live_path())
+        deadline = time.monotonic() + _STARTUP_SECONDS
         try:
-            worker.send(path, _WARM_UP, self._copyable(path))
-            if worker.connection.poll(_STARTUP_SECONDS):
-                self._note_copy(worker, path, worker.receive(_WARM_UP).copy)
-        except (EOFError, OSError, QueryFailed):
-            self._copy_died(worker)  # it died: ``run`` replaces a dead idle worker
+            worker.channel.send_blocking((path, self._copyable(path), _WARM_UP), deadline)
+            self._note_copy(worker, path, _reply(*worker.channel.reply_blocking(_BODY_SLACK, deadline)).copy)
+        except (channel.Late, EOFError, OSError, QueryFailed):
+            worker.process.kill()  # stalled, dead or malformed: ``run`` replaces a dead idle worker
+            self._copy_died(worker)
 
     def close(self) -> None:
         with self._lock:
@@ -444,6 +419,20 @@ class WorkerPool:
         self._behind.set()  # the thread following copies sees the pool closed and ends
         for worker in workers:
             worker.kill()
+
+
+def _body_limit(task: Task) -> int | None:
+    return None if task.byte_limit is None else task.byte_limit + _BODY_SLACK
+
+
+def _reply(header: dict, body: bytes) -> _Reply:
+    """A worker's reply as the pool reads it: a status, and only the keys it knows."""
+    status = str(header.get("status"))
+    copy = {key: header[key] for key in _COPY_KEYS if key in header}
+    if status != "ok":
+        return _Reply(status, str(header.get("message", ""))[:_MESSAGE_CHARS], copy=copy)
+    cut = header.get("cut") if header.get("cut") in (results.ROWS, results.BYTES) else None
+    return _Reply("ok", body=body, cut=cut, copy=copy)
 
 
 def _count(value: object) -> float:
@@ -495,12 +484,6 @@ def _died(worker: _Worker) -> Exception:
     return QueryFailed(f"the query worker died ({cause})")
 
 
-def _send(connection: Connection, header: dict, body: bytes | None = None) -> None:
-    connection.send_bytes(json.dumps(header).encode("utf-8"))
-    if body is not None:
-        connection.send_bytes(body)
-
-
 def _confine(limits: Limits) -> str | None:
     """Confine this worker before it reads a query; what kept it from forbidding itself the network, if anything."""
     # An allocation failure is expected here: one line in the log, not Rust's backtrace for each.
@@ -521,13 +504,14 @@ def _serve(connection: Connection, limits: Limits) -> None:
     changes, from an in-memory copy of it once one is made (``store.replica``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the server's to handle; it then ends us
     problem = _confine(limits)
-    _send(connection, {"status": "ready", "problem": problem})
+    fd = connection.fileno()
+    channel.send_reply(fd, {"status": "ready", "problem": problem})
     if problem and limits.sandbox_required:
         return
     answering = replica.WorkerStore(limits.memory)
     while True:
         try:
-            path, copy_it, task = connection.recv()
+            path, copy_it, task = channel.receive_task(fd)
         except (EOFError, OSError):
             return
         news: dict = {}
@@ -546,7 +530,7 @@ def _serve(connection: Connection, limits: Limits) -> None:
         except Exception as exc:  # anything else goes back to the server as a message, not a dead worker
             header, answer = {"status": "error", "message": f"{type(exc).__name__}: {exc}"[:_MESSAGE_CHARS]}, None
         header.update(news, answered_from="memory" if answering.in_memory else "disk", copying=answering.copying)
-        _send(connection, header, answer)
+        channel.send_reply(fd, header, answer or b"")
         if header["status"] == "memory":
             return  # the server replaces a worker that ran out of memory
 

@@ -1,4 +1,4 @@
-"""Who may start a query now: per-client limits, a bounded wait for a free worker, threads of their own.
+"""Who may start a query now: per-client limits, a bounded wait for a free worker.
 
 Public SPARQL endpoints ration query time per client (the Wikidata Query Service: 60 s of query time
 per minute, a few queries at once, 429 with ``Retry-After``). This module does the same in front of the
@@ -10,8 +10,8 @@ executor, for ``/sparql`` and ``/api/queries`` alike:
   time per minute (a sliding minute, charged with the time each query took, killed ones too);
 - a query waits for a free worker asynchronously, in a bounded queue for a bounded time, and clients
   whose queries stayed in the fast lane lately go first; beyond, 503 with ``Retry-After``;
-- queries run on a thread limiter of their own, so the default thread pool stays free for pages,
-  search and the network API however many queries are under way.
+- an admitted query waits for its worker on the event loop (``store.channel``), so it takes no thread:
+  the thread pool stays free for pages, search and the network API however many queries are under way.
 """
 
 from __future__ import annotations
@@ -21,12 +21,11 @@ import itertools
 import math
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import anyio
-from anyio import to_thread
 from starlette.requests import Request
 
 from smartregion.settings import Settings
@@ -177,7 +176,6 @@ class Admission:
     def __init__(self, limits: Limits, trusted: Sequence[_Network] = (), clock: Callable[[], float] = time.monotonic):
         self.limits = limits
         self.trusted = tuple(trusted)
-        self.threads = anyio.CapacityLimiter(limits.slots)
         self._clock = clock
         self._free = limits.slots
         self._waiting: list[_Waiter] = []
@@ -192,11 +190,11 @@ class Admission:
     def client(self, request: Request) -> str:
         return client_of(request.client.host if request.client else None, request.headers.getlist("x-forwarded-for"), self.trusted)
 
-    async def run(self, request: Request, query: Callable[[], Answer]) -> Answer:
-        """Answer ``query`` (a call of the executor, in a thread) for the client behind ``request`` once its
-        limits and a free worker allow."""
+    async def run(self, request: Request, query: Callable[[], Awaitable[Answer]]) -> Answer:
+        """Answer ``query`` (a call of the executor) for the client behind ``request`` once its limits and a
+        free worker allow."""
         async with self.admit(self.client(request)):
-            return await to_thread.run_sync(query, limiter=self.threads)
+            return await query()
 
     @asynccontextmanager
     async def admit(self, key: str) -> AsyncIterator[None]:

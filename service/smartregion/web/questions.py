@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from functools import partial
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
@@ -274,14 +275,13 @@ async def run_question_text(request: Request, question: catalogue.Query, text: s
     text once (``guard.check_filled``), then through the same admission as /sparql: a question is a
     query, with the client's limits."""
     executor: Executor = request.app.state.executor
-
-    def answer() -> Answer:
-        # Prepared in the query's own thread: the first answer of a question parses its text (tens of
-        # milliseconds, never on the event loop), and one hand-over to a thread serves both.
-        return executor.run(executor.prepare(text, template=question.text), fmt)
-
     try:
-        return await request.app.state.admission.run(request, answer)
+        # The first answer of a question parses its text (tens of milliseconds): in a thread, never on the
+        # event loop. Later ones reuse that verdict on the loop, and the whole answer takes no thread.
+        prepared = executor.prepare_if_judged(text, question.text) or await to_thread.run_sync(
+            partial(executor.prepare, text, template=question.text)
+        )
+        return await request.app.state.admission.run(request, partial(executor.run, prepared, fmt))
     except QueryTimeout as exc:
         exc.hint = "Try narrower parameters."
         raise

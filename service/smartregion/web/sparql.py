@@ -1,9 +1,9 @@
 """The read-only SPARQL 1.1 Protocol endpoint, ``/sparql``.
 
 Queries arrive by GET, form POST or direct POST; answers are negotiated by Accept (q-values) or a
-``format`` parameter. The handler never evaluates on the event loop: the executor runs in a
-thread of its own limiter and the query itself in a worker process, after ``admission`` let it in
-(per-client limits, 429/503 with ``Retry-After``), so slow queries cannot stall other clients.
+``format`` parameter. The handler never evaluates on the event loop: the query runs in a worker
+process, which the event loop awaits without blocking, after ``admission`` let it in (per-client
+limits, 429/503 with ``Retry-After``), so slow queries cannot stall other clients.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import AsyncIterator, Sequence
+from functools import partial
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
@@ -141,7 +142,7 @@ async def _run_query(request: Request, text: str, params: dict[str, list[str]], 
     # Out of time (503), no room (503, 429), refused (400: too complex, out of memory) or failed (500):
     # the store's errors say so themselves.
     try:
-        answer = await request.app.state.admission.run(request, lambda: executor.run(prepared, fmt))
+        answer = await request.app.state.admission.run(request, partial(executor.run, prepared, fmt))
     except QuerySyntaxError as exc:  # the engine's parser, where it reads the checked text otherwise than the guard
         raise _syntax_error(exc, prepared) from None
     headers = {
