@@ -1,5 +1,6 @@
 """The query worker processes: each confines itself (no internet sockets, a memory limit), evaluates over
-the live revision read-only, and writes its answer row by row up to the row and byte limits.
+the live revision read-only, and writes its answer row by row up to the row and byte limits. The server
+hands them tasks and awaits their replies on its event loop (``store.channel``), without a thread per query.
 
 pyoxigraph can neither time out nor cancel a query (oxigraph issue 1926), so a query that passes its
 limit has its worker killed and replaced; a fast lane and a bounded slow lane keep slow queries from
