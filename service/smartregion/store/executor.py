@@ -206,10 +206,7 @@ class Executor:
     def prepare_if_judged(self, text: str, template: str) -> PreparedQuery | None:
         """``prepare(text, template=template)`` where it neither parses nor asks the store (fit for the event
         loop: the question's template was judged before and names no dataset); else None."""
-        try:
-            checked = query_guard.check_filled_if_judged(template, text)
-        except query_guard.GuardError:
-            return None  # ``prepare`` tells why, in the caller's terms
+        checked = query_guard.check_filled_if_judged(template, text)
         if checked is None or checked.from_graphs or checked.from_named_graphs:
             return None
         return PreparedQuery(checked, (), ())

@@ -190,13 +190,12 @@ def check_filled(template: str, filled: str, base: str | None = None) -> Checked
 
 def check_filled_if_judged(template: str, filled: str, base: str | None = None) -> CheckedQuery | None:
     """``check_filled`` where it costs no parse, which an event loop can afford: the template's verdict is
-    kept and the filled text needs none of its own. Else None: call ``check_filled``, in a thread."""
+    kept, it passed, and the filled text needs none of its own. Else None: call ``check_filled`` (in a
+    thread), which parses or tells why the template is refused."""
     with _VERDICTS_LOCK:
         kept = _VERDICTS.get(hashkey(template, base))
-    if kept is None:
+    if kept is None or isinstance(kept.verdict, GuardError):
         return None
-    if isinstance(kept.verdict, GuardError):
-        raise _fresh(kept.verdict)
     return _filled(kept.verdict, template, filled, base)
 
 

@@ -253,7 +253,7 @@ class WorkerPool:
         except channel.Late:
             raise QueryTimeout(timeout) from None
         except (EOFError, OSError) as exc:
-            raise await anyio.to_thread.run_sync(self._died, worker) from exc  # it waits for the worker's exit
+            raise await anyio.to_thread.run_sync(self._death, worker) from exc  # it waits for the worker's exit
         finally:
             if slow is not None:
                 self._lanes.leave(slow)
@@ -283,7 +283,8 @@ class WorkerPool:
             worker = await anyio.to_thread.run_sync(self._replace, worker)
         return worker
 
-    def _died(self, worker: _Worker) -> Exception:
+    def _death(self, worker: _Worker) -> Exception:
+        """What to raise for a worker that died on a query; the copy it was making is given up."""
         self._copy_died(worker)
         return _died(worker)
 
